@@ -1,0 +1,376 @@
+//! Command-line definitions (clap derive only; behaviour lives in `commands`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Snapshots of telemetry metadata, and the diff between them.
+///
+/// otelsnap captures what OpenTelemetry traffic looks like (metric names and types, label keys
+/// with HyperLogLog estimates of distinct values, active series, span and log attribute keys,
+/// log body templates, which services send what) as named sessions, and compares sessions so a
+/// pipeline can fail when cardinality explodes.
+#[derive(Debug, Parser)]
+#[command(name = "otelsnap", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 success; 1 `diff` found changes at or above the threshold; 2 any error.\n\
+Quick start:\n  otelsnap capture before --duration 60s   # point OTLP senders at 127.0.0.1:4317 / :4318\n  \
+otelsnap diff before after --min-severity warning")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]
+    #[arg(long, global = true, env = "OTELSNAP_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// When to use colors (NO_COLOR in the environment means never, unless `always`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print only data and errors: no progress, summaries or warnings on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Largest session file read or written, in bytes
+    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    pub max_session_size: u64,
+    /// Most sessions the directory may hold
+    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSIONS", default_value_t = 50, value_name = "N", hide_short_help = true)]
+    pub max_sessions: usize,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session
+    Capture(CaptureArgs),
+    /// List saved sessions, newest first
+    List(ListArgs),
+    /// Show a session: header, top metrics, spans, logs and attributes, or one item in full
+    Show(ShowArgs),
+    /// Delete sessions (all names are checked first; nothing is deleted if one is missing)
+    Delete(DeleteArgs),
+    /// Combine sessions into one, with exact HyperLogLog unions
+    Merge(MergeArgs),
+    /// Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold
+    Diff(DiffArgs),
+    /// Write a session's JSON to stdout or a file (gzipped when FILE ends in .gz)
+    Export(ExportArgs),
+    /// Import a session file (JSON or gzip, otelsnap or OCC format) into the directory
+    Import(ImportArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+/// `capture`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
+otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
+otelsnap capture from-dump --from-file collector-export.jsonl")]
+pub struct CaptureArgs {
+    /// Name to save the session as (kebab-case)
+    pub name: String,
+    /// OTLP/gRPC listen address (port 0 picks a free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4317")]
+    pub grpc: String,
+    /// OTLP/HTTP listen address (port 0 picks a free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    pub http: String,
+    /// Do not listen for OTLP/gRPC
+    #[arg(long)]
+    pub no_grpc: bool,
+    /// Do not listen for OTLP/HTTP
+    #[arg(long)]
+    pub no_http: bool,
+    /// Stop after this long (e.g. 30s, 5m, 1h)
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Stop when no request has arrived for this long
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Stop after this many accepted export requests
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+    /// Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Vec<String>,
+    /// Signal of protobuf files, where it cannot be told from the content
+    #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "logs"])]
+    pub from_file_signal: Option<String>,
+    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub signals: Vec<String>,
+    /// Keep only these services (service.name; comma-separated)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub services: Vec<String>,
+    /// Value samples kept per key (0 = none)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub samples: usize,
+    /// Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_items: usize,
+    /// Largest request body accepted, before or after decompression, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Description stored in the session
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+    /// Save even when nothing was received
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Write {"grpc":ADDR,"http":ADDR} here once listening
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+    /// Decode requests but skip analysis (for measuring the receiver alone)
+    #[arg(long, hide = true)]
+    pub no_analyze: bool,
+}
+
+/// Output format of `list` and `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Table,
+    Json,
+}
+
+/// `list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+/// `show`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "SESSION is a name, a path to a session file, or - for stdin.\n\
+Examples:\n  otelsnap show checkout-v2 --top 5\n  otelsnap show checkout-v2 --metric http.server.duration\n  \
+otelsnap show baseline.json.gz --attribute user_id --format json | jq .")]
+pub struct ShowArgs {
+    /// Session name, path to a session file, or -
+    pub session: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+    /// Items shown per section
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Only these signals (comma-separated: metrics,traces,logs,attributes)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub signal: Vec<String>,
+    /// Only items with this service
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Show one metric in full
+    #[arg(long, value_name = "NAME", group = "item")]
+    pub metric: Option<String>,
+    /// Show one span name in full
+    #[arg(long, value_name = "NAME", group = "item")]
+    pub span: Option<String>,
+    /// Show one log severity in full
+    #[arg(long, value_name = "SEVERITY", group = "item")]
+    pub log: Option<String>,
+    /// Show one attribute key in full
+    #[arg(long, value_name = "KEY", group = "item")]
+    pub attribute: Option<String>,
+}
+
+/// `delete`.
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    /// Session names
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// `merge`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Example:\n  otelsnap merge replica-a replica-b --output checkout-all")]
+pub struct MergeArgs {
+    /// Two or more sessions (names or files)
+    #[arg(required = true, num_args = 2..)]
+    pub sources: Vec<String>,
+    /// Name to save the result as
+    #[arg(short, long, value_name = "NAME")]
+    pub output: String,
+    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub signals: Vec<String>,
+    /// Keep only these services (comma-separated)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub services: Vec<String>,
+    /// Description stored in the result
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Output format of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+    Github,
+}
+
+/// A diff severity on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Critical,
+    Never,
+}
+
+/// `diff`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Exit codes: 0 no change at or above the threshold; 1 such changes found; 2 error.\n\
+Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
+otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
+otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'")]
+pub struct DiffArgs {
+    /// The older session (name, file, or -)
+    pub from: String,
+    /// The newer session (name, file, or -)
+    pub to: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Show only changes at or above this severity
+    #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
+    /// Exit 1 when a change at or above this severity remains [default: --min-severity]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Only these signals (comma-separated: metrics,spans,logs,attributes)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub signal: Vec<String>,
+    /// Only items with this service on either side
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]
+    #[arg(long, value_name = "FILE", env = "OTELSNAP_RULES")]
+    pub rules: Option<PathBuf>,
+    /// Relative tolerance for numeric changes, overriding the rules (0 reports every difference)
+    #[arg(long, value_name = "FRACTION")]
+    pub tolerance: Option<f64>,
+}
+
+/// `export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Session name, path, or -
+    pub session: String,
+    /// Write here instead of stdout (gzipped when it ends in .gz)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Remove value samples (for sharing)
+    #[arg(long)]
+    pub strip_samples: bool,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Session file (JSON or gzip; otelsnap or OCC format), or - for stdin
+    pub file: String,
+    /// Save under this name instead of the file's id
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// Shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h or 1m30s");
+    if s.is_empty() {
+        return Err(err());
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| std::time::Duration::from_secs_f64(secs))
+            .ok_or_else(err);
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(err)?;
+        let num: f64 = rest[..num_end].parse().map_err(|_| err())?;
+        rest = &rest[num_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let mult = match &rest[..unit_end] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(err()),
+        };
+        total += num * mult;
+        rest = &rest[unit_end..];
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

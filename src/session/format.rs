@@ -1,0 +1,1 @@
+//! The session file format.

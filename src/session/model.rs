@@ -1,0 +1,552 @@
+//! The session model: a snapshot of telemetry metadata (format version 1).
+//!
+//! Field names follow the OTLP Cardinality Checker's session export so its files import here;
+//! our additions are documented as such. Every map is a `BTreeMap` and every list is sorted by
+//! [`Session::canonicalize`], so the same session always serializes to the same bytes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The session format version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole session file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub version: u32,
+    /// The session name (kebab-case).
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(with = "rfc3339")]
+    pub created: DateTime<Utc>,
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    /// (+) How and when the data was captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureInfo>,
+    /// (+) The program that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer: Option<Producer>,
+    /// (+) Ids of the sessions this one was merged from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// (+) Notes about the file's history, e.g. OCC fields that were accepted but not kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(default)]
+    pub data: SessionData,
+    #[serde(default)]
+    pub stats: SessionStats,
+    /// OCC metadata field; accepted on read, never written.
+    #[serde(default, skip_serializing)]
+    pub size_bytes: Option<serde_json::Value>,
+}
+
+/// A telemetry signal a session can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    Metrics,
+    Traces,
+    Logs,
+}
+
+impl Signal {
+    /// All signals, in canonical order.
+    pub const ALL: [Signal; 3] = [Signal::Metrics, Signal::Traces, Signal::Logs];
+
+    /// The lowercase name used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Metrics => "metrics",
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+        }
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Signal {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "metrics" | "metric" => Ok(Signal::Metrics),
+            "traces" | "trace" | "spans" | "span" => Ok(Signal::Traces),
+            "logs" | "log" => Ok(Signal::Logs),
+            other => Err(format!(
+                "unknown signal '{other}': expected metrics, traces or logs"
+            )),
+        }
+    }
+}
+
+/// (+) Capture provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureInfo {
+    #[serde(with = "rfc3339")]
+    pub started: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub ended: DateTime<Utc>,
+    /// Where the data came from, e.g. `grpc://127.0.0.1:4317` or `file:dump.jsonl`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Export requests (or file lines) accepted.
+    #[serde(default)]
+    pub requests: u64,
+    /// Requests or lines refused as malformed.
+    #[serde(default)]
+    pub rejected: u64,
+    /// Items dropped because a memory cap was reached.
+    #[serde(default)]
+    pub dropped: u64,
+}
+
+impl CaptureInfo {
+    /// Capture window length in seconds, if positive.
+    pub fn window_seconds(&self) -> Option<f64> {
+        let ms = (self.ended - self.started).num_milliseconds();
+        (ms > 0).then(|| ms as f64 / 1000.0)
+    }
+}
+
+/// (+) The program and version that wrote a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Producer {
+    pub name: String,
+    pub version: String,
+}
+
+impl Producer {
+    /// This build of otelsnap.
+    pub fn current() -> Self {
+        Producer {
+            name: "otelsnap".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// The metadata itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionData {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub metrics: Vec<MetricMeta>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spans: Vec<SpanMeta>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub logs: Vec<LogMeta>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub attributes: Vec<AttributeMeta>,
+    /// OCC's watched attributes; accepted on read, never written (a note records them).
+    #[serde(default, skip_serializing)]
+    pub watched_attributes: Option<serde_json::Value>,
+}
+
+/// Summary counts, kept in the file so readers need not walk `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionStats {
+    #[serde(default)]
+    pub metrics_count: u64,
+    #[serde(default)]
+    pub spans_count: u64,
+    #[serde(default)]
+    pub logs_count: u64,
+    #[serde(default)]
+    pub attributes_count: u64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub services: Vec<String>,
+}
+
+/// Per-key statistics (a label key, resource key, span/log attribute key).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyStats {
+    /// How many data points / spans / records carried this key.
+    #[serde(default)]
+    pub count: u64,
+    /// `count` as a percentage of the item's samples.
+    #[serde(default)]
+    pub percentage: f64,
+    #[serde(default)]
+    pub estimated_cardinality: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub value_samples: Vec<String>,
+    /// (+) Mergeable HyperLogLog++ sketch of the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<SketchData>,
+    /// (+) True when the estimate has no mergeable sketch behind it (OCC import, or merged from one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+    /// OCC's sketch; read on import, never written.
+    #[serde(default, rename = "hll", skip_serializing)]
+    pub occ_hll: Option<serde_json::Value>,
+}
+
+/// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SketchData {
+    pub precision: u8,
+    pub encoding: String,
+    /// Base64 (standard alphabet, padded) of the encoded sketch bytes.
+    pub data: String,
+}
+
+/// Metric type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricType {
+    Gauge,
+    Sum,
+    Histogram,
+    ExponentialHistogram,
+    Summary,
+    /// A metric whose data field was empty, or a type name this version does not know.
+    #[default]
+    Unknown,
+}
+
+impl MetricType {
+    /// The snake_case name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Gauge => "gauge",
+            MetricType::Sum => "sum",
+            MetricType::Histogram => "histogram",
+            MetricType::ExponentialHistogram => "exponential_histogram",
+            MetricType::Summary => "summary",
+            MetricType::Unknown => "unknown",
+        }
+    }
+
+    /// Parses our names and OCC's (`Gauge`, `ExponentialHistogram`, …), case-insensitively.
+    pub fn parse(s: &str) -> MetricType {
+        let norm: String = s
+            .chars()
+            .filter(|c| *c != '_' && *c != '-' && *c != ' ')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match norm.as_str() {
+            "gauge" => MetricType::Gauge,
+            "sum" | "counter" => MetricType::Sum,
+            "histogram" => MetricType::Histogram,
+            "exponentialhistogram" | "exphistogram" => MetricType::ExponentialHistogram,
+            "summary" => MetricType::Summary,
+            _ => MetricType::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for MetricType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Option::<String>::deserialize(d)?;
+        Ok(s.map(|s| MetricType::parse(&s)).unwrap_or_default())
+    }
+}
+
+/// (+) A disagreement recorded by `merge` (same metric name, different type or unit).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Conflict {
+    /// `type` or `unit`.
+    pub field: String,
+    /// The value that was not kept.
+    pub other: String,
+    /// The session id that had it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// One metric, by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricMeta {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    #[serde(rename = "type", default)]
+    pub metric_type: MetricType,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub label_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resource_keys: BTreeMap<String, KeyStats>,
+    /// Data points seen (OCC's name for it).
+    #[serde(default)]
+    pub sample_count: u64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub services: BTreeMap<String, u64>,
+    /// Estimated distinct series (resource attributes + point attributes).
+    #[serde(default)]
+    pub active_series: u64,
+    /// (+) Sketch behind `active_series`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_sketch: Option<SketchData>,
+    /// (+) True when `active_series` has no mergeable sketch behind it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub series_approximate: bool,
+    /// OCC's series sketch; read on import, never written.
+    #[serde(default, rename = "series_hll", skip_serializing)]
+    pub occ_series_hll: Option<serde_json::Value>,
+    #[serde(default)]
+    pub data_point_count: u64,
+    /// `delta` or `cumulative` (sum, histogram, exponential histogram).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation_temporality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_monotonic: Option<bool>,
+    /// Distinct explicit bucket bounds seen, ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub explicit_bounds: Vec<f64>,
+    /// Distinct exponential-histogram scales seen, ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub scales: Vec<i32>,
+    /// (+) Type/unit disagreements recorded by merge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+}
+
+/// One span name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanMeta {
+    pub name: String,
+    #[serde(default)]
+    pub kind: i32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind_name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub attribute_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub event_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    pub event_attribute_keys: BTreeMap<String, BTreeMap<String, KeyStats>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    pub link_attribute_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resource_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub status_codes: Vec<String>,
+    #[serde(default)]
+    pub sample_count: u64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub services: BTreeMap<String, u64>,
+    /// OCC's span name patterns; accepted on read, never written.
+    #[serde(default, skip_serializing)]
+    pub name_patterns: Option<serde_json::Value>,
+}
+
+/// One log severity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogMeta {
+    pub severity: String,
+    #[serde(default)]
+    pub severity_number: i32,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub attribute_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resource_keys: BTreeMap<String, KeyStats>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub body_templates: Vec<BodyTemplate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub event_names: Vec<String>,
+    #[serde(default)]
+    pub sample_count: u64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub services: BTreeMap<String, u64>,
+}
+
+/// A log body template mined with Drain (`<*>` marks variable parts).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BodyTemplate {
+    pub template: String,
+    #[serde(default)]
+    pub count: u64,
+    #[serde(default)]
+    pub example: String,
+}
+
+/// One attribute key in the catalog across all signals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttributeMeta {
+    pub key: String,
+    #[serde(default)]
+    pub count: u64,
+    #[serde(default)]
+    pub estimated_cardinality: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub value_samples: Vec<String>,
+    /// Signals the key appeared on: `metrics`, `traces`, `logs`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub signal_types: Vec<String>,
+    /// `resource`, `attribute`, or `both`.
+    #[serde(default)]
+    pub scope: String,
+    #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<DateTime<Utc>>,
+    /// (+) Mergeable sketch of the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<SketchData>,
+    /// (+) True when the estimate has no mergeable sketch behind it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+    /// OCC's sketch; read on import, never written.
+    #[serde(default, rename = "hll", skip_serializing)]
+    pub occ_hll: Option<serde_json::Value>,
+}
+
+impl Session {
+    /// An empty session with the given id, created now, written by this build.
+    pub fn new(id: impl Into<String>) -> Self {
+        Session {
+            version: FORMAT_VERSION,
+            id: id.into(),
+            description: String::new(),
+            created: now_utc(),
+            signals: Vec::new(),
+            capture: None,
+            producer: Some(Producer::current()),
+            merged_from: Vec::new(),
+            notes: Vec::new(),
+            data: SessionData::default(),
+            stats: SessionStats::default(),
+            size_bytes: None,
+        }
+    }
+
+    /// Sorts every list and recomputes `stats`, so equal content serializes to equal bytes.
+    pub fn canonicalize(&mut self) {
+        self.signals.sort();
+        self.signals.dedup();
+        self.merged_from.sort();
+        self.merged_from.dedup();
+        let d = &mut self.data;
+        d.metrics.sort_by(|a, b| a.name.cmp(&b.name));
+        for m in &mut d.metrics {
+            m.explicit_bounds.sort_by(f64::total_cmp);
+            m.explicit_bounds.dedup();
+            m.scales.sort();
+            m.scales.dedup();
+            m.conflicts.sort();
+            m.conflicts.dedup();
+        }
+        d.spans.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+        for s in &mut d.spans {
+            s.event_names.sort();
+            s.event_names.dedup();
+            s.status_codes.sort();
+            s.status_codes.dedup();
+        }
+        d.logs.sort_by(|a, b| {
+            a.severity_number
+                .cmp(&b.severity_number)
+                .then(a.severity.cmp(&b.severity))
+        });
+        for l in &mut d.logs {
+            l.event_names.sort();
+            l.event_names.dedup();
+            l.body_templates
+                .sort_by(|a, b| b.count.cmp(&a.count).then(a.template.cmp(&b.template)));
+        }
+        d.attributes.sort_by(|a, b| a.key.cmp(&b.key));
+        for a in &mut d.attributes {
+            a.signal_types.sort();
+            a.signal_types.dedup();
+        }
+        self.notes.dedup();
+        self.recompute_stats();
+    }
+
+    /// Recomputes `stats` from `data`.
+    pub fn recompute_stats(&mut self) {
+        let d = &self.data;
+        let mut services: std::collections::BTreeSet<&str> = Default::default();
+        for m in &d.metrics {
+            services.extend(m.services.keys().map(String::as_str));
+        }
+        for s in &d.spans {
+            services.extend(s.services.keys().map(String::as_str));
+        }
+        for l in &d.logs {
+            services.extend(l.services.keys().map(String::as_str));
+        }
+        self.stats = SessionStats {
+            metrics_count: d.metrics.len() as u64,
+            spans_count: d.spans.len() as u64,
+            logs_count: d.logs.len() as u64,
+            attributes_count: d.attributes.len() as u64,
+            services: services.into_iter().map(str::to_owned).collect(),
+        };
+    }
+}
+
+/// Now, truncated to whole microseconds so it survives a text round trip unchanged.
+pub fn now_utc() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// Formats a timestamp the one way session files use (RFC 3339, UTC, `Z`, shortest exact fraction).
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Serde adapter: RFC 3339 in UTC.
+pub mod rfc3339 {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_time(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| serde::de::Error::custom(format!("bad timestamp '{s}': {e}")))
+    }
+}
+
+/// Serde adapter: optional RFC 3339 in UTC (Go's zero time reads as absent).
+pub mod rfc3339_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let Some(s) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        if s.is_empty() || s.starts_with("0001-01-01") {
+            return Ok(None);
+        }
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| serde::de::Error::custom(format!("bad timestamp '{s}': {e}")))
+    }
+}

@@ -1,0 +1,1 @@
+//! OCC (OTLP Cardinality Checker) compatibility: what its exports carry that ours do not.

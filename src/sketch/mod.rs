@@ -1,0 +1,389 @@
+//! HyperLogLog++ sketches with a stable hash and a compact, versioned byte encoding.
+//!
+//! The estimator is the `hyperloglogplus` crate at precision 14. We hash values ourselves with
+//! xxh3-64 (seedless, specified, stable across releases) and feed the crate the 64-bit hash
+//! through a pass-through hasher, so the crate's own hashing never decides our bits.
+//!
+//! The crate's serde form is not a file format: it carries a `HashSet` of pending hash codes
+//! (random iteration order) and the hasher builder. We flush pending codes and write our own
+//! encoding instead (named by [`ENCODING`]):
+//!
+//! ```text
+//! byte 0     encoding version (1)
+//! byte 1     precision p
+//! byte 2     0 = sparse, 1 = dense
+//! sparse:    varint n, then n varint deltas of the ascending 32-bit HLL++ sparse codes (p' = 25)
+//! dense:     2^p registers of 6 bits, packed little-endian, 4 registers per 3 bytes
+//! ```
+//!
+//! A key with a handful of values therefore costs a few bytes, not kilobytes.
+
+use std::hash::{BuildHasher, Hasher};
+
+use base64::Engine as _;
+use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::session::model::SketchData;
+
+/// Precision of every sketch otelsnap writes (2^14 registers, ~0.8% standard error).
+pub const PRECISION: u8 = 14;
+/// The name of our encoding and hash, written in each sketch's `encoding` field.
+pub const ENCODING: &str = "hllpp-xxh3-v1";
+const ENCODING_VERSION: u8 = 1;
+const KIND_SPARSE: u8 = 0;
+const KIND_DENSE: u8 = 1;
+
+/// Why a sketch could not be decoded or combined.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SketchError {
+    #[error("sketch encoding '{0}' is not supported (this build reads '{ENCODING}')")]
+    UnknownEncoding(String),
+    #[error("sketch precision {0} is not supported (this build uses {PRECISION})")]
+    Precision(u8),
+    #[error("sketch data is not valid base64: {0}")]
+    Base64(String),
+    #[error("sketch bytes are corrupt: {0}")]
+    Corrupt(&'static str),
+    #[error("sketches have different precisions ({0} and {1}) and cannot be merged")]
+    PrecisionMismatch(u8, u8),
+    #[error("sketches have different encodings ('{0}' and '{1}') and cannot be merged")]
+    EncodingMismatch(String, String),
+}
+
+/// Hashes a value's stable string form; the one hash every sketch uses.
+pub fn hash_value(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+#[derive(Clone, Copy, Default, Serialize, Deserialize)]
+struct PassThrough;
+
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 hashes are ever inserted; fold anything else in so nothing is lost.
+        self.0 = hash_value(bytes) ^ self.0.rotate_left(5);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+}
+
+impl BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+
+/// A distinct-count sketch.
+#[derive(Clone)]
+pub struct Sketch {
+    hll: HyperLogLogPlus<u64, PassThrough>,
+}
+
+impl std::fmt::Debug for Sketch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sketch").finish_non_exhaustive()
+    }
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sketch {
+    /// An empty sketch at [`PRECISION`].
+    pub fn new() -> Self {
+        Sketch {
+            // Precision 14 is within the crate's 4..=18, so this cannot fail.
+            hll: HyperLogLogPlus::new(PRECISION, PassThrough).unwrap_or_else(|_| unreachable!()),
+        }
+    }
+
+    /// Adds a value given as its stable string bytes.
+    pub fn insert(&mut self, value: &[u8]) {
+        self.insert_hash(hash_value(value));
+    }
+
+    /// Adds a value already hashed with [`hash_value`].
+    pub fn insert_hash(&mut self, hash: u64) {
+        self.hll.insert(&hash);
+    }
+
+    /// Unions `other` into `self`.
+    pub fn merge(&mut self, other: &Sketch) {
+        // Same precision by construction; the crate only fails on a precision mismatch.
+        let _ = self.hll.merge(&other.hll);
+    }
+
+    /// The cardinality estimate, rounded to the nearest integer.
+    pub fn estimate(&mut self) -> u64 {
+        let c = self.hll.count();
+        if c.is_finite() && c > 0.0 { c.round() as u64 } else { 0 }
+    }
+
+    /// Encodes to our versioned byte form (flushes pending state first).
+    pub fn to_bytes(&mut self) -> Vec<u8> {
+        self.hll.count(); // flushes the pending-code set into the sorted sparse list
+        let v = serde_json::to_value(&self.hll).unwrap_or(Value::Null);
+        let mut out = vec![ENCODING_VERSION, PRECISION];
+        if let Some(regs) = v.get("registers").filter(|r| !r.is_null()) {
+            out.push(KIND_DENSE);
+            let words: Vec<u32> = words_of(regs.get("buf"));
+            let m = 1usize << PRECISION;
+            let mut regs6 = Vec::with_capacity(m);
+            'outer: for w in words {
+                for i in 0..5 {
+                    if regs6.len() == m {
+                        break 'outer;
+                    }
+                    regs6.push(((w >> (i * 6)) & 0x3f) as u8);
+                }
+            }
+            regs6.resize(m, 0);
+            for chunk in regs6.chunks(4) {
+                let packed = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6)));
+                out.extend_from_slice(&packed.to_le_bytes()[..3]);
+            }
+        } else {
+            out.push(KIND_SPARSE);
+            let sparse = v.get("sparse");
+            let count = sparse
+                .and_then(|s| s.get("count"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            push_varint(&mut out, count);
+            let buf = sparse.and_then(|s| s.get("buf"));
+            out.extend(bytes_of(buf));
+        }
+        out
+    }
+
+    /// Decodes our byte form.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Sketch, SketchError> {
+        let [version, precision, kind, rest @ ..] = bytes else {
+            return Err(SketchError::Corrupt("too short"));
+        };
+        if *version != ENCODING_VERSION {
+            return Err(SketchError::UnknownEncoding(format!("{ENCODING} version {version}")));
+        }
+        if *precision != PRECISION {
+            return Err(SketchError::Precision(*precision));
+        }
+        let mut v = serde_json::to_value(&Sketch::new().hll).map_err(|_| SketchError::Corrupt("model"))?;
+        match *kind {
+            KIND_SPARSE => {
+                let (count, used) = read_varint(rest).ok_or(SketchError::Corrupt("sparse count"))?;
+                let buf = &rest[used..];
+                // Walk the deltas: validates the varints and finds `last`, which the crate keeps.
+                let (mut pos, mut last, mut n) = (0usize, 0u64, 0u64);
+                while pos < buf.len() {
+                    let (d, used) = read_varint(&buf[pos..]).ok_or(SketchError::Corrupt("sparse code"))?;
+                    if n > 0 && d == 0 {
+                        return Err(SketchError::Corrupt("sparse codes not strictly ascending"));
+                    }
+                    last += d;
+                    if last > u64::from(u32::MAX) {
+                        return Err(SketchError::Corrupt("sparse code out of range"));
+                    }
+                    pos += used;
+                    n += 1;
+                }
+                if n != count {
+                    return Err(SketchError::Corrupt("sparse count does not match the codes"));
+                }
+                v["sparse"] = json!({"count": count, "last": last, "buf": buf});
+            }
+            KIND_DENSE => {
+                let m = 1usize << PRECISION;
+                if rest.len() != m / 4 * 3 {
+                    return Err(SketchError::Corrupt("dense register block has the wrong length"));
+                }
+                let mut regs6 = Vec::with_capacity(m);
+                for c in rest.chunks(3) {
+                    let packed = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+                    for i in 0..4 {
+                        regs6.push(((packed >> (i * 6)) & 0x3f) as u8);
+                    }
+                }
+                let zeros = regs6.iter().filter(|r| **r == 0).count();
+                let words: Vec<u32> = regs6
+                    .chunks(5)
+                    .map(|c| c.iter().enumerate().fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6))))
+                    .collect();
+                v["registers"] = json!({"buf": words, "count": m, "zeros": zeros});
+            }
+            _ => return Err(SketchError::Corrupt("unknown representation")),
+        }
+        let hll = serde_json::from_value(v).map_err(|_| SketchError::Corrupt("state"))?;
+        Ok(Sketch { hll })
+    }
+
+    /// Encodes for a session file.
+    pub fn to_data(&mut self) -> SketchData {
+        SketchData {
+            precision: PRECISION,
+            encoding: ENCODING.to_string(),
+            data: base64::engine::general_purpose::STANDARD.encode(self.to_bytes()),
+        }
+    }
+
+    /// Decodes a session file's sketch, refusing foreign precisions and encodings.
+    pub fn from_data(d: &SketchData) -> Result<Sketch, SketchError> {
+        if d.encoding != ENCODING {
+            return Err(SketchError::UnknownEncoding(d.encoding.clone()));
+        }
+        if d.precision != PRECISION {
+            return Err(SketchError::Precision(d.precision));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(d.data.as_bytes())
+            .map_err(|e| SketchError::Base64(e.to_string()))?;
+        Sketch::from_bytes(&bytes)
+    }
+}
+
+/// Checks that two serialized sketches can be merged, with the reason when not.
+pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchError> {
+    if a.precision != b.precision {
+        return Err(SketchError::PrecisionMismatch(a.precision, b.precision));
+    }
+    if a.encoding != b.encoding {
+        return Err(SketchError::EncodingMismatch(a.encoding.clone(), b.encoding.clone()));
+    }
+    Ok(())
+}
+
+fn words_of(v: Option<&Value>) -> Vec<u32> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect())
+        .unwrap_or_default()
+}
+
+fn bytes_of(v: Option<&Value>) -> Vec<u8> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u8).collect())
+        .unwrap_or_default()
+}
+
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(range: std::ops::Range<u64>) -> Sketch {
+        let mut s = Sketch::new();
+        for i in range {
+            s.insert(format!("value-{i}").as_bytes());
+        }
+        s
+    }
+
+    #[test]
+    fn small_counts_are_exact() {
+        for n in [0u64, 1, 2, 3, 10, 100] {
+            assert_eq!(filled(0..n).estimate(), n, "n={n}");
+        }
+    }
+
+    #[test]
+    fn golden_hash_and_bytes() {
+        // Pinned: if these change, sketches written by earlier releases no longer merge.
+        assert_eq!(hash_value(b""), 0x2d06800538d394c2);
+        assert_eq!(hash_value(b"checkout"), hash_value(b"checkout"));
+        let mut s = Sketch::new();
+        for v in ["a", "b", "c"] {
+            s.insert(v.as_bytes());
+        }
+        let bytes = s.to_bytes();
+        assert_eq!(s.estimate(), 3);
+        assert_eq!(bytes.len(), GOLDEN_ABC.len(), "{bytes:?}");
+        assert_eq!(bytes, GOLDEN_ABC);
+    }
+
+    const GOLDEN_ABC: &[u8] = &[1, 14, 0, 3, 172, 208, 245, 10, 218, 176, 206, 6, 196, 176, 168, 11];
+
+    #[test]
+    fn round_trip_keeps_estimate_and_bytes() {
+        for n in [0u64, 5, 500, 5_000, 50_000] {
+            let mut s = filled(0..n);
+            let est = s.estimate();
+            let bytes = s.to_bytes();
+            let mut back = Sketch::from_bytes(&bytes).unwrap();
+            assert_eq!(back.estimate(), est, "n={n}");
+            assert_eq!(back.to_bytes(), bytes, "n={n}");
+        }
+    }
+
+    #[test]
+    fn identical_content_identical_bytes() {
+        let mut a = filled(0..3000);
+        let mut b = Sketch::new();
+        for i in (0..3000u64).rev() {
+            b.insert(format!("value-{i}").as_bytes());
+        }
+        assert_eq!(a.to_bytes(), b.to_bytes());
+    }
+
+    #[test]
+    fn sparse_is_small() {
+        let mut s = filled(0..5);
+        assert!(s.to_bytes().len() < 40, "{}", s.to_bytes().len());
+    }
+
+    #[test]
+    fn ten_thousand_within_two_percent() {
+        let est = filled(0..10_000).estimate() as f64;
+        assert!((est - 10_000.0).abs() / 10_000.0 < 0.02, "{est}");
+    }
+
+    #[test]
+    fn union_is_a_union() {
+        let mut a = filled(0..600_000);
+        let b = filled(400_000..1_000_000);
+        a.merge(&b);
+        let est = a.estimate() as f64;
+        assert!((est - 1_000_000.0).abs() / 1_000_000.0 < 0.02, "{est}");
+    }
+
+    #[test]
+    fn corrupt_bytes_are_errors() {
+        assert!(Sketch::from_bytes(&[]).is_err());
+        assert!(Sketch::from_bytes(&[9, 14, 0, 0]).is_err());
+        assert!(Sketch::from_bytes(&[1, 12, 0, 0]).is_err());
+        assert!(Sketch::from_bytes(&[1, 14, 1, 0, 0]).is_err());
+        assert!(Sketch::from_bytes(&[1, 14, 0, 2, 5]).is_err());
+        assert!(Sketch::from_bytes(&[1, 14, 0, 1, 0x80]).is_err());
+    }
+}
