@@ -1,0 +1,1 @@
+//! OTLP/JSON decoding (spec-exact).
