@@ -11,10 +11,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// log body templates, which services send what) as named sessions, and compares sessions so a
 /// pipeline can fail when cardinality explodes.
 #[derive(Debug, Parser)]
-#[command(name = "otelsnap", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 success; 1 `diff` found changes at or above the threshold; 2 any error.\n\
+#[command(
+    name = "otelsnap",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 `diff` found changes at or above the threshold; 2 any error.\n\
 Quick start:\n  otelsnap capture before --duration 60s   # point OTLP senders at 127.0.0.1:4317 / :4318\n  \
-otelsnap diff before after --min-severity warning")]
+otelsnap diff before after --min-severity warning"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -38,8 +45,18 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
     pub max_session_size: u64,
     /// Most sessions the directory may hold
-    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSIONS", default_value_t = 50, value_name = "N", hide_short_help = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "OTELSNAP_MAX_SESSIONS",
+        default_value_t = 50,
+        value_name = "N",
+        hide_short_help = true
+    )]
     pub max_sessions: usize,
+    /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
+    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = 1024 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    pub max_decompressed: u64,
 }
 
 /// `--color`.
@@ -75,9 +92,11 @@ pub enum Command {
 
 /// `capture`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
+#[command(
+    after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
-otelsnap capture from-dump --from-file collector-export.jsonl")]
+otelsnap capture from-dump --from-file collector-export.jsonl"
+)]
 pub struct CaptureArgs {
     /// Name to save the session as (kebab-case)
     pub name: String,
@@ -157,9 +176,11 @@ pub struct ListArgs {
 
 /// `show`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "SESSION is a name, a path to a session file, or - for stdin.\n\
+#[command(
+    after_help = "SESSION is a name, a path to a session file, or - for stdin.\n\
 Examples:\n  otelsnap show checkout-v2 --top 5\n  otelsnap show checkout-v2 --metric http.server.duration\n  \
-otelsnap show baseline.json.gz --attribute user_id --format json | jq .")]
+otelsnap show baseline.json.gz --attribute user_id --format json | jq ."
+)]
 pub struct ShowArgs {
     /// Session name, path to a session file, or -
     pub session: String,
@@ -249,10 +270,12 @@ pub enum FailOn {
 
 /// `diff`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Exit codes: 0 no change at or above the threshold; 1 such changes found; 2 error.\n\
+#[command(
+    after_help = "Exit codes: 0 no change at or above the threshold; 1 such changes found; 2 error.\n\
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
-otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'")]
+otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'"
+)]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
     pub from: String,
@@ -338,7 +361,9 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             .ok_or_else(err)?;
         let num: f64 = rest[..num_end].parse().map_err(|_| err())?;
         rest = &rest[num_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let mult = match &rest[..unit_end] {
             "ms" => 0.001,
             "s" => 1.0,

@@ -26,7 +26,12 @@ pub struct AnalyzerOptions {
 
 impl Default for AnalyzerOptions {
     fn default() -> Self {
-        AnalyzerOptions { samples: 5, max_items: 100_000, signals: None, services: None }
+        AnalyzerOptions {
+            samples: 5,
+            max_items: 100_000,
+            signals: None,
+            services: None,
+        }
     }
 }
 
@@ -53,7 +58,10 @@ pub struct Analyzer {
 impl Analyzer {
     /// A fresh analyzer.
     pub fn new(opts: AnalyzerOptions) -> Self {
-        Analyzer { opts, counts: LiveCounts::default() }
+        Analyzer {
+            opts,
+            counts: LiveCounts::default(),
+        }
     }
 
     /// Ingests one request of any signal, received at `at`.

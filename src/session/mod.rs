@@ -1,9 +1,13 @@
 //! Sessions: the model, the file format and the on-disk store.
 
+pub mod error;
 pub mod format;
 pub mod model;
 pub mod name;
 pub mod occ;
 pub mod store;
 
+pub use error::SessionError;
 pub use model::*;
+pub use name::SessionName;
+pub use store::{Limits, SessionRef, Store};

@@ -176,7 +176,11 @@ pub struct KeyStats {
     pub percentage: f64,
     #[serde(default)]
     pub estimated_cardinality: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub value_samples: Vec<String>,
     /// (+) Mergeable HyperLogLog++ sketch of the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -307,10 +311,18 @@ pub struct MetricMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_monotonic: Option<bool>,
     /// Distinct explicit bucket bounds seen, ascending.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub explicit_bounds: Vec<f64>,
     /// Distinct exponential-histogram scales seen, ascending.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub scales: Vec<i32>,
     /// (+) Type/unit disagreements recorded by merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -329,13 +341,25 @@ pub struct SpanMeta {
     pub attribute_keys: BTreeMap<String, KeyStats>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub event_names: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub event_attribute_keys: BTreeMap<String, BTreeMap<String, KeyStats>>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub link_attribute_keys: BTreeMap<String, KeyStats>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub resource_keys: BTreeMap<String, KeyStats>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub status_codes: Vec<String>,
     #[serde(default)]
     pub sample_count: u64,
@@ -356,9 +380,17 @@ pub struct LogMeta {
     pub attribute_keys: BTreeMap<String, KeyStats>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub resource_keys: BTreeMap<String, KeyStats>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub body_templates: Vec<BodyTemplate>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub event_names: Vec<String>,
     #[serde(default)]
     pub sample_count: u64,
@@ -384,7 +416,11 @@ pub struct AttributeMeta {
     pub count: u64,
     #[serde(default)]
     pub estimated_cardinality: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub value_samples: Vec<String>,
     /// Signals the key appeared on: `metrics`, `traces`, `logs`.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -442,7 +478,8 @@ impl Session {
             m.conflicts.sort();
             m.conflicts.dedup();
         }
-        d.spans.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+        d.spans
+            .sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
         for s in &mut d.spans {
             s.event_names.sort();
             s.event_names.dedup();

@@ -1,1 +1,86 @@
 //! OCC (OTLP Cardinality Checker) compatibility: what its exports carry that ours do not.
+//!
+//! OCC writes its own dense HyperLogLog registers (`hll`, `series_hll`); they cannot be merged
+//! with ours, so keys that carry only those keep OCC's estimate and are marked `approximate`.
+//! `size_bytes`, span `name_patterns` and `data.watched_attributes` are accepted and dropped,
+//! with a note in `notes` that `show` prints.
+
+use std::collections::BTreeMap;
+
+use super::model::{KeyStats, Session};
+
+/// Marks keys without a mergeable sketch and records what OCC fields were not kept.
+pub fn normalize(s: &mut Session) {
+    let mut occ_sketches = 0usize;
+    // Files we wrote always name their producer; only foreign files need OCC's gaps filled.
+    let foreign = s.producer.is_none();
+    fn mark(m: &mut BTreeMap<String, KeyStats>, occ_sketches: &mut usize) {
+        for ks in m.values_mut() {
+            if ks.occ_hll.take().is_some() {
+                *occ_sketches += 1;
+            }
+            if ks.sketch.is_none() && ks.estimated_cardinality > 0 {
+                ks.approximate = true;
+            }
+        }
+    }
+    for m in &mut s.data.metrics {
+        mark(&mut m.label_keys, &mut occ_sketches);
+        mark(&mut m.resource_keys, &mut occ_sketches);
+        if m.occ_series_hll.take().is_some() {
+            occ_sketches += 1;
+        }
+        if m.series_sketch.is_none() && m.active_series > 0 {
+            m.series_approximate = true;
+        }
+        if foreign && m.data_point_count == 0 {
+            // OCC has only sample_count, which counts data points.
+            m.data_point_count = m.sample_count;
+        }
+    }
+    let mut patterns = 0usize;
+    for sp in &mut s.data.spans {
+        mark(&mut sp.attribute_keys, &mut occ_sketches);
+        mark(&mut sp.resource_keys, &mut occ_sketches);
+        mark(&mut sp.link_attribute_keys, &mut occ_sketches);
+        for ev in sp.event_attribute_keys.values_mut() {
+            mark(ev, &mut occ_sketches);
+        }
+        if let Some(p) = sp.name_patterns.take() {
+            patterns += p.as_array().map_or(0, Vec::len);
+        }
+    }
+    for l in &mut s.data.logs {
+        mark(&mut l.attribute_keys, &mut occ_sketches);
+        mark(&mut l.resource_keys, &mut occ_sketches);
+    }
+    for a in &mut s.data.attributes {
+        if a.occ_hll.take().is_some() {
+            occ_sketches += 1;
+        }
+        if a.sketch.is_none() && a.estimated_cardinality > 0 {
+            a.approximate = true;
+        }
+    }
+    if occ_sketches > 0 {
+        s.notes.push(format!(
+            "{occ_sketches} OCC HyperLogLog sketches were read; their estimates are kept but cannot be merged (marked approximate)"
+        ));
+    }
+    if patterns > 0 {
+        s.notes
+            .push(format!("{patterns} OCC span name patterns were ignored"));
+    }
+    if let Some(w) = s.data.watched_attributes.take() {
+        let n = w.as_array().map_or(0, Vec::len);
+        s.notes
+            .push(format!("{n} OCC watched attributes were ignored"));
+    }
+    if s.size_bytes.take().is_some() {
+        // OCC's size_bytes describes its own file; ours is measured on disk. Nothing to note.
+    }
+    if !s.notes.is_empty() {
+        s.notes.sort();
+        s.notes.dedup();
+    }
+}

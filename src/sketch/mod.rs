@@ -129,7 +129,11 @@ impl Sketch {
     /// The cardinality estimate, rounded to the nearest integer.
     pub fn estimate(&mut self) -> u64 {
         let c = self.hll.count();
-        if c.is_finite() && c > 0.0 { c.round() as u64 } else { 0 }
+        if c.is_finite() && c > 0.0 {
+            c.round() as u64
+        } else {
+            0
+        }
     }
 
     /// Encodes to our versioned byte form (flushes pending state first).
@@ -178,20 +182,25 @@ impl Sketch {
             return Err(SketchError::Corrupt("too short"));
         };
         if *version != ENCODING_VERSION {
-            return Err(SketchError::UnknownEncoding(format!("{ENCODING} version {version}")));
+            return Err(SketchError::UnknownEncoding(format!(
+                "{ENCODING} version {version}"
+            )));
         }
         if *precision != PRECISION {
             return Err(SketchError::Precision(*precision));
         }
-        let mut v = serde_json::to_value(&Sketch::new().hll).map_err(|_| SketchError::Corrupt("model"))?;
+        let mut v =
+            serde_json::to_value(&Sketch::new().hll).map_err(|_| SketchError::Corrupt("model"))?;
         match *kind {
             KIND_SPARSE => {
-                let (count, used) = read_varint(rest).ok_or(SketchError::Corrupt("sparse count"))?;
+                let (count, used) =
+                    read_varint(rest).ok_or(SketchError::Corrupt("sparse count"))?;
                 let buf = &rest[used..];
                 // Walk the deltas: validates the varints and finds `last`, which the crate keeps.
                 let (mut pos, mut last, mut n) = (0usize, 0u64, 0u64);
                 while pos < buf.len() {
-                    let (d, used) = read_varint(&buf[pos..]).ok_or(SketchError::Corrupt("sparse code"))?;
+                    let (d, used) =
+                        read_varint(&buf[pos..]).ok_or(SketchError::Corrupt("sparse code"))?;
                     if n > 0 && d == 0 {
                         return Err(SketchError::Corrupt("sparse codes not strictly ascending"));
                     }
@@ -203,14 +212,18 @@ impl Sketch {
                     n += 1;
                 }
                 if n != count {
-                    return Err(SketchError::Corrupt("sparse count does not match the codes"));
+                    return Err(SketchError::Corrupt(
+                        "sparse count does not match the codes",
+                    ));
                 }
                 v["sparse"] = json!({"count": count, "last": last, "buf": buf});
             }
             KIND_DENSE => {
                 let m = 1usize << PRECISION;
                 if rest.len() != m / 4 * 3 {
-                    return Err(SketchError::Corrupt("dense register block has the wrong length"));
+                    return Err(SketchError::Corrupt(
+                        "dense register block has the wrong length",
+                    ));
                 }
                 let mut regs6 = Vec::with_capacity(m);
                 for c in rest.chunks(3) {
@@ -222,7 +235,11 @@ impl Sketch {
                 let zeros = regs6.iter().filter(|r| **r == 0).count();
                 let words: Vec<u32> = regs6
                     .chunks(5)
-                    .map(|c| c.iter().enumerate().fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6))))
+                    .map(|c| {
+                        c.iter()
+                            .enumerate()
+                            .fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6)))
+                    })
                     .collect();
                 v["registers"] = json!({"buf": words, "count": m, "zeros": zeros});
             }
@@ -262,20 +279,33 @@ pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchErro
         return Err(SketchError::PrecisionMismatch(a.precision, b.precision));
     }
     if a.encoding != b.encoding {
-        return Err(SketchError::EncodingMismatch(a.encoding.clone(), b.encoding.clone()));
+        return Err(SketchError::EncodingMismatch(
+            a.encoding.clone(),
+            b.encoding.clone(),
+        ));
     }
     Ok(())
 }
 
 fn words_of(v: Option<&Value>) -> Vec<u32> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_u64)
+                .map(|x| x as u32)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn bytes_of(v: Option<&Value>) -> Vec<u8> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u8).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_u64)
+                .map(|x| x as u8)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -332,7 +362,9 @@ mod tests {
         assert_eq!(bytes, GOLDEN_ABC);
     }
 
-    const GOLDEN_ABC: &[u8] = &[1, 14, 0, 3, 172, 208, 245, 10, 218, 176, 206, 6, 196, 176, 168, 11];
+    const GOLDEN_ABC: &[u8] = &[
+        1, 14, 0, 3, 172, 208, 245, 10, 218, 176, 206, 6, 196, 176, 168, 11,
+    ];
 
     #[test]
     fn round_trip_keeps_estimate_and_bytes() {
