@@ -10,3 +10,4 @@ pub mod otlp;
 pub mod render;
 pub mod session;
 pub mod sketch;
+pub mod synth;

@@ -1,1 +1,1 @@
-//! TODO
+//! Diff: severity-ranked changes between two sessions.

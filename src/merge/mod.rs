@@ -1,1 +1,1 @@
-//! TODO
+//! Merge: combine sessions with exact HyperLogLog unions.

@@ -1,4 +1,10 @@
-//! Output rendering: colors, human-friendly numbers, and the diff formats.
+//! Output rendering: colors, human-friendly numbers, session tables, and the diff formats.
 
 pub mod color;
+pub mod diff_github;
+pub mod diff_json;
+pub mod diff_markdown;
+pub mod diff_table;
 pub mod human;
+pub mod list;
+pub mod show;

@@ -1,0 +1,1 @@
+//! TODO: diff_github rendering.

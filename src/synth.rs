@@ -1,0 +1,1 @@
+//! Synthetic sessions for benchmarks and tests (deterministic, realistic cardinalities).
