@@ -1,5 +1,8 @@
 //! OTLP input: receivers (gRPC, HTTP), file reading, and a spec-exact OTLP/JSON decoder.
 
+pub mod file;
+pub mod grpc;
+pub mod http;
 pub mod json;
 
 use opentelemetry_proto::tonic::collector::{
@@ -13,4 +16,45 @@ pub enum OtlpRequest {
     Metrics(ExportMetricsServiceRequest),
     Traces(ExportTraceServiceRequest),
     Logs(ExportLogsServiceRequest),
+}
+
+impl OtlpRequest {
+    /// The signal this request carries.
+    pub fn signal(&self) -> crate::session::Signal {
+        match self {
+            OtlpRequest::Metrics(_) => crate::session::Signal::Metrics,
+            OtlpRequest::Traces(_) => crate::session::Signal::Traces,
+            OtlpRequest::Logs(_) => crate::session::Signal::Logs,
+        }
+    }
+}
+
+/// Why a sink refused a well-formed request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The capture is stopping (e.g. `--max-requests` reached); the sender should retry elsewhere.
+    #[error("otelsnap is stopping and accepts no more data")]
+    Stopping,
+}
+
+/// Where receivers hand decoded requests. A request is acknowledged (200 / OK) only after
+/// `accept` returned `Ok`, so everything acknowledged is in the session.
+pub trait Sink: Send + Sync + 'static {
+    /// Takes one decoded request.
+    fn accept(&self, req: OtlpRequest) -> Result<(), Refusal>;
+    /// Counts a request refused as malformed (bad body, bad content type, too large, ...).
+    fn rejected(&self, transport: &'static str, reason: &str);
+}
+
+/// Receiver settings shared by gRPC and HTTP.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceiverConfig {
+    /// Largest body accepted, before or after decompression.
+    pub max_body: usize,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        ReceiverConfig { max_body: 16 * 1024 * 1024 }
+    }
 }
