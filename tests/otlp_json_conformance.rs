@@ -1355,3 +1355,53 @@ fn response_bodies() {
     let body: Value = serde_json::from_slice(&status_json(3, "bad \"json\" at x")).unwrap();
     assert_eq!(body, json!({"code": 3, "message": "bad \"json\" at x"}));
 }
+
+#[test]
+fn malformed_integer_strings_are_errors() {
+    for bad in ["", " 1", "1 ", "+1", "0x10", "1e3", "--1", "-", "１"] {
+        let doc =
+            json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [{"timeUnixNano": bad}]}]}]});
+        let (path, _) = invalid(decode_logs(doc.to_string().as_bytes()));
+        assert_eq!(
+            path, "resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano",
+            "{bad:?}"
+        );
+    }
+}
+
+proptest::proptest! {
+    /// Corrupting a valid document anywhere yields a value or an error, never a panic.
+    #[test]
+    fn corrupted_documents_never_panic(edits in proptest::collection::vec((0usize..4096, proptest::num::u8::ANY), 1..8)) {
+        let st = Style { strings: true, names: true, snake: false };
+        for doc in [metrics_json(st), traces_json(st), logs_json(st)] {
+            let mut bytes = st.finish(doc);
+            for (at, byte) in &edits {
+                let at = at % bytes.len();
+                bytes[at] = *byte;
+            }
+            let _ = decode_any(&bytes);
+        }
+    }
+}
+
+#[test]
+fn a_field_in_both_spellings_is_an_error() {
+    let (path, reason) = invalid(decode_logs(
+        br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1","time_unix_nano":"2"}]}]}]}"#,
+    ));
+    assert_eq!(
+        path,
+        "resourceLogs[0].scopeLogs[0].logRecords[0].time_unix_nano"
+    );
+    assert!(reason.contains("twice"), "{reason}");
+    // null is absent, so it does not count as the second spelling.
+    let got = decode_logs(
+        br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":null,"time_unix_nano":"2"}]}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        got.resource_logs[0].scope_logs[0].log_records[0].time_unix_nano,
+        2
+    );
+}

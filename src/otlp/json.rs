@@ -218,14 +218,41 @@ fn fields(
     path: &Path,
     mut f: impl FnMut(&str, &Value, &Path) -> Result<()>,
 ) -> Result<()> {
-    for (key, value) in object(v, path)? {
+    let map = object(v, path)?;
+    for (key, value) in map {
         if value.is_null() {
             continue;
         }
         let p = path.key(key);
+        // The two spellings of one field would otherwise silently overwrite each other.
+        if key.contains('_') {
+            let camel = lower_camel(key);
+            if map.get(&camel).is_some_and(|other| !other.is_null()) {
+                return Err(invalid(
+                    &p,
+                    format!("field given twice, as {key:?} and {camel:?}"),
+                ));
+            }
+        }
         f(key, value, &p)?;
     }
     Ok(())
+}
+
+fn lower_camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn list<T>(
