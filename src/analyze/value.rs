@@ -160,13 +160,25 @@ mod tests {
     #[test]
     fn containers_recurse_in_order() {
         let arr = Value::ArrayValue(ArrayValue {
-            values: vec![av(Value::StringValue("a".into())), av(Value::IntValue(2)), AnyValue { value: None }],
+            values: vec![
+                av(Value::StringValue("a".into())),
+                av(Value::IntValue(2)),
+                AnyValue { value: None },
+            ],
         });
         assert_eq!(s(arr.clone()), "[a,2,]");
         let kv = Value::KvlistValue(KeyValueList {
             values: vec![
-                KeyValue { key: "z".into(), value: Some(av(arr)), ..Default::default() },
-                KeyValue { key: "a".into(), value: Some(av(Value::BoolValue(true))), ..Default::default() },
+                KeyValue {
+                    key: "z".into(),
+                    value: Some(av(arr)),
+                    ..Default::default()
+                },
+                KeyValue {
+                    key: "a".into(),
+                    value: Some(av(Value::BoolValue(true))),
+                    ..Default::default()
+                },
             ],
         });
         assert_eq!(s(kv), "{z=[a,2,],a=true}");
@@ -206,6 +218,9 @@ mod tests {
         let out = sample_string(Some(&av(Value::StringValue(long))));
         assert!(out.ends_with('…'));
         assert!(out.len() <= MAX_SAMPLE_LEN + '…'.len_utf8());
-        assert_eq!(sample_string(Some(&av(Value::StringValue("short".into())))), "short");
+        assert_eq!(
+            sample_string(Some(&av(Value::StringValue("short".into())))),
+            "short"
+        );
     }
 }

@@ -1,0 +1,184 @@
+//! Metrics: per metric name, its shape, keys, series and services.
+
+use std::collections::HashMap;
+
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data};
+
+use super::state::{Card, Ctx, KeyMap, ResView, TAG_POINT, add_service, pair_hash, series_id};
+use crate::session::{MetricMeta, MetricType};
+
+/// Distinct explicit bucket bounds kept per metric; more are refused (and counted as dropped).
+pub const MAX_BOUNDS: usize = 1000;
+/// Distinct exponential-histogram scales kept per metric (valid scales are -10..=20).
+pub const MAX_SCALES: usize = 64;
+
+/// Everything known about one metric name.
+#[derive(Debug, Default)]
+pub(crate) struct MetricAcc {
+    pub description: String,
+    pub unit: String,
+    pub metric_type: MetricType,
+    pub temporality: Option<&'static str>,
+    pub is_monotonic: Option<bool>,
+    pub bounds: Vec<f64>,
+    /// The last bounds slice merged, so identical bounds on every point cost one comparison.
+    last_bounds: Vec<f64>,
+    pub scales: Vec<i32>,
+    pub label_keys: KeyMap,
+    pub resource_keys: KeyMap,
+    pub points: u64,
+    pub services: HashMap<String, u64>,
+    pub series: Card,
+}
+
+/// Number of data points of a metric, of whichever type.
+pub(crate) fn point_count(m: &Metric) -> u64 {
+    (match &m.data {
+        Some(Data::Gauge(g)) => g.data_points.len(),
+        Some(Data::Sum(s)) => s.data_points.len(),
+        Some(Data::Histogram(h)) => h.data_points.len(),
+        Some(Data::ExponentialHistogram(e)) => e.data_points.len(),
+        Some(Data::Summary(s)) => s.data_points.len(),
+        None => 0,
+    }) as u64
+}
+
+fn temporality(t: i32) -> Option<&'static str> {
+    match t {
+        1 => Some("delta"),
+        2 => Some("cumulative"),
+        _ => None,
+    }
+}
+
+impl MetricAcc {
+    /// Takes in one metric of one resource block.
+    pub(crate) fn ingest(&mut self, m: &Metric, res: &ResView<'_>, ctx: &mut Ctx) {
+        if self.description.is_empty() && !m.description.is_empty() {
+            self.description = m.description.clone();
+        }
+        if self.unit.is_empty() && !m.unit.is_empty() {
+            self.unit = m.unit.clone();
+        }
+        let (ty, temp) = match &m.data {
+            Some(Data::Gauge(_)) => (MetricType::Gauge, None),
+            Some(Data::Sum(s)) => (MetricType::Sum, temporality(s.aggregation_temporality)),
+            Some(Data::Histogram(h)) => (
+                MetricType::Histogram,
+                temporality(h.aggregation_temporality),
+            ),
+            Some(Data::ExponentialHistogram(e)) => (
+                MetricType::ExponentialHistogram,
+                temporality(e.aggregation_temporality),
+            ),
+            Some(Data::Summary(_)) => (MetricType::Summary, None),
+            None => (MetricType::Unknown, None),
+        };
+        // The first type seen wins; a later disagreement is still counted under this name.
+        if self.metric_type == MetricType::Unknown {
+            self.metric_type = ty;
+        }
+        if self.temporality.is_none() {
+            self.temporality = temp;
+        }
+        match &m.data {
+            Some(Data::Gauge(g)) => {
+                for p in &g.data_points {
+                    self.point(&p.attributes, res, ctx);
+                }
+            }
+            Some(Data::Sum(s)) => {
+                if self.is_monotonic.is_none() {
+                    self.is_monotonic = Some(s.is_monotonic);
+                }
+                for p in &s.data_points {
+                    self.point(&p.attributes, res, ctx);
+                }
+            }
+            Some(Data::Histogram(h)) => {
+                for p in &h.data_points {
+                    self.point(&p.attributes, res, ctx);
+                    if p.explicit_bounds != self.last_bounds {
+                        self.add_bounds(&p.explicit_bounds, ctx);
+                    }
+                }
+            }
+            Some(Data::ExponentialHistogram(e)) => {
+                for p in &e.data_points {
+                    self.point(&p.attributes, res, ctx);
+                    if !self.scales.contains(&p.scale) {
+                        if self.scales.len() < MAX_SCALES {
+                            self.scales.push(p.scale);
+                        } else {
+                            ctx.dropped += 1;
+                        }
+                    }
+                }
+            }
+            Some(Data::Summary(s)) => {
+                for p in &s.data_points {
+                    self.point(&p.attributes, res, ctx);
+                }
+            }
+            None => {}
+        }
+        let n = point_count(m);
+        if n > 0 {
+            self.points += n;
+            res.observe_into(&mut self.resource_keys, ctx, n);
+            add_service(&mut self.services, ctx, &res.service, n);
+        }
+    }
+
+    fn point(&mut self, attrs: &[KeyValue], res: &ResView<'_>, ctx: &mut Ctx) {
+        let mut series = res.series;
+        for kv in attrs {
+            let v = kv.value.as_ref();
+            let h = ctx.hash(v);
+            series = series.wrapping_add(pair_hash(TAG_POINT, &kv.key, h));
+            self.label_keys.observe(ctx, &kv.key, h, 1, v);
+        }
+        self.series.insert(series_id(series));
+    }
+
+    fn add_bounds(&mut self, bounds: &[f64], ctx: &mut Ctx) {
+        for b in bounds {
+            // JSON cannot carry NaN or infinities, and they are not valid bounds; skip them.
+            if !b.is_finite() || self.bounds.iter().any(|x| x.to_bits() == b.to_bits()) {
+                continue;
+            }
+            if self.bounds.len() < MAX_BOUNDS {
+                self.bounds.push(*b);
+            } else {
+                ctx.dropped += 1;
+            }
+        }
+        self.last_bounds.clear();
+        self.last_bounds.extend_from_slice(bounds);
+    }
+
+    /// The session form.
+    pub(crate) fn into_meta(self, name: String) -> MetricMeta {
+        let (active_series, series_sketch) = self.series.finish();
+        let n = self.points;
+        MetricMeta {
+            name,
+            description: self.description,
+            unit: self.unit,
+            metric_type: self.metric_type,
+            label_keys: self.label_keys.into_stats(n),
+            resource_keys: self.resource_keys.into_stats(n),
+            sample_count: n,
+            services: self.services.into_iter().collect(),
+            active_series,
+            series_sketch: Some(series_sketch),
+            data_point_count: n,
+            aggregation_temporality: self.temporality.map(str::to_string),
+            is_monotonic: self.is_monotonic,
+            explicit_bounds: self.bounds,
+            scales: self.scales,
+            ..Default::default()
+        }
+    }
+}
