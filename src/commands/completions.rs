@@ -1,9 +1,20 @@
 //! `otelsnap completions`.
 
-use super::Ctx;
-use crate::cli::CompletionsArgs;
+use clap::CommandFactory;
 
-/// Runs `completions`.
-pub fn run(_ctx: &Ctx, _args: &CompletionsArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`otelsnap completions` is not implemented yet")
+use super::Ctx;
+use crate::cli::{Cli, CompletionsArgs};
+
+/// Runs `completions`: the script for one shell on stdout.
+pub fn run(_ctx: &Ctx, args: &CompletionsArgs) -> anyhow::Result<u8> {
+    crate::render::list::print(&script(args.shell))?;
+    Ok(0)
+}
+
+/// The completion script for `shell`, as `completions` prints it and `completions/` holds it.
+pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "otelsnap", &mut out);
+    out
 }

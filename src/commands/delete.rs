@@ -2,8 +2,18 @@
 
 use super::Ctx;
 use crate::cli::DeleteArgs;
+use crate::session::SessionName;
 
-/// Runs `delete`.
-pub fn run(_ctx: &Ctx, _args: &DeleteArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`otelsnap delete` is not implemented yet")
+/// Runs `delete`: every name is validated and checked first; nothing is deleted if one is missing.
+pub fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<u8> {
+    let names = args
+        .names
+        .iter()
+        .map(|n| SessionName::parse(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let deleted = ctx.store.delete(&names)?;
+    for p in &deleted {
+        ctx.note(format!("deleted {}", p.display()));
+    }
+    Ok(0)
 }

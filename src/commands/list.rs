@@ -1,9 +1,32 @@
 //! `otelsnap list`.
 
-use super::Ctx;
-use crate::cli::ListArgs;
+use std::io::IsTerminal;
 
-/// Runs `list`.
-pub fn run(_ctx: &Ctx, _args: &ListArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`otelsnap list` is not implemented yet")
+use super::Ctx;
+use crate::cli::{DataFormat, ListArgs};
+use crate::render::list::{self, ListRow, TableStyle};
+
+/// Runs `list`: headers only, newest first; unreadable files are rows with their error.
+pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<u8> {
+    let entries = ctx.store.list()?;
+    let rows: Vec<ListRow> = entries.iter().map(ListRow::of).collect();
+    let out = match args.format {
+        DataFormat::Json => list::json(&rows),
+        DataFormat::Table => {
+            if rows.is_empty() {
+                ctx.note(format!(
+                    "no sessions in {}: create one with `otelsnap capture NAME` or `otelsnap import FILE`",
+                    ctx.store.dir.display()
+                ));
+                return Ok(0);
+            }
+            let style = TableStyle {
+                terminal: std::io::stdout().is_terminal(),
+                color: ctx.stdout_color(),
+            };
+            list::table(&rows, style)
+        }
+    };
+    list::print(out.as_bytes())?;
+    Ok(0)
 }

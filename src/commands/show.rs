@@ -1,9 +1,154 @@
 //! `otelsnap show`.
 
-use super::Ctx;
-use crate::cli::ShowArgs;
+use std::io::IsTerminal;
 
-/// Runs `show`.
-pub fn run(_ctx: &Ctx, _args: &ShowArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`otelsnap show` is not implemented yet")
+use super::Ctx;
+use crate::cli::{DataFormat, ShowArgs};
+use crate::render::list::{TableStyle, print};
+use crate::render::show::{self, Item, Origin, Sections};
+use crate::session::{Session, SessionRef};
+
+/// Runs `show`: the overview, or one item in full with a drill-down flag.
+pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
+    let sections = Sections::parse(&args.signal).map_err(anyhow::Error::msg)?;
+    let r = SessionRef::parse(&args.session)?;
+    let mut session = r.load(&ctx.store)?;
+    session.canonicalize();
+    let origin = origin_of(ctx, &r);
+    let style = TableStyle {
+        terminal: std::io::stdout().is_terminal(),
+        color: ctx.stdout_color(),
+    };
+    let out = match find_item(&session, args)? {
+        Some(item) => match args.format {
+            DataFormat::Json => show::item_json(&session, &origin, &item),
+            DataFormat::Table => show::item_table(&session, &item, style),
+        },
+        None => {
+            if let Some(svc) = args.service.as_deref()
+                && !session.stats.services.iter().any(|s| s == svc)
+            {
+                let close =
+                    show::close_names(svc, session.stats.services.iter().map(String::as_str));
+                anyhow::bail!(
+                    "no service named '{svc}' in session '{}'{}",
+                    session.id,
+                    suggestions(&close, "services")
+                );
+            }
+            let o = show::overview(
+                &session,
+                &origin,
+                args.top,
+                sections,
+                args.service.as_deref(),
+            );
+            match args.format {
+                DataFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(&o)?;
+                    s.push('\n');
+                    s
+                }
+                DataFormat::Table => show::overview_table(&o, style),
+            }
+        }
+    };
+    print(out.as_bytes())?;
+    Ok(0)
+}
+
+fn origin_of(ctx: &Ctx, r: &SessionRef) -> Origin {
+    let path = match r {
+        SessionRef::Name(n) => ctx.store.path_for(n),
+        SessionRef::Path(p) => p.clone(),
+        SessionRef::Stdin => return Origin::default(),
+    };
+    Origin {
+        size: std::fs::metadata(&path).ok().map(|m| m.len()),
+        path: Some(path.display().to_string()),
+    }
+}
+
+fn suggestions(close: &[String], what: &str) -> String {
+    if close.is_empty() {
+        format!(": run `otelsnap show` without a filter to see the {what} it has")
+    } else {
+        format!(
+            "; did you mean {}?",
+            close
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The item a drill-down flag names, or `None` without one; an unknown name is an error that
+/// lists close names.
+fn find_item<'a>(s: &'a Session, args: &ShowArgs) -> anyhow::Result<Option<Item<'a>>> {
+    let d = &s.data;
+    if let Some(name) = &args.metric {
+        return match d.metrics.iter().find(|m| &m.name == name) {
+            Some(m) => Ok(Some(Item::Metric(m))),
+            None => not_found(s, "metric", name, d.metrics.iter().map(|m| m.name.as_str())),
+        };
+    }
+    if let Some(name) = &args.span {
+        let v: Vec<_> = d.spans.iter().filter(|x| &x.name == name).collect();
+        return if v.is_empty() {
+            not_found(s, "span", name, d.spans.iter().map(|x| x.name.as_str()))
+        } else {
+            Ok(Some(Item::Spans(v)))
+        };
+    }
+    if let Some(sev) = &args.log {
+        let found = d.logs.iter().find(|l| {
+            l.severity.eq_ignore_ascii_case(sev)
+                || sev.parse::<i32>().is_ok_and(|n| n == l.severity_number)
+        });
+        return match found {
+            Some(l) => Ok(Some(Item::Log(l))),
+            None => not_found(
+                s,
+                "log severity",
+                sev,
+                d.logs.iter().map(|l| l.severity.as_str()),
+            ),
+        };
+    }
+    if let Some(key) = &args.attribute {
+        return match d.attributes.iter().find(|a| &a.key == key) {
+            Some(a) => Ok(Some(Item::Attribute(a))),
+            None => not_found(
+                s,
+                "attribute",
+                key,
+                d.attributes.iter().map(|a| a.key.as_str()),
+            ),
+        };
+    }
+    Ok(None)
+}
+
+fn not_found<'a, T>(
+    s: &Session,
+    what: &str,
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<T> {
+    let close = show::close_names(name, candidates);
+    let hint = if close.is_empty() {
+        format!(": run `otelsnap show {}` to see what it has", s.id)
+    } else {
+        format!(
+            "; did you mean {}?",
+            close
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    anyhow::bail!("no {what} named '{name}' in session '{}'{hint}", s.id)
 }

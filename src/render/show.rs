@@ -1,1 +1,1055 @@
-//! TODO: show rendering.
+//! `show` rendering: the session overview (header and top items per section) or one item in
+//! full, as a table for people or JSON for scripts. Both formats show the same selection.
+//!
+//! Overview JSON: `{"session": {...}, "metrics": {"total", "shown": [...]}, "spans": ...,
+//! "logs": ..., "attributes": ...}`; a section filtered out by `--signal` is absent. Drill-down
+//! JSON: `{"session": {...}, "metric"|"spans"|"log"|"attribute": <the item as in the session
+//! file, without sketch bytes>}`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use comfy_table::Cell;
+use serde::Serialize;
+
+use crate::render::human;
+use crate::render::list::{TableStyle, new_table, num};
+use crate::session::{
+    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, LogMeta, MetricMeta, Producer, Session,
+    SpanMeta, format_time,
+};
+
+/// Sections of the overview, chosen with `--signal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections {
+    pub metrics: bool,
+    pub spans: bool,
+    pub logs: bool,
+    pub attributes: bool,
+}
+
+impl Sections {
+    /// Every section.
+    pub const ALL: Sections = Sections {
+        metrics: true,
+        spans: true,
+        logs: true,
+        attributes: true,
+    };
+
+    /// Parses `--signal` values (`metrics`, `traces`/`spans`, `logs`, `attributes`); empty is all.
+    pub fn parse(list: &[String]) -> Result<Sections, String> {
+        if list.iter().all(|s| s.trim().is_empty()) {
+            return Ok(Sections::ALL);
+        }
+        let mut s = Sections {
+            metrics: false,
+            spans: false,
+            logs: false,
+            attributes: false,
+        };
+        for item in list {
+            match item.trim().to_ascii_lowercase().as_str() {
+                "" => {}
+                "metrics" | "metric" => s.metrics = true,
+                "traces" | "trace" | "spans" | "span" => s.spans = true,
+                "logs" | "log" => s.logs = true,
+                "attributes" | "attribute" | "attrs" => s.attributes = true,
+                other => {
+                    return Err(format!(
+                        "unknown signal '{other}' in --signal: use metrics, traces, logs or attributes (comma-separated)"
+                    ));
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// Where the session came from, for the header.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The file's path, when the session was read from one.
+    pub path: Option<String>,
+    /// The file's size on disk.
+    pub size: Option<u64>,
+}
+
+/// The session header, as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeaderView<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub created: String,
+    pub capture: Option<&'a CaptureInfo>,
+    pub window_seconds: Option<f64>,
+    pub producer: Option<&'a Producer>,
+    pub merged_from: &'a [String],
+    pub signals: Vec<String>,
+    pub services: &'a [String],
+    pub metrics_count: u64,
+    pub spans_count: u64,
+    pub logs_count: u64,
+    pub attributes_count: u64,
+    pub path: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub notes: &'a [String],
+}
+
+impl<'a> HeaderView<'a> {
+    /// The header of `s`.
+    pub fn of(s: &'a Session, origin: &Origin) -> HeaderView<'a> {
+        HeaderView {
+            name: &s.id,
+            description: &s.description,
+            created: format_time(&s.created),
+            capture: s.capture.as_ref(),
+            window_seconds: s.capture.as_ref().and_then(CaptureInfo::window_seconds),
+            producer: s.producer.as_ref(),
+            merged_from: &s.merged_from,
+            signals: s.signals.iter().map(|x| x.to_string()).collect(),
+            services: &s.stats.services,
+            metrics_count: s.stats.metrics_count,
+            spans_count: s.stats.spans_count,
+            logs_count: s.stats.logs_count,
+            attributes_count: s.stats.attributes_count,
+            path: origin.path.clone(),
+            size_bytes: origin.size,
+            notes: &s.notes,
+        }
+    }
+}
+
+/// The key with the highest estimated cardinality on an item.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopKey {
+    pub key: String,
+    pub estimated_cardinality: u64,
+    pub approximate: bool,
+}
+
+fn top_key<'a>(maps: impl IntoIterator<Item = &'a BTreeMap<String, KeyStats>>) -> Option<TopKey> {
+    let mut best: Option<(&String, &KeyStats)> = None;
+    for m in maps {
+        for (k, ks) in m {
+            // Ties go to the first key by name: maps iterate in order and only `>` replaces.
+            if best.is_none_or(|(_, b)| ks.estimated_cardinality > b.estimated_cardinality) {
+                best = Some((k, ks));
+            }
+        }
+    }
+    best.map(|(k, ks)| TopKey {
+        key: k.clone(),
+        estimated_cardinality: ks.estimated_cardinality,
+        approximate: ks.approximate,
+    })
+}
+
+/// A metric row of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricRow<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub metric_type: &'static str,
+    pub unit: &'a str,
+    pub active_series: u64,
+    pub series_approximate: bool,
+    pub data_point_count: u64,
+    pub label_keys: usize,
+    pub top_key: Option<TopKey>,
+    pub services: Vec<&'a str>,
+}
+
+/// A span row of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanRow<'a> {
+    pub name: &'a str,
+    pub kind_name: &'a str,
+    pub sample_count: u64,
+    pub attribute_keys: usize,
+    pub top_attribute: Option<TopKey>,
+    pub services: Vec<&'a str>,
+}
+
+/// A log severity row of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogRow<'a> {
+    pub severity: &'a str,
+    pub severity_number: i32,
+    pub sample_count: u64,
+    pub attribute_keys: usize,
+    pub top_attribute: Option<TopKey>,
+    pub templates_total: usize,
+    pub top_templates: &'a [BodyTemplate],
+    pub services: Vec<&'a str>,
+}
+
+/// An attribute row of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributeRow<'a> {
+    pub key: &'a str,
+    pub estimated_cardinality: u64,
+    pub approximate: bool,
+    pub count: u64,
+    pub signal_types: &'a [String],
+    pub scope: &'a str,
+    pub value_samples: &'a [String],
+}
+
+/// One overview section: how many items matched, and the top ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section<T> {
+    pub total: usize,
+    pub shown: Vec<T>,
+}
+
+/// The whole overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview<'a> {
+    pub session: HeaderView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Section<MetricRow<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spans: Option<Section<SpanRow<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs: Option<Section<LogRow<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Section<AttributeRow<'a>>>,
+}
+
+const TOP_TEMPLATES: usize = 3;
+
+fn services_of(m: &BTreeMap<String, u64>) -> Vec<&str> {
+    m.keys().map(String::as_str).collect()
+}
+
+fn has_service(m: &BTreeMap<String, u64>, service: Option<&str>) -> bool {
+    service.is_none_or(|s| m.contains_key(s))
+}
+
+/// Builds the overview: filters by service, ranks, keeps the top `top` per section.
+pub fn overview<'a>(
+    s: &'a Session,
+    origin: &Origin,
+    top: usize,
+    sections: Sections,
+    service: Option<&'a str>,
+) -> Overview<'a> {
+    let d = &s.data;
+    // With --service, the attribute catalog is narrowed to keys the service's items carry.
+    let mut service_keys: BTreeSet<&str> = BTreeSet::new();
+    let metrics: Vec<&MetricMeta> = d
+        .metrics
+        .iter()
+        .filter(|m| has_service(&m.services, service))
+        .collect();
+    let spans: Vec<&SpanMeta> = d
+        .spans
+        .iter()
+        .filter(|x| has_service(&x.services, service))
+        .collect();
+    let logs: Vec<&LogMeta> = d
+        .logs
+        .iter()
+        .filter(|x| has_service(&x.services, service))
+        .collect();
+    if service.is_some() {
+        for m in &metrics {
+            service_keys.extend(
+                m.label_keys
+                    .keys()
+                    .chain(m.resource_keys.keys())
+                    .map(String::as_str),
+            );
+        }
+        for x in &spans {
+            service_keys.extend(
+                x.attribute_keys
+                    .keys()
+                    .chain(x.resource_keys.keys())
+                    .map(String::as_str),
+            );
+        }
+        for x in &logs {
+            service_keys.extend(
+                x.attribute_keys
+                    .keys()
+                    .chain(x.resource_keys.keys())
+                    .map(String::as_str),
+            );
+        }
+    }
+
+    let metric_section = sections.metrics.then(|| {
+        let mut v = metrics.clone();
+        v.sort_by(|a, b| {
+            b.active_series
+                .cmp(&a.active_series)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Section {
+            total: v.len(),
+            shown: v
+                .into_iter()
+                .take(top)
+                .map(|m| MetricRow {
+                    name: &m.name,
+                    metric_type: m.metric_type.as_str(),
+                    unit: &m.unit,
+                    active_series: m.active_series,
+                    series_approximate: m.series_approximate,
+                    data_point_count: m.data_point_count,
+                    label_keys: m.label_keys.len(),
+                    top_key: top_key([&m.label_keys]),
+                    services: services_of(&m.services),
+                })
+                .collect(),
+        }
+    });
+    let span_section = sections.spans.then(|| {
+        let mut v: Vec<(&SpanMeta, Option<TopKey>)> = spans
+            .iter()
+            .map(|x| (*x, top_key([&x.attribute_keys])))
+            .collect();
+        let card = |t: &Option<TopKey>| t.as_ref().map_or(0, |k| k.estimated_cardinality);
+        v.sort_by(|a, b| {
+            card(&b.1)
+                .cmp(&card(&a.1))
+                .then_with(|| a.0.name.cmp(&b.0.name))
+                .then_with(|| a.0.kind.cmp(&b.0.kind))
+        });
+        Section {
+            total: v.len(),
+            shown: v
+                .into_iter()
+                .take(top)
+                .map(|(x, t)| SpanRow {
+                    name: &x.name,
+                    kind_name: &x.kind_name,
+                    sample_count: x.sample_count,
+                    attribute_keys: x.attribute_keys.len(),
+                    top_attribute: t,
+                    services: services_of(&x.services),
+                })
+                .collect(),
+        }
+    });
+    let log_section = sections.logs.then(|| {
+        // Logs are few (one per severity): shown by severity, most severe first.
+        let mut v = logs.clone();
+        v.sort_by(|a, b| {
+            b.severity_number
+                .cmp(&a.severity_number)
+                .then_with(|| a.severity.cmp(&b.severity))
+        });
+        Section {
+            total: v.len(),
+            shown: v
+                .into_iter()
+                .take(top)
+                .map(|x| LogRow {
+                    severity: &x.severity,
+                    severity_number: x.severity_number,
+                    sample_count: x.sample_count,
+                    attribute_keys: x.attribute_keys.len(),
+                    top_attribute: top_key([&x.attribute_keys]),
+                    templates_total: x.body_templates.len(),
+                    top_templates: &x.body_templates[..x.body_templates.len().min(TOP_TEMPLATES)],
+                    services: services_of(&x.services),
+                })
+                .collect(),
+        }
+    });
+    let attribute_section = sections.attributes.then(|| {
+        let mut v: Vec<&AttributeMeta> = d
+            .attributes
+            .iter()
+            .filter(|a| service.is_none() || service_keys.contains(a.key.as_str()))
+            .collect();
+        v.sort_by(|a, b| {
+            b.estimated_cardinality
+                .cmp(&a.estimated_cardinality)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        Section {
+            total: v.len(),
+            shown: v
+                .into_iter()
+                .take(top)
+                .map(|a| AttributeRow {
+                    key: &a.key,
+                    estimated_cardinality: a.estimated_cardinality,
+                    approximate: a.approximate,
+                    count: a.count,
+                    signal_types: &a.signal_types,
+                    scope: &a.scope,
+                    value_samples: &a.value_samples,
+                })
+                .collect(),
+        }
+    });
+    Overview {
+        session: HeaderView::of(s, origin),
+        service,
+        metrics: metric_section,
+        spans: span_section,
+        logs: log_section,
+        attributes: attribute_section,
+    }
+}
+
+/// An estimate as shown in tables: `≈` marks one without a mergeable sketch behind it.
+pub fn card(n: u64, approximate: bool) -> String {
+    if approximate {
+        format!("≈{}", human::with_commas(n))
+    } else {
+        human::with_commas(n)
+    }
+}
+
+fn top_key_cell(t: &Option<TopKey>) -> String {
+    t.as_ref()
+        .map(|t| {
+            format!(
+                "{} ({})",
+                t.key,
+                card(t.estimated_cardinality, t.approximate)
+            )
+        })
+        .unwrap_or_default()
+}
+
+fn join_limited(items: &[&str], shown: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(shown)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        let _ = write!(s, " +{} more", items.len() - shown);
+    }
+    s
+}
+
+/// Formats seconds as `5m 0s` / `1h 2m` / `42.5s`.
+pub fn duration(secs: f64) -> String {
+    let whole = secs.round() as u64;
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else if whole < 3600 {
+        format!("{}m {}s", whole / 60, whole % 60)
+    } else {
+        format!("{}h {}m", whole / 3600, (whole % 3600) / 60)
+    }
+}
+
+fn header_text(h: &HeaderView<'_>, out: &mut String) {
+    let mut line = |k: &str, v: String| {
+        if !v.is_empty() {
+            let _ = writeln!(out, "{k:<13}{v}");
+        }
+    };
+    line("Session", h.name.to_string());
+    line("Description", h.description.to_string());
+    line("Created", h.created.clone());
+    if let Some(c) = h.capture {
+        let window = h
+            .window_seconds
+            .map(duration)
+            .unwrap_or_else(|| "0s".into());
+        line(
+            "Captured",
+            format!(
+                "{} → {} ({window})",
+                format_time(&c.started),
+                format_time(&c.ended)
+            ),
+        );
+        line("Sources", c.sources.join(", "));
+        line(
+            "Requests",
+            format!(
+                "{} accepted, {} rejected, {} items dropped",
+                human::with_commas(c.requests),
+                human::with_commas(c.rejected),
+                human::with_commas(c.dropped)
+            ),
+        );
+    }
+    if let Some(p) = h.producer {
+        line("Producer", format!("{} {}", p.name, p.version));
+    }
+    line("Merged from", h.merged_from.join(", "));
+    line("Signals", h.signals.join(", "));
+    let services: Vec<&str> = h.services.iter().map(String::as_str).collect();
+    if !services.is_empty() {
+        line(
+            "Services",
+            format!("{} ({})", join_limited(&services, 10), services.len()),
+        );
+    }
+    line(
+        "Counts",
+        format!(
+            "{} metrics, {} span names, {} log severities, {} attributes",
+            human::with_commas(h.metrics_count),
+            human::with_commas(h.spans_count),
+            human::with_commas(h.logs_count),
+            human::with_commas(h.attributes_count)
+        ),
+    );
+    if let Some(size) = h.size_bytes {
+        let path = h
+            .path
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        line("Size", format!("{}{path}", human::human_bytes(size)));
+    }
+    for (i, n) in h.notes.iter().enumerate() {
+        line(if i == 0 { "Notes" } else { "" }, n.clone());
+    }
+}
+
+fn section_title<T>(out: &mut String, what: &str, by: &str, s: &Section<T>) {
+    let _ = writeln!(
+        out,
+        "\n{what}: {} of {}{by}",
+        s.shown.len().min(s.total),
+        s.total
+    );
+}
+
+/// The overview as text and tables.
+pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
+    let mut out = String::new();
+    header_text(&o.session, &mut out);
+    if let Some(svc) = o.service {
+        let _ = writeln!(out, "{:<13}{svc}", "Filter");
+    }
+    if let Some(s) = &o.metrics {
+        section_title(&mut out, "Metrics", ", by active series", s);
+        if !s.shown.is_empty() {
+            let mut t = new_table(
+                style,
+                &[
+                    "METRIC", "TYPE", "UNIT", "SERIES", "POINTS", "KEYS", "TOP KEY", "SERVICES",
+                ],
+            );
+            for m in &s.shown {
+                t.add_row(vec![
+                    Cell::new(m.name),
+                    Cell::new(m.metric_type),
+                    Cell::new(m.unit),
+                    num(card(m.active_series, m.series_approximate)),
+                    num(human::count(m.data_point_count)),
+                    num(m.label_keys.to_string()),
+                    Cell::new(top_key_cell(&m.top_key)),
+                    Cell::new(join_limited(&m.services, 3)),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    if let Some(s) = &o.spans {
+        section_title(&mut out, "Spans", ", by highest attribute cardinality", s);
+        if !s.shown.is_empty() {
+            let mut t = new_table(
+                style,
+                &["SPAN", "KIND", "SPANS", "KEYS", "TOP ATTRIBUTE", "SERVICES"],
+            );
+            for x in &s.shown {
+                t.add_row(vec![
+                    Cell::new(x.name),
+                    Cell::new(x.kind_name),
+                    num(human::count(x.sample_count)),
+                    num(x.attribute_keys.to_string()),
+                    Cell::new(top_key_cell(&x.top_attribute)),
+                    Cell::new(join_limited(&x.services, 3)),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    if let Some(s) = &o.logs {
+        section_title(&mut out, "Logs", ", by severity", s);
+        if !s.shown.is_empty() {
+            let mut t = new_table(
+                style,
+                &[
+                    "SEVERITY",
+                    "RECORDS",
+                    "KEYS",
+                    "TOP ATTRIBUTE",
+                    "TOP TEMPLATES",
+                ],
+            );
+            for x in &s.shown {
+                let mut templates = x
+                    .top_templates
+                    .iter()
+                    .map(|b| format!("{}× {}", human::count(b.count), b.template))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if x.templates_total > x.top_templates.len() {
+                    let _ = write!(
+                        templates,
+                        "\n+{} more",
+                        x.templates_total - x.top_templates.len()
+                    );
+                }
+                t.add_row(vec![
+                    Cell::new(x.severity),
+                    num(human::count(x.sample_count)),
+                    num(x.attribute_keys.to_string()),
+                    Cell::new(top_key_cell(&x.top_attribute)),
+                    Cell::new(templates),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    if let Some(s) = &o.attributes {
+        section_title(&mut out, "Attributes", ", by estimated cardinality", s);
+        if !s.shown.is_empty() {
+            let mut t = new_table(
+                style,
+                &["KEY", "CARDINALITY", "COUNT", "SIGNALS", "SCOPE", "SAMPLES"],
+            );
+            for a in &s.shown {
+                t.add_row(vec![
+                    Cell::new(a.key),
+                    num(card(a.estimated_cardinality, a.approximate)),
+                    num(human::count(a.count)),
+                    Cell::new(a.signal_types.join(",")),
+                    Cell::new(a.scope),
+                    Cell::new(samples(a.value_samples)),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    out
+}
+
+fn samples(v: &[String]) -> String {
+    v.join(", ")
+}
+
+/// One item selected with a drill-down flag.
+#[derive(Debug, Clone)]
+pub enum Item<'a> {
+    Metric(&'a MetricMeta),
+    /// All spans of that name (one per kind).
+    Spans(Vec<&'a SpanMeta>),
+    Log(&'a LogMeta),
+    Attribute(&'a AttributeMeta),
+}
+
+fn strip_keys(m: &mut BTreeMap<String, KeyStats>) {
+    for ks in m.values_mut() {
+        ks.sketch = None;
+    }
+}
+
+/// The drill-down as JSON, in the session file's field order.
+#[derive(Debug, Clone, Serialize)]
+struct ItemOut<'a> {
+    session: HeaderView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metric: Option<MetricMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spans: Option<Vec<SpanMeta>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<LogMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attribute: Option<AttributeMeta>,
+}
+
+/// The drill-down as JSON: the item as stored, without sketch bytes.
+pub fn item_json(s: &Session, origin: &Origin, item: &Item<'_>) -> String {
+    let mut out = ItemOut {
+        session: HeaderView::of(s, origin),
+        metric: None,
+        spans: None,
+        log: None,
+        attribute: None,
+    };
+    match item {
+        Item::Metric(m) => {
+            let mut m = (*m).clone();
+            m.series_sketch = None;
+            strip_keys(&mut m.label_keys);
+            strip_keys(&mut m.resource_keys);
+            out.metric = Some(m);
+        }
+        Item::Spans(v) => {
+            out.spans = Some(
+                v.iter()
+                    .map(|x| {
+                        let mut x = (*x).clone();
+                        strip_keys(&mut x.attribute_keys);
+                        strip_keys(&mut x.resource_keys);
+                        strip_keys(&mut x.link_attribute_keys);
+                        x.event_attribute_keys.values_mut().for_each(strip_keys);
+                        x
+                    })
+                    .collect(),
+            );
+        }
+        Item::Log(l) => {
+            let mut l = (*l).clone();
+            strip_keys(&mut l.attribute_keys);
+            strip_keys(&mut l.resource_keys);
+            out.log = Some(l);
+        }
+        Item::Attribute(a) => {
+            let mut a = (*a).clone();
+            a.sketch = None;
+            out.attribute = Some(a);
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn keys_table(
+    style: TableStyle,
+    groups: &[(String, &BTreeMap<String, KeyStats>)],
+) -> Option<String> {
+    if groups.iter().all(|(_, m)| m.is_empty()) {
+        return None;
+    }
+    let mut t = new_table(
+        style,
+        &["SCOPE", "KEY", "COUNT", "%", "CARDINALITY", "SAMPLES"],
+    );
+    for (scope, m) in groups {
+        for (k, ks) in *m {
+            t.add_row(vec![
+                Cell::new(scope),
+                Cell::new(k),
+                num(human::with_commas(ks.count)),
+                num(format!("{:.1}", ks.percentage)),
+                num(card(ks.estimated_cardinality, ks.approximate)),
+                Cell::new(samples(&ks.value_samples)),
+            ]);
+        }
+    }
+    Some(t.to_string())
+}
+
+fn services_line(m: &BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k} ({})", human::with_commas(*v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The drill-down as text and a table of every key.
+pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, k: &str, v: String| {
+        if !v.is_empty() {
+            let _ = writeln!(out, "{k:<15}{v}");
+        }
+    };
+    line(&mut out, "Session", s.id.clone());
+    match item {
+        Item::Metric(m) => {
+            line(&mut out, "Metric", m.name.clone());
+            line(&mut out, "Description", m.description.clone());
+            let mut ty = m.metric_type.as_str().to_string();
+            if let Some(t) = &m.aggregation_temporality {
+                let _ = write!(ty, ", {t}");
+            }
+            if let Some(mono) = m.is_monotonic {
+                ty.push_str(if mono {
+                    ", monotonic"
+                } else {
+                    ", non-monotonic"
+                });
+            }
+            line(&mut out, "Type", ty);
+            line(&mut out, "Unit", m.unit.clone());
+            line(
+                &mut out,
+                "Active series",
+                card(m.active_series, m.series_approximate),
+            );
+            line(
+                &mut out,
+                "Data points",
+                human::with_commas(m.data_point_count),
+            );
+            line(&mut out, "Services", services_line(&m.services));
+            line(
+                &mut out,
+                "Bucket bounds",
+                m.explicit_bounds
+                    .iter()
+                    .map(|b| b.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            line(
+                &mut out,
+                "Scales",
+                m.scales
+                    .iter()
+                    .map(|b| b.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            for c in &m.conflicts {
+                let src = if c.source.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in '{}'", c.source)
+                };
+                line(
+                    &mut out,
+                    "Conflict",
+                    format!("{} was also '{}'{src}", c.field, c.other),
+                );
+            }
+            if let Some(t) = keys_table(
+                style,
+                &[
+                    ("label".into(), &m.label_keys),
+                    ("resource".into(), &m.resource_keys),
+                ],
+            ) {
+                let _ = writeln!(out, "\n{t}");
+            }
+        }
+        Item::Spans(v) => {
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                line(&mut out, "Span", x.name.clone());
+                line(&mut out, "Kind", format!("{} ({})", x.kind_name, x.kind));
+                line(&mut out, "Spans", human::with_commas(x.sample_count));
+                line(&mut out, "Services", services_line(&x.services));
+                line(&mut out, "Status codes", x.status_codes.join(", "));
+                line(&mut out, "Events", x.event_names.join(", "));
+                let mut groups: Vec<(String, &BTreeMap<String, KeyStats>)> = vec![
+                    ("attribute".into(), &x.attribute_keys),
+                    ("resource".into(), &x.resource_keys),
+                    ("link".into(), &x.link_attribute_keys),
+                ];
+                for (ev, m) in &x.event_attribute_keys {
+                    groups.push((format!("event {ev}"), m));
+                }
+                if let Some(t) = keys_table(style, &groups) {
+                    let _ = writeln!(out, "\n{t}");
+                }
+            }
+        }
+        Item::Log(l) => {
+            line(
+                &mut out,
+                "Severity",
+                format!("{} ({})", l.severity, l.severity_number),
+            );
+            line(&mut out, "Records", human::with_commas(l.sample_count));
+            line(&mut out, "Services", services_line(&l.services));
+            line(&mut out, "Events", l.event_names.join(", "));
+            if let Some(t) = keys_table(
+                style,
+                &[
+                    ("attribute".into(), &l.attribute_keys),
+                    ("resource".into(), &l.resource_keys),
+                ],
+            ) {
+                let _ = writeln!(out, "\n{t}");
+            }
+            if !l.body_templates.is_empty() {
+                let mut t = new_table(style, &["COUNT", "TEMPLATE", "EXAMPLE"]);
+                for b in &l.body_templates {
+                    t.add_row(vec![
+                        num(human::with_commas(b.count)),
+                        Cell::new(&b.template),
+                        Cell::new(&b.example),
+                    ]);
+                }
+                let _ = writeln!(out, "\n{t}");
+            }
+        }
+        Item::Attribute(a) => {
+            line(&mut out, "Attribute", a.key.clone());
+            line(
+                &mut out,
+                "Cardinality",
+                card(a.estimated_cardinality, a.approximate),
+            );
+            line(&mut out, "Count", human::with_commas(a.count));
+            line(&mut out, "Signals", a.signal_types.join(", "));
+            line(&mut out, "Scope", a.scope.clone());
+            if let Some(t) = a.first_seen {
+                line(&mut out, "First seen", format_time(&t));
+            }
+            if let Some(t) = a.last_seen {
+                line(&mut out, "Last seen", format_time(&t));
+            }
+            line(&mut out, "Samples", samples(&a.value_samples));
+            // Where the key appears: every item carrying it, with its per-item statistics.
+            let mut t = new_table(style, &["WHERE", "ITEM", "COUNT", "%", "CARDINALITY"]);
+            let mut rows = 0usize;
+            let mut add = |kind: &str, item: &str, ks: &KeyStats| {
+                t.add_row(vec![
+                    Cell::new(kind),
+                    Cell::new(item),
+                    num(human::with_commas(ks.count)),
+                    num(format!("{:.1}", ks.percentage)),
+                    num(card(ks.estimated_cardinality, ks.approximate)),
+                ]);
+                rows += 1;
+            };
+            for m in &s.data.metrics {
+                for (kind, map) in [
+                    ("metric label", &m.label_keys),
+                    ("metric resource", &m.resource_keys),
+                ] {
+                    if let Some(ks) = map.get(&a.key) {
+                        add(kind, &m.name, ks);
+                    }
+                }
+            }
+            for x in &s.data.spans {
+                for (kind, map) in [
+                    ("span attribute", &x.attribute_keys),
+                    ("span resource", &x.resource_keys),
+                ] {
+                    if let Some(ks) = map.get(&a.key) {
+                        add(kind, &x.name, ks);
+                    }
+                }
+            }
+            for l in &s.data.logs {
+                for (kind, map) in [
+                    ("log attribute", &l.attribute_keys),
+                    ("log resource", &l.resource_keys),
+                ] {
+                    if let Some(ks) = map.get(&a.key) {
+                        add(kind, &l.severity, ks);
+                    }
+                }
+            }
+            if rows > 0 {
+                let _ = writeln!(out, "\n{t}");
+            }
+        }
+    }
+    out
+}
+
+/// Up to five names close to `query` (substring matches first, then small edit distances).
+pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let q = query.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = Vec::new();
+    for c in candidates {
+        let cl = c.to_lowercase();
+        let score = if cl.contains(&q) || q.contains(&cl) {
+            0
+        } else {
+            let d = levenshtein(&q, &cl);
+            if d > (q.chars().count() / 3).max(2) {
+                continue;
+            }
+            d
+        };
+        scored.push((score, c));
+    }
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(5)
+        .map(|(_, c)| c.to_string())
+        .collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_names_prefers_substrings_then_small_edits() {
+        let names = [
+            "http.server.duration",
+            "http.client.duration",
+            "db.calls",
+            "queue.depth",
+        ];
+        assert_eq!(
+            close_names("server.duration", names.iter().copied()),
+            vec!["http.server.duration"]
+        );
+        assert_eq!(
+            close_names("db.cals", names.iter().copied()),
+            vec!["db.calls"]
+        );
+        assert!(close_names("zzzzzz", names.iter().copied()).is_empty());
+    }
+
+    #[test]
+    fn sections_parse() {
+        assert_eq!(Sections::parse(&[]).unwrap(), Sections::ALL);
+        let s = Sections::parse(&["spans".into(), "attributes".into()]).unwrap();
+        assert!(s.spans && s.attributes && !s.metrics && !s.logs);
+        assert!(
+            Sections::parse(&["bogus".into()])
+                .unwrap_err()
+                .contains("bogus")
+        );
+    }
+
+    #[test]
+    fn overview_ranks_by_series_and_respects_top() {
+        let s = crate::synth::session("ov", 40, 3);
+        let o = overview(&s, &Origin::default(), 5, Sections::ALL, None);
+        let m = o.metrics.unwrap();
+        assert_eq!(m.total, 40);
+        assert_eq!(m.shown.len(), 5);
+        let max = s
+            .data
+            .metrics
+            .iter()
+            .map(|m| m.active_series)
+            .max()
+            .unwrap();
+        assert_eq!(m.shown[0].active_series, max);
+        assert!(
+            m.shown
+                .windows(2)
+                .all(|w| w[0].active_series >= w[1].active_series)
+        );
+        let a = o.attributes.unwrap();
+        assert!(
+            a.shown
+                .windows(2)
+                .all(|w| w[0].estimated_cardinality >= w[1].estimated_cardinality)
+        );
+    }
+}
