@@ -949,20 +949,34 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
     out
 }
 
-/// Up to five names close to `query` (substring matches first, then small edit distances).
+/// Up to five names close to `query`: substring matches first, then names holding every
+/// word of the query (`http.server.duration` finds `http.server.request.duration`), then small
+/// edit distances.
 pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
     let q = query.to_lowercase();
+    let words = |s: &str| -> Vec<String> {
+        s.split(['.', '_', '-', '/', ' ', ':'])
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let q_words = words(&q);
     let mut scored: Vec<(usize, &str)> = Vec::new();
     for c in candidates {
         let cl = c.to_lowercase();
         let score = if cl.contains(&q) || q.contains(&cl) {
             0
+        } else if !q_words.is_empty() && {
+            let c_words = words(&cl);
+            q_words.iter().all(|w| c_words.contains(w))
+        } {
+            1
         } else {
             let d = levenshtein(&q, &cl);
             if d > (q.chars().count() / 3).max(2) {
                 continue;
             }
-            d
+            1 + d
         };
         scored.push((score, c));
     }
@@ -1011,6 +1025,10 @@ mod tests {
             vec!["db.calls"]
         );
         assert!(close_names("zzzzzz", names.iter().copied()).is_empty());
+        assert_eq!(
+            close_names("http.duration", names.iter().copied()),
+            vec!["http.client.duration", "http.server.duration"]
+        );
     }
 
     #[test]

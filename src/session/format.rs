@@ -228,8 +228,13 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
         };
     }
     // Valid JSON that does not fit the model: tell a foreign version or a foreign document apart.
-    match serde_json::from_slice::<Probe>(text) {
-        Ok(p) => {
+    // Probe only the first JSON value: a JSON-lines file (e.g. OTLP) is several documents, and
+    // the first tells whether this is a session at all.
+    let first = serde_json::Deserializer::from_slice(text)
+        .into_iter::<Probe>()
+        .next();
+    match first {
+        Some(Ok(p)) => {
             if let Some(v) = p.version.as_ref().and_then(serde_json::Value::as_u64)
                 && v > u64::from(FORMAT_VERSION)
             {
@@ -258,7 +263,7 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
                 reason: e.to_string(),
             }
         }
-        Err(_) => SessionError::Corrupt {
+        Some(Err(_)) | None => SessionError::Corrupt {
             origin: origin.into(),
             reason: e.to_string(),
         },
