@@ -6,14 +6,15 @@
 //! on two metrics shares its first values, so the attribute catalog's cardinality is the largest
 //! per-metric cardinality, and a perturbation that raises a cardinality keeps the old values.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::session::model::{
     AttributeMeta, BodyTemplate, CaptureInfo, FORMAT_VERSION, KeyStats, LogMeta, MetricMeta,
-    MetricType, Producer, Session, SessionData, SessionStats, Signal, SpanMeta,
+    MetricType, Producer, Session, SessionData, SessionStats, Signal, SketchData, SpanMeta,
 };
 use crate::sketch::Sketch;
 
@@ -119,8 +120,36 @@ fn cardinality(rng: &mut Rng) -> u64 {
     }
 }
 
+/// The value-dependent part of a key's stats: estimate, samples, sketch.
+type KeyValues = (u64, Vec<String>, SketchData);
+
+thread_local! {
+    // Sketches depend only on (key, cardinality) or the series count, and building them is
+    // most of the cost of a large session: each distinct one is built once per thread.
+    static KEY_CACHE: RefCell<HashMap<(String, u64), KeyValues>> = RefCell::new(HashMap::new());
+    static SERIES_CACHE: RefCell<HashMap<u64, (u64, SketchData)>> = RefCell::new(HashMap::new());
+}
+
 /// Key stats for `card` values `"{key}-{i}"`, seen on `count` of `samples` items.
 fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
+    let (estimate, value_samples, sketch) = KEY_CACHE.with(|c| {
+        c.borrow_mut()
+            .entry((key.to_string(), card))
+            .or_insert_with(|| key_values(key, card))
+            .clone()
+    });
+    KeyStats {
+        count,
+        percentage: percentage(count, samples),
+        estimated_cardinality: estimate,
+        value_samples,
+        sketch: Some(sketch),
+        approximate: false,
+        occ_hll: None,
+    }
+}
+
+fn key_values(key: &str, card: u64) -> KeyValues {
     let mut sketch = Sketch::new();
     let mut buf = String::with_capacity(key.len() + 8);
     let mut value_samples = Vec::new();
@@ -133,15 +162,7 @@ fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
         }
     }
     value_samples.sort();
-    KeyStats {
-        count,
-        percentage: percentage(count, samples),
-        estimated_cardinality: sketch.estimate(),
-        value_samples,
-        sketch: Some(sketch.to_data()),
-        approximate: false,
-        occ_hll: None,
-    }
+    (sketch.estimate(), value_samples, sketch.to_data())
 }
 
 fn percentage(count: u64, samples: u64) -> f64 {
@@ -153,19 +174,34 @@ fn percentage(count: u64, samples: u64) -> f64 {
     }
 }
 
-/// Sets `active_series` and `series_sketch` for `series` distinct series of metric `name`.
-fn set_series(m: &mut MetricMeta, series: u64) {
-    let mut sketch = Sketch::new();
-    let prefix = crate::sketch::hash_value(m.name.as_bytes());
-    for i in 0..series {
-        // Series identities only need to be distinct per metric; hashing integers is cheap.
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&prefix.to_le_bytes());
-        bytes[8..].copy_from_slice(&i.to_le_bytes());
-        sketch.insert(&bytes);
+/// Rounds down to two significant digits (`1234` → `1200`), so series sketches repeat and
+/// the cache above keeps large sessions cheap to build.
+fn two_digits(n: u64) -> u64 {
+    let mut scale = 1;
+    while n / scale >= 100 {
+        scale *= 10;
     }
-    m.active_series = sketch.estimate();
-    m.series_sketch = Some(sketch.to_data());
+    (n / scale * scale).max(1)
+}
+
+/// Sets `active_series` and `series_sketch` for `series` distinct series.
+fn set_series(m: &mut MetricMeta, series: u64) {
+    let (estimate, data) = SERIES_CACHE.with(|c| {
+        c.borrow_mut()
+            .entry(series)
+            .or_insert_with(|| {
+                let mut sketch = Sketch::new();
+                // Series identities need only be distinct within a metric (sketches of
+                // different metrics are never merged), so series i is the same everywhere.
+                for i in 0..series {
+                    sketch.insert(&i.to_le_bytes());
+                }
+                (sketch.estimate(), sketch.to_data())
+            })
+            .clone()
+    });
+    m.active_series = estimate;
+    m.series_sketch = Some(data);
 }
 
 fn metric_type(rng: &mut Rng) -> MetricType {
@@ -251,7 +287,7 @@ fn metric(name: String, rng: &mut Rng) -> MetricMeta {
         .fold(1u64, |acc, c| acc.saturating_mul(*c))
         .max(1);
     // Real series are far fewer than the cross product: labels are correlated.
-    let series = product.min(max_card * rng.range(1, 4)).min(20_000);
+    let series = two_digits(product.min(max_card * rng.range(1, 4)).min(20_000));
     let points_per_series = rng.range(1, 12);
     let samples = series * points_per_series;
     m.sample_count = samples;
