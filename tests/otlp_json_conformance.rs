@@ -1405,3 +1405,20 @@ fn a_field_in_both_spellings_is_an_error() {
         2
     );
 }
+
+#[test]
+fn decode_any_value_matches_decode_any() {
+    let st = Style {
+        strings: false,
+        names: true,
+        snake: false,
+    };
+    match otelsnap::otlp::json::decode_any_value(&traces_json(st)).unwrap() {
+        OtlpRequest::Traces(t) => assert_eq!(t, expected_traces()),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        otelsnap::otlp::json::decode_any_value(&json!({"x": 1})),
+        Err(JsonError::UnknownSignal)
+    ));
+}

@@ -76,8 +76,12 @@ pub fn decode_logs(bytes: &[u8]) -> Result<ExportLogsServiceRequest> {
 
 /// Tells the signal from the top-level key (resourceMetrics / resourceSpans / resourceLogs, or snake_case), as the OTLP file exporter writes one MetricsData/TracesData/LogsData per line.
 pub fn decode_any(bytes: &[u8]) -> Result<OtlpRequest> {
-    let doc = parse(bytes)?;
-    let map = object(&doc, &Path::ROOT)?;
+    decode_any_value(&parse(bytes)?)
+}
+
+/// Like [`decode_any`] for a document already parsed (e.g. from a JSON stream), without re-serializing it.
+pub fn decode_any_value(doc: &Value) -> Result<OtlpRequest> {
+    let map = object(doc, &Path::ROOT)?;
     let has = |camel: &str, snake: &str| {
         [camel, snake]
             .iter()
@@ -89,9 +93,9 @@ pub fn decode_any(bytes: &[u8]) -> Result<OtlpRequest> {
         has("resourceLogs", "resource_logs"),
     ];
     match found {
-        [true, false, false] => metrics_request(&doc, &Path::ROOT).map(OtlpRequest::Metrics),
-        [false, true, false] => traces_request(&doc, &Path::ROOT).map(OtlpRequest::Traces),
-        [false, false, true] => logs_request(&doc, &Path::ROOT).map(OtlpRequest::Logs),
+        [true, false, false] => metrics_request(doc, &Path::ROOT).map(OtlpRequest::Metrics),
+        [false, true, false] => traces_request(doc, &Path::ROOT).map(OtlpRequest::Traces),
+        [false, false, true] => logs_request(doc, &Path::ROOT).map(OtlpRequest::Logs),
         [false, false, false] => Err(JsonError::UnknownSignal),
         _ => Err(invalid(
             &Path::ROOT,
