@@ -466,3 +466,442 @@ fn bench_payload_shape() {
     assert_eq!(s.data.metrics.len(), 50);
     assert!(s.data.metrics.iter().all(|m| m.label_keys.len() == 5));
 }
+
+fn span_meta<'a>(s: &'a Session, name: &str) -> &'a crate::session::SpanMeta {
+    s.data
+        .spans
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no span {name}"))
+}
+
+fn log_meta<'a>(s: &'a Session, severity: &str) -> &'a crate::session::LogMeta {
+    s.data
+        .logs
+        .iter()
+        .find(|m| m.severity == severity)
+        .unwrap_or_else(|| panic!("no severity {severity}"))
+}
+
+#[test]
+fn checkout_spans_are_recorded_exactly() {
+    let (s, counts) = run(
+        AnalyzerOptions::default(),
+        &[OtlpRequest::Traces(checkout_traces())],
+    );
+    assert_eq!(s.signals, vec![Signal::Traces]);
+    let names: Vec<(&str, i32, &str)> = s
+        .data
+        .spans
+        .iter()
+        .map(|m| (m.name.as_str(), m.kind, m.kind_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("GET /health", 1, "Internal"),
+            ("POST /checkout", 2, "Server"),
+            ("SELECT orders", 3, "Client"),
+            ("publish order.created", 4, "Producer")
+        ]
+    );
+    assert_eq!((counts.spans, counts.span_names), (5, 4));
+
+    let p = span_meta(&s, "POST /checkout");
+    assert_eq!(p.sample_count, 2);
+    assert_eq!(p.status_codes, ["Error", "Ok"]);
+    assert_eq!(p.services.get("checkout"), Some(&2));
+    let st = key(&p.attribute_keys, "http.response.status_code");
+    assert_eq!(
+        (st.count, st.percentage, st.estimated_cardinality),
+        (2, 100.0, 2)
+    );
+    assert_eq!(st.value_samples, ["200", "500"]);
+    assert_eq!(p.event_names, ["exception"]);
+    let ex = &p.event_attribute_keys["exception"];
+    assert_eq!(
+        ex.keys().collect::<Vec<_>>(),
+        ["exception.message", "exception.type"]
+    );
+    let msg = key(ex, "exception.message");
+    assert_eq!(
+        (msg.count, msg.percentage, msg.value_samples.clone()),
+        (1, 100.0, vec!["card expired".to_string()])
+    );
+    assert!(p.link_attribute_keys.is_empty());
+    assert_eq!(
+        p.resource_keys.keys().collect::<Vec<_>>(),
+        ["service.name", "service.version"]
+    );
+
+    let q = span_meta(&s, "SELECT orders");
+    assert_eq!(q.status_codes, ["Unset"]);
+    let reason = key(&q.link_attribute_keys, "link.reason");
+    assert_eq!(
+        (
+            reason.count,
+            reason.percentage,
+            reason.value_samples.clone()
+        ),
+        (1, 100.0, vec!["retry".to_string()])
+    );
+    assert!(q.event_names.is_empty());
+
+    let pb = span_meta(&s, "publish order.created");
+    assert_eq!(pb.status_codes, ["Ok"]);
+    assert_eq!(
+        key(
+            &pb.event_attribute_keys["message.sent"],
+            "messaging.message.body.size"
+        )
+        .value_samples,
+        ["512"]
+    );
+
+    let h = span_meta(&s, "GET /health");
+    assert_eq!(
+        h.services.iter().collect::<Vec<_>>(),
+        [(&"unknown_service".to_string(), &1)]
+    );
+    assert_eq!(h.resource_keys.keys().collect::<Vec<_>>(), ["host.name"]);
+    assert!(h.attribute_keys.is_empty());
+    assert_eq!(s.stats.services, ["checkout", "unknown_service"]);
+}
+
+#[test]
+fn same_span_name_with_two_kinds_is_two_entries() {
+    let req = traces_request(
+        resource(Some("svc"), vec![]),
+        vec![
+            span("call", 2, vec![], 0),
+            span("call", 3, vec![], 0),
+            span("call", 3, vec![], 0),
+        ],
+    );
+    let (s, counts) = run(AnalyzerOptions::default(), &[OtlpRequest::Traces(req)]);
+    let got: Vec<(i32, u64)> = s
+        .data
+        .spans
+        .iter()
+        .map(|m| (m.kind, m.sample_count))
+        .collect();
+    assert_eq!(got, [(2, 1), (3, 2)]);
+    assert_eq!(counts.span_names, 2);
+}
+
+#[test]
+fn span_caps_count_refused_spans_and_keys() {
+    let opts = AnalyzerOptions {
+        max_items: 1,
+        ..Default::default()
+    };
+    let mut a = Analyzer::new(opts);
+    a.ingest_traces(&checkout_traces(), t(0));
+    // Kept: the two `POST /checkout` spans. Refused: 3 spans of other names; 2 of 3 attribute
+    // keys on each kept span (4); 1 of 2 exception event keys (1); 1 of 2 resource keys on each
+    // kept span (2).
+    assert_eq!(a.counts().spans, 2);
+    assert_eq!(a.counts().dropped, 3 + 4 + 1 + 2);
+    let mut s = Session::new("x");
+    s.capture = Some(CaptureInfo {
+        started: t(0),
+        ended: t(1),
+        sources: vec![],
+        requests: 1,
+        rejected: 0,
+        dropped: 0,
+    });
+    a.finish(&mut s);
+    // Catalog capped at 1 key: `exception.type` (all first seen at once, then by name) stays;
+    // `http.request.method` (2) and `service.name` (2) are counted as dropped.
+    let keys: Vec<&str> = s.data.attributes.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["exception.type"]);
+    assert_eq!(s.capture.map(|c| c.dropped), Some(10 + 4));
+}
+
+#[test]
+fn checkout_logs_are_recorded_exactly() {
+    let (s, counts) = run(
+        AnalyzerOptions::default(),
+        &[OtlpRequest::Logs(checkout_logs())],
+    );
+    assert_eq!(s.signals, vec![Signal::Logs]);
+    let sev: Vec<(&str, i32, u64)> = s
+        .data
+        .logs
+        .iter()
+        .map(|l| (l.severity.as_str(), l.severity_number, l.sample_count))
+        .collect();
+    assert_eq!(
+        sev,
+        [
+            ("UNSPECIFIED", 0, 1),
+            ("INFO", 9, 2),
+            ("WARN", 13, 2),
+            ("ERROR", 17, 1)
+        ]
+    );
+    assert_eq!((counts.log_records, counts.severities), (6, 4));
+
+    let info = log_meta(&s, "INFO");
+    let uid = key(&info.attribute_keys, "user.id");
+    assert_eq!(
+        (
+            uid.count,
+            uid.estimated_cardinality,
+            uid.value_samples.clone()
+        ),
+        (2, 2, vec!["1234".into(), "99".into()])
+    );
+    let tpl: Vec<(&str, u64, &str)> = info
+        .body_templates
+        .iter()
+        .map(|b| (b.template.as_str(), b.count, b.example.as_str()))
+        .collect();
+    assert_eq!(
+        tpl,
+        [(
+            "User <*> logged in from <*>",
+            2,
+            "User 1234 logged in from 10.0.0.1"
+        )]
+    );
+    assert_eq!(info.services.get("checkout"), Some(&2));
+    assert_eq!(key(&info.resource_keys, "service.version").count, 2);
+
+    let warn = log_meta(&s, "WARN");
+    assert_eq!(
+        warn.body_templates[0].template,
+        "Connection to <*> timed out after <*>"
+    );
+    assert_eq!(warn.body_templates[0].count, 2);
+    assert!(warn.attribute_keys.is_empty());
+
+    let err = log_meta(&s, "ERROR");
+    assert_eq!(err.event_names, ["payment.failed"]);
+    assert_eq!(
+        err.body_templates[0].template,
+        r#"payment for order "<*>" declined: "<*>""#
+    );
+
+    assert_eq!(
+        log_meta(&s, "UNSPECIFIED").body_templates[0].template,
+        "cache warmed"
+    );
+}
+
+#[test]
+fn severity_text_wins_and_structured_bodies_are_mined() {
+    let mut structured = log("", 9, "", vec![]);
+    structured.body = Some(opentelemetry_proto::tonic::common::v1::AnyValue {
+        value: Some(Value::KvlistValue(KeyValueList {
+            values: vec![kv_str("msg", "hi"), kv_int("n", 5)],
+        })),
+    });
+    let req = logs_request(
+        resource(Some("svc"), vec![]),
+        vec![
+            log("info", 9, "a", vec![]),
+            log("", 9, "b", vec![]),
+            structured,
+        ],
+    );
+    let (s, _) = run(AnalyzerOptions::default(), &[OtlpRequest::Logs(req)]);
+    let sev: Vec<(&str, u64)> = s
+        .data
+        .logs
+        .iter()
+        .map(|l| (l.severity.as_str(), l.sample_count))
+        .collect();
+    assert_eq!(sev, [("INFO", 2), ("info", 1)]);
+    let templates: Vec<&str> = log_meta(&s, "INFO")
+        .body_templates
+        .iter()
+        .map(|b| b.template.as_str())
+        .collect();
+    assert_eq!(templates, ["b", "{msg=hi,n=<*>}"]);
+}
+
+#[test]
+fn template_and_severity_caps_are_counted() {
+    let bodies = [
+        "alpha one",
+        "beta two three",
+        "gamma four five six",
+        "alpha one",
+    ];
+    let mut records: Vec<_> = bodies.iter().map(|b| log("INFO", 9, b, vec![])).collect();
+    records.push(log("WARN", 13, "x", vec![]));
+    records.push(log("ERROR", 17, "y", vec![]));
+    let opts = AnalyzerOptions {
+        max_items: 2,
+        ..Default::default()
+    };
+    let (s, counts) = run(
+        opts,
+        &[OtlpRequest::Logs(logs_request(
+            resource(Some("svc"), vec![]),
+            records,
+        ))],
+    );
+    // Templates per severity capped at 2: "gamma…" refused (1). Severities capped at 2: the
+    // ERROR record refused (1). Resource keys: only service.name, within the cap.
+    assert_eq!(counts.dropped, 2);
+    assert_eq!(counts.log_records, 5);
+    let info = log_meta(&s, "INFO");
+    assert_eq!(info.sample_count, 4);
+    assert_eq!(info.body_templates.len(), 2);
+    assert_eq!(s.data.logs.len(), 2);
+}
+
+#[test]
+fn catalog_spans_signals_and_scopes() {
+    let region = metrics_request(
+        resource(Some("checkout"), vec![kv_str("region", "eu")]),
+        vec![gauge("g", "", vec![vec![kv_str("region", "us")]])],
+    );
+    let mut a = Analyzer::new(AnalyzerOptions::default());
+    a.ingest_metrics(&checkout_metrics(), t(0));
+    a.ingest_traces(&checkout_traces(), t(1));
+    a.ingest_logs(&checkout_logs(), t(2));
+    a.ingest_metrics(&region, t(5));
+    let mut s = Session::new("x");
+    a.finish(&mut s);
+    assert_eq!(
+        s.signals,
+        vec![Signal::Metrics, Signal::Traces, Signal::Logs]
+    );
+    let attr = |k: &str| {
+        s.data
+            .attributes
+            .iter()
+            .find(|a| a.key == k)
+            .cloned()
+            .unwrap_or_else(|| panic!("no attribute {k}"))
+    };
+    let svc = attr("service.name");
+    assert_eq!(svc.scope, "resource");
+    assert_eq!(svc.signal_types, ["logs", "metrics", "traces"]);
+    // 14 + 1 data points, 4 spans with a service name, 6 log records.
+    assert_eq!(svc.count, 15 + 4 + 6);
+    assert_eq!(svc.estimated_cardinality, 1);
+    assert_eq!(svc.value_samples, ["checkout"]);
+    assert_eq!((svc.first_seen, svc.last_seen), (Some(t(0)), Some(t(5))));
+    assert!(svc.sketch.is_some());
+
+    let method = attr("http.request.method");
+    assert_eq!(
+        (
+            method.scope.as_str(),
+            method.count,
+            method.estimated_cardinality
+        ),
+        ("attribute", 6 + 2 + 2, 2)
+    );
+    assert_eq!(method.signal_types, ["metrics", "traces"]);
+    assert_eq!(
+        (method.first_seen, method.last_seen),
+        (Some(t(0)), Some(t(1)))
+    );
+
+    let region = attr("region");
+    assert_eq!(
+        (
+            region.scope.as_str(),
+            region.count,
+            region.estimated_cardinality
+        ),
+        ("both", 2, 2)
+    );
+    assert_eq!(attr("user.id").signal_types, ["logs"]);
+    assert_eq!(attr("host.name").scope, "resource");
+    assert_eq!(attr("link.reason").signal_types, ["traces"]);
+    assert_eq!(attr("exception.type").count, 1);
+    assert_eq!(s.stats.attributes_count, s.data.attributes.len() as u64);
+    // No capture info: nothing to add the drops to, and nothing breaks.
+    assert!(s.capture.is_none());
+}
+
+/// Analysis cost beside protobuf decoding of the same requests (the receiver's baseline).
+/// Run: `cargo test --release --lib analyze::tests::analysis_throughput -- --ignored --nocapture`
+#[test]
+#[ignore = "measurement, not a check; run in release"]
+fn analysis_throughput() {
+    use prost::Message as _;
+    let reqs: Vec<Vec<u8>> = (0..20)
+        .map(|i| bench_metrics(50, 20, 5, i).encode_to_vec())
+        .collect();
+    let rounds = 50;
+    let points = (rounds * reqs.len() * 1000) as f64;
+    let start = std::time::Instant::now();
+    let mut decoded = Vec::new();
+    for _ in 0..rounds {
+        for b in &reqs {
+            decoded.push(ExportMetricsServiceRequest::decode(b.as_slice()).unwrap_or_default());
+        }
+        decoded.clear();
+    }
+    let decode = start.elapsed().as_secs_f64();
+    let parsed: Vec<ExportMetricsServiceRequest> = reqs
+        .iter()
+        .map(|b| ExportMetricsServiceRequest::decode(b.as_slice()).unwrap_or_default())
+        .collect();
+    let mut a = Analyzer::new(AnalyzerOptions::default());
+    let start = std::time::Instant::now();
+    for r in 0..rounds {
+        for p in &parsed {
+            a.ingest_metrics(p, t(r as i64));
+        }
+    }
+    let analyze = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let mut s = Session::new("bench");
+    a.finish(&mut s);
+    let finish = start.elapsed().as_secs_f64();
+    println!(
+        "decode {:.0} points/s, analyze {:.0} points/s, decode+analyze {:.0} points/s, ratio {:.2}, finish {:.1} ms",
+        points / decode,
+        points / analyze,
+        points / (decode + analyze),
+        decode / (decode + analyze),
+        finish * 1000.0
+    );
+}
+
+/// Memory held by the analyzer after 50,000 distinct metrics (20 points × 5 attributes each).
+/// Run: `cargo test --release --lib analyze::tests::memory_50k_metrics -- --ignored --nocapture`
+#[test]
+#[ignore = "measurement, not a check; run in release"]
+fn memory_50k_metrics() {
+    fn rss_kib(field: &str) -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+    let before = rss_kib("VmRSS:");
+    let mut a = Analyzer::new(AnalyzerOptions::default());
+    for batch in 0..1000 {
+        let mut req = bench_metrics(50, 20, 5, batch);
+        for (i, m) in req.resource_metrics[0].scope_metrics[0]
+            .metrics
+            .iter_mut()
+            .enumerate()
+        {
+            m.name = format!("app.metric_{}", batch * 50 + i as u64);
+        }
+        a.ingest_metrics(&req, t(0));
+    }
+    let after = rss_kib("VmRSS:");
+    let mut s = Session::new("mem");
+    a.finish(&mut s);
+    println!(
+        "metrics {}: analyzer RSS {} MiB, peak RSS after finish {} MiB",
+        s.data.metrics.len(),
+        (after.saturating_sub(before)) / 1024,
+        rss_kib("VmHWM:") / 1024
+    );
+}
