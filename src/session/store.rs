@@ -453,7 +453,7 @@ mod tests {
             Err(SessionError::NotFound { .. })
         ));
         assert!(st.exists(&n), "nothing deleted when one name is missing");
-        st.delete(&[n.clone()]).unwrap();
+        st.delete(std::slice::from_ref(&n)).unwrap();
         assert!(!st.exists(&n));
     }
 
