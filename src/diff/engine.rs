@@ -119,15 +119,16 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
 
 /// Span identity is the name; a name seen with several kinds is told apart by its kind.
 fn span_key<'a>(a: &'a [SpanMeta], b: &'a [SpanMeta]) -> impl Fn(&SpanMeta) -> Cow<'a, str> {
-    let mut seen: BTreeMap<&str, BTreeSet<i32>> = BTreeMap::new();
-    for s in a.iter().chain(b) {
-        seen.entry(s.name.as_str()).or_default().insert(s.kind);
+    // Ambiguous only when one side has the name twice; a kind that changed is a detail.
+    let mut ambiguous: BTreeSet<String> = BTreeSet::new();
+    for side in [a, b] {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for s in side {
+            if !seen.insert(s.name.as_str()) {
+                ambiguous.insert(s.name.clone());
+            }
+        }
     }
-    let ambiguous: BTreeSet<String> = seen
-        .into_iter()
-        .filter(|(_, kinds)| kinds.len() > 1)
-        .map(|(n, _)| n.to_string())
-        .collect();
     move |s: &SpanMeta| {
         if ambiguous.contains(&s.name) {
             Cow::Owned(format!("{} [{}]", s.name, span_kind(s)))
@@ -393,7 +394,7 @@ impl Cx<'_> {
                 format!("{noun} rate"),
                 "/s",
             ),
-            RateBasis::RawCounts => (f as f64, t as f64, fields.1, noun.to_string(), ""),
+            RateBasis::RawCounts => (f as f64, t as f64, fields.1, format!("{noun}s"), ""),
         };
         if fv == tv || (tv - fv).abs() <= self.rules.rate_tolerance * fv {
             return;
@@ -734,6 +735,14 @@ impl Cx<'_> {
             b.active_series,
             a.series_approximate || b.series_approximate,
         );
+        if b.active_series > a.active_series
+            && let Some((key, cause)) = self.series_driver(a, b)
+            && let Some(d) = it.details.iter_mut().find(|d| d.field == "active_series")
+        {
+            // Name the label behind a series explosion in the line people read first.
+            d.message = format!("{}; {cause})", d.message.trim_end_matches(')'));
+            md.insert("series_driver".into(), json!(key));
+        }
         self.rate(
             &mut it,
             ("sample_rate", "sample_count"),
@@ -758,6 +767,34 @@ impl Cx<'_> {
             Rule::Removed,
         );
         it.finish(services, md)
+    }
+
+    /// The label key whose growth best explains more series: the largest growth ratio, with
+    /// a new key counted as growth from one value; at least the warning ratio.
+    fn series_driver(&self, a: &MetricMeta, b: &MetricMeta) -> Option<(String, String)> {
+        let mut best: Option<(f64, &String, Option<u64>, u64)> = None;
+        for (k, y) in &b.label_keys {
+            let to = y.estimated_cardinality;
+            let old = a.label_keys.get(k).map(|x| x.estimated_cardinality);
+            let growth = match old {
+                Some(0) | None => to as f64,
+                Some(x) => to as f64 / x as f64,
+            };
+            if best.is_none_or(|(g, ..)| growth > g) {
+                best = Some((growth, k, old, to));
+            }
+        }
+        let (growth, k, old, to) = best?;
+        if growth < self.rules.cardinality_warning {
+            return None;
+        }
+        let cause = match old {
+            Some(x) if x > 0 => {
+                format!("label {k} {} → {}", human::estimate(x), human::estimate(to))
+            }
+            _ => format!("new label {k} has {} values", human::estimate(to)),
+        };
+        Some((k.clone(), cause))
     }
 
     fn span(&self, name: &str, a: Option<&SpanMeta>, b: Option<&SpanMeta>) -> Option<Change> {
