@@ -18,13 +18,26 @@ pub fn t0() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+thread_local! {
+    static SKETCHES: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Turns building real sketches on or off for this thread (property tests skip them: the diff
+/// reads estimates only, and sketches are slow to build by the thousand).
+pub fn set_sketches(on: bool) {
+    SKETCHES.with(|c| c.set(on));
+}
+
 /// A real sketch of `n` distinct values, so loaded sessions are not marked approximate.
-pub fn sketch(n: u64) -> SketchData {
+pub fn sketch(n: u64) -> Option<SketchData> {
+    if !SKETCHES.with(|c| c.get()) {
+        return None;
+    }
     let mut s = Sketch::new();
     for i in 0..n {
         s.insert(&i.to_le_bytes());
     }
-    s.to_data()
+    Some(s.to_data())
 }
 
 /// Key stats for `card` distinct values (the estimate is the exact count).
@@ -33,7 +46,7 @@ pub fn ks(card: u64) -> KeyStats {
         count: card.max(1) * 10,
         percentage: 100.0,
         estimated_cardinality: card,
-        sketch: Some(sketch(card)),
+        sketch: sketch(card),
         ..Default::default()
     }
 }
@@ -63,7 +76,7 @@ pub fn metric(
         data_point_count: samples,
         services: services(&["checkout"]),
         active_series: series,
-        series_sketch: Some(sketch(series)),
+        series_sketch: sketch(series),
         aggregation_temporality: matches!(ty, MetricType::Sum | MetricType::Histogram)
             .then(|| "cumulative".to_string()),
         is_monotonic: (ty == MetricType::Sum).then_some(true),
@@ -116,7 +129,7 @@ pub fn attr(key: &str, card: u64, count: u64, signals: &[&str]) -> AttributeMeta
         key: key.into(),
         count,
         estimated_cardinality: card,
-        sketch: Some(sketch(card)),
+        sketch: sketch(card),
         signal_types: signals.iter().map(|s| s.to_string()).collect(),
         scope: "attribute".into(),
         ..Default::default()
