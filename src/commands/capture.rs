@@ -1,9 +1,736 @@
-//! `otelsnap capture`.
+//! `otelsnap capture`: receive OTLP (gRPC, HTTP) or read OTLP files, analyze, save a session.
+//!
+//! Guarantees: the name and target are checked before anything listens; a request is
+//! acknowledged only after it was analyzed (the sink analyzes inside `accept`), and the
+//! receivers drain requests in flight before the analyzer is finished, so everything
+//! acknowledged is in the saved session. A second SIGINT/SIGTERM while stopping aborts without
+//! saving and exits 2 (the contract's error code), saying so.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use comfy_table::{CellAlignment, Table, presets};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{Signal as UnixSignal, SignalKind, signal};
+use tokio::sync::{Notify, watch};
 
 use super::Ctx;
+use crate::analyze::{Analyzer, AnalyzerOptions, LiveCounts};
 use crate::cli::CaptureArgs;
+use crate::otlp::file::{self, FileOptions};
+use crate::otlp::{OtlpRequest, ReceiverConfig, Refusal, Sink};
+use crate::render::human;
+use crate::session::{CaptureInfo, Session, SessionName, Signal, now_utc};
+
+/// Most bad lines printed per file; the rest are only counted.
+const MAX_BAD_LINES_SHOWN: u64 = 20;
 
 /// Runs `capture`.
-pub fn run(_ctx: &Ctx, _args: &CaptureArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`otelsnap capture` is not implemented yet")
+pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
+    // Everything that can fail cheaply fails before anything listens.
+    let name = SessionName::parse(&args.name)?;
+    ctx.store.check_target(&name, args.force)?;
+    let opts = analyzer_options(args)?;
+    let file_signal = args
+        .from_file_signal
+        .as_deref()
+        .map(|s| {
+            s.parse::<Signal>()
+                .map_err(|e| anyhow!("--from-file-signal: {e}"))
+        })
+        .transpose()?;
+    if !args.from_file.is_empty() {
+        return capture_files(ctx, args, &name, opts, file_signal);
+    }
+    if args.from_file_signal.is_some() {
+        bail!("--from-file-signal only applies with --from-file FILE");
+    }
+    if args.no_grpc && args.no_http {
+        bail!(
+            "nothing to capture from: --no-grpc and --no-http disable both receivers; keep one, or read files with --from-file FILE"
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("otelsnap-capture")
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(capture_listen(ctx, args, name, opts))
+}
+
+fn analyzer_options(args: &CaptureArgs) -> anyhow::Result<AnalyzerOptions> {
+    let signals = if args.signals.is_empty() {
+        None
+    } else {
+        let mut set = BTreeSet::new();
+        for s in args.signals.iter().filter(|s| !s.trim().is_empty()) {
+            set.insert(s.parse::<Signal>().map_err(|e| anyhow!("--signals: {e}"))?);
+        }
+        Some(set)
+    };
+    let services = if args.services.is_empty() {
+        None
+    } else {
+        Some(
+            args.services
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect::<BTreeSet<_>>(),
+        )
+    };
+    Ok(AnalyzerOptions {
+        samples: args.samples,
+        max_items: args.max_items,
+        signals,
+        services,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sink shared by the receivers.
+
+/// Counts, analyzes and enforces `--max-requests`; acknowledged (Ok) means analyzed.
+struct Collector {
+    /// None with `--no-analyze`.
+    analyzer: Option<Mutex<Analyzer>>,
+    /// Set once the analyzer has been taken out: later requests are refused, never lost.
+    closed: AtomicBool,
+    requests: AtomicU64,
+    rejected: AtomicU64,
+    max_requests: Option<u64>,
+    start: Instant,
+    /// Milliseconds since `start` of the last accepted request.
+    last_ms: AtomicU64,
+    limit_hit: Notify,
+}
+
+impl Collector {
+    fn new(opts: AnalyzerOptions, analyze: bool, max_requests: Option<u64>) -> Collector {
+        Collector {
+            analyzer: analyze.then(|| Mutex::new(Analyzer::new(opts))),
+            closed: AtomicBool::new(false),
+            requests: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            max_requests,
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            limit_hit: Notify::new(),
+        }
+    }
+
+    fn lock(m: &Mutex<Analyzer>) -> MutexGuard<'_, Analyzer> {
+        // A panic while analyzing aborts the process (panic hook), so poison is never observed
+        // in practice; recovering keeps the data anyway.
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reserves one request slot, refusing once `--max-requests` is reached.
+    fn reserve(&self) -> Result<u64, Refusal> {
+        match self.max_requests {
+            None => Ok(self.requests.fetch_add(1, Ordering::SeqCst) + 1),
+            Some(max) => {
+                let mut cur = self.requests.load(Ordering::SeqCst);
+                loop {
+                    if cur >= max {
+                        return Err(Refusal::Stopping);
+                    }
+                    match self.requests.compare_exchange(
+                        cur,
+                        cur + 1,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    ) {
+                        Ok(_) => return Ok(cur + 1),
+                        Err(now) => cur = now,
+                    }
+                }
+            }
+        }
+    }
+
+    fn counts(&self) -> LiveCounts {
+        match &self.analyzer {
+            Some(m) => Self::lock(m).counts(),
+            None => LiveCounts::default(),
+        }
+    }
+
+    /// Takes the analyzer out; requests arriving later are refused.
+    fn close(&self) -> Option<Analyzer> {
+        let m = self.analyzer.as_ref()?;
+        let mut guard = Self::lock(m);
+        self.closed.store(true, Ordering::SeqCst);
+        Some(std::mem::take(&mut *guard))
+    }
+
+    fn idle_deadline(&self, idle: Duration) -> tokio::time::Instant {
+        let last = Duration::from_millis(self.last_ms.load(Ordering::SeqCst));
+        tokio::time::Instant::from_std(self.start + last + idle)
+    }
+}
+
+impl Sink for Collector {
+    fn accept(&self, req: OtlpRequest) -> Result<(), Refusal> {
+        let n = self.reserve()?;
+        match &self.analyzer {
+            Some(m) => {
+                let mut a = Self::lock(m);
+                if self.closed.load(Ordering::SeqCst) {
+                    drop(a);
+                    self.requests.fetch_sub(1, Ordering::SeqCst);
+                    return Err(Refusal::Stopping);
+                }
+                a.ingest(&req, chrono::Utc::now());
+            }
+            None => {
+                if self.closed.load(Ordering::SeqCst) {
+                    self.requests.fetch_sub(1, Ordering::SeqCst);
+                    return Err(Refusal::Stopping);
+                }
+            }
+        }
+        let ms = self.start.elapsed().as_millis() as u64;
+        self.last_ms.fetch_max(ms, Ordering::SeqCst);
+        if self.max_requests == Some(n) {
+            self.limit_hit.notify_one();
+        }
+        Ok(())
+    }
+
+    fn rejected(&self, _transport: &'static str, _reason: &str) {
+        self.rejected.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listening.
+
+/// Why the capture stopped.
+#[derive(Debug, Clone)]
+enum StopReason {
+    Duration(Duration),
+    Idle(Duration),
+    MaxRequests(u64),
+    Signal(&'static str),
+    ReceiverFailed(String),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Duration(d) => write!(f, "--duration {} reached", fmt_duration(*d)),
+            StopReason::Idle(d) => {
+                write!(f, "no request for {} (--idle-timeout)", fmt_duration(*d))
+            }
+            StopReason::MaxRequests(n) => write!(f, "{n} requests received (--max-requests)"),
+            StopReason::Signal(s) => write!(f, "{s} received"),
+            StopReason::ReceiverFailed(e) => write!(f, "a receiver failed: {e}"),
+        }
+    }
+}
+
+async fn bind(addr: &str, flag: &str, off_flag: &str) -> anyhow::Result<TcpListener> {
+    if !addr.contains(':') {
+        bail!(
+            "{flag} {addr}: expected HOST:PORT, e.g. 127.0.0.1:{}",
+            if flag == "--grpc" { 4317 } else { 4318 }
+        );
+    }
+    let port = addr.rsplit(':').next().unwrap_or(addr);
+    TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow!(
+            "port {port} is already in use ({flag} {addr}); choose another with {flag} HOST:PORT (port 0 picks a free one), or turn this receiver off with {off_flag}"
+        ),
+        std::io::ErrorKind::PermissionDenied => anyhow!(
+            "not allowed to listen on {addr} ({flag}): ports below 1024 need privileges; choose another with {flag} HOST:PORT"
+        ),
+        std::io::ErrorKind::AddrNotAvailable => anyhow!(
+            "cannot listen on {addr} ({flag}): no such address on this machine; use e.g. {flag} 127.0.0.1:{port}"
+        ),
+        _ => anyhow!("cannot listen on {addr} ({flag}): {e}"),
+    })
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+
+async fn capture_listen(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    name: SessionName,
+    opts: AnalyzerOptions,
+) -> anyhow::Result<u8> {
+    // Signal handlers first: from here on Ctrl-C is ours to handle, never a silent kill.
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+
+    let grpc = if args.no_grpc {
+        None
+    } else {
+        Some(bind(&args.grpc, "--grpc", "--no-grpc").await?)
+    };
+    let http = if args.no_http {
+        None
+    } else {
+        Some(bind(&args.http, "--http", "--no-http").await?)
+    };
+    let grpc_addr = grpc.as_ref().map(|l| l.local_addr()).transpose()?;
+    let http_addr = http.as_ref().map(|l| l.local_addr()).transpose()?;
+
+    let collector = Arc::new(Collector::new(opts, !args.no_analyze, args.max_requests));
+    let sink: Arc<dyn Sink> = collector.clone();
+    let cfg = ReceiverConfig {
+        max_body: args.max_body,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shutdown = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|v| *v).await;
+        }
+    };
+    let (fail_tx, mut fail_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut tasks = Vec::new();
+    let mut sources = Vec::new();
+    if let (Some(l), Some(a)) = (grpc, grpc_addr) {
+        sources.push(format!("grpc://{a}"));
+        let fut: BoxFuture = Box::pin(crate::otlp::grpc::serve(l, sink.clone(), cfg, shutdown()));
+        tasks.push(spawn_receiver("gRPC", fut, fail_tx.clone()));
+    }
+    if let (Some(l), Some(a)) = (http, http_addr) {
+        sources.push(format!("http://{a}"));
+        let fut: BoxFuture = Box::pin(crate::otlp::http::serve(l, sink.clone(), cfg, shutdown()));
+        tasks.push(spawn_receiver("HTTP", fut, fail_tx.clone()));
+    }
+    drop(fail_tx);
+    drop(sink);
+
+    let started = now_utc();
+    let mut line = String::from("listening");
+    if let Some(a) = grpc_addr {
+        line.push_str(&format!(" grpc={a}"));
+    }
+    if let Some(a) = http_addr {
+        line.push_str(&format!(" http={a}"));
+    }
+    line.push_str(&format!("; {}", stop_plan(args)));
+    ctx.note(&line);
+    if let Some(path) = &args.ready_file {
+        let body = serde_json::json!({
+            "grpc": grpc_addr.map(|a| a.to_string()),
+            "http": http_addr.map(|a| a.to_string()),
+        });
+        crate::session::store::write_atomic(path, body.to_string().as_bytes(), true)
+            .with_context(|| format!("cannot write --ready-file {}", path.display()))?;
+    }
+
+    let progress = live_status(ctx, collector.clone());
+
+    // Wait for the first stop condition.
+    let deadline = args
+        .duration
+        .map(|d| tokio::time::Instant::from_std(collector.start + d));
+    let reason = loop {
+        let idle_at = args.idle_timeout.map(|d| collector.idle_deadline(d));
+        tokio::select! {
+            _ = sleep_opt(deadline) => break StopReason::Duration(args.duration.unwrap_or_default()),
+            _ = sleep_opt(idle_at) => {
+                let d = args.idle_timeout.unwrap_or_default();
+                if tokio::time::Instant::now() >= collector.idle_deadline(d) {
+                    break StopReason::Idle(d);
+                }
+            }
+            _ = collector.limit_hit.notified() => break StopReason::MaxRequests(args.max_requests.unwrap_or(0)),
+            _ = sigint.recv() => break StopReason::Signal("SIGINT"),
+            _ = sigterm.recv() => break StopReason::Signal("SIGTERM"),
+            Some(msg) = fail_rx.recv() => break StopReason::ReceiverFailed(msg),
+        }
+    };
+    if let Some((bar, ticker)) = &progress {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+
+    // Stop accepting, drain what is in flight; a second signal aborts.
+    let _ = stop_tx.send(true);
+    ctx.note(format!(
+        "stopping: {reason}; finishing requests in flight (Ctrl-C again aborts without saving)"
+    ));
+    let drain = async {
+        let mut errors = Vec::new();
+        for t in tasks {
+            if let Err(e) = t.await {
+                errors.push(format!("receiver task: {e}"));
+            }
+        }
+        errors
+    };
+    let mut drain_errors = tokio::select! {
+        errs = drain => errs,
+        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
+    };
+    while let Ok(msg) = fail_rx.try_recv() {
+        drain_errors.push(msg);
+    }
+    let ended = now_utc();
+
+    let requests = collector.requests.load(Ordering::SeqCst);
+    let rejected = collector.rejected.load(Ordering::SeqCst);
+    let analyzer = collector.close();
+    let info = CaptureInfo {
+        started,
+        ended,
+        sources,
+        requests,
+        rejected,
+        dropped: 0,
+    };
+    let outcome = Outcome {
+        reason: Some(reason.to_string()),
+        window: collector.start.elapsed(),
+    };
+    let ctx2 = ctx.clone();
+    let args2 = args.clone();
+    let finish = tokio::task::spawn_blocking(move || {
+        finish_and_save(&ctx2, &args2, &name, analyzer, info, outcome)
+    });
+    let result = tokio::select! {
+        r = finish => r.map_err(|e| anyhow!("internal error while saving: {e}"))?,
+        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
+    };
+    let code = result?;
+    if !drain_errors.is_empty() {
+        bail!(
+            "the session was saved, but a receiver failed: {}",
+            drain_errors.join("; ")
+        );
+    }
+    Ok(code)
+}
+
+fn spawn_receiver(
+    what: &'static str,
+    fut: BoxFuture,
+    fail: tokio::sync::mpsc::UnboundedSender<String>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::spawn(async move {
+        let r = fut.await;
+        if let Err(e) = &r {
+            let _ = fail.send(format!("{what} receiver: {e:#}"));
+        }
+        Ok(())
+    })
+}
+
+async fn sleep_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn second_signal(sigint: &mut UnixSignal, sigterm: &mut UnixSignal) -> &'static str {
+    tokio::select! {
+        _ = sigint.recv() => "SIGINT",
+        _ = sigterm.recv() => "SIGTERM",
+    }
+}
+
+/// Ends the process at once: the user asked twice.
+fn abort(signal: &str) -> ! {
+    eprintln!("aborted by a second {signal}: nothing saved");
+    std::process::exit(i32::from(crate::error::EXIT_ERROR))
+}
+
+/// `stops after 30s, or 10s idle, or 100 requests, or Ctrl-C`.
+fn stop_plan(args: &CaptureArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = args.duration {
+        parts.push(format!("after {}", fmt_duration(d)));
+    }
+    if let Some(d) = args.idle_timeout {
+        parts.push(format!("after {} idle", fmt_duration(d)));
+    }
+    if let Some(n) = args.max_requests {
+        parts.push(format!("after {n} requests"));
+    }
+    parts.push("on Ctrl-C".to_string());
+    format!("stops {}", parts.join(", or "))
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) {
+        return format!("{:.3}s", d.as_secs_f64())
+            .trim_end_matches('0')
+            .to_string();
+    }
+    let s = d.as_secs();
+    if s >= 3600 && s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s >= 60 && s.is_multiple_of(60) {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+type Progress = (indicatif::ProgressBar, tokio::task::JoinHandle<()>);
+
+/// The live status line, only on a terminal and without `--quiet`.
+fn live_status(ctx: &Ctx, collector: Arc<Collector>) -> Option<Progress> {
+    if ctx.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let b = bar.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            every.tick().await;
+            let c = collector.counts();
+            b.set_message(format!(
+                "· {} requests · {} data points · {} spans · {} log records · {} metrics · {} span names · {} rejected",
+                human::count(collector.requests.load(Ordering::Relaxed)),
+                human::count(c.data_points),
+                human::count(c.spans),
+                human::count(c.log_records),
+                human::count(c.metrics),
+                human::count(c.span_names),
+                human::count(collector.rejected.load(Ordering::Relaxed)),
+            ));
+            b.tick();
+        }
+    });
+    Some((bar, ticker))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading files.
+
+fn capture_files(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    name: &SessionName,
+    opts: AnalyzerOptions,
+    signal: Option<Signal>,
+) -> anyhow::Result<u8> {
+    for (flag, set) in [
+        ("--duration", args.duration.is_some()),
+        ("--idle-timeout", args.idle_timeout.is_some()),
+        ("--max-requests", args.max_requests.is_some()),
+        ("--ready-file", args.ready_file.is_some()),
+    ] {
+        if set {
+            ctx.note(format!("note: {flag} is ignored with --from-file"));
+        }
+    }
+    if args.from_file.iter().filter(|f| *f == "-").count() > 1 {
+        bail!("--from-file - (stdin) can be given only once");
+    }
+    let start = Instant::now();
+    let started = now_utc();
+    let mut analyzer = (!args.no_analyze).then(|| Analyzer::new(opts));
+    let fopts = FileOptions {
+        signal,
+        max_body: args.max_body,
+    };
+    let mut requests = 0u64;
+    let mut rejected = 0u64;
+    let mut sources = Vec::new();
+    for path in &args.from_file {
+        sources.push(format!("file:{path}"));
+        let mut shown_here = 0u64;
+        let mut on_request = |req: OtlpRequest| -> Result<(), Refusal> {
+            if let Some(a) = analyzer.as_mut() {
+                a.ingest(&req, chrono::Utc::now());
+            }
+            Ok(())
+        };
+        let mut on_bad = |bad: &file::BadInput| {
+            if shown_here < MAX_BAD_LINES_SHOWN {
+                ctx.note(format!("warning: skipped {bad}"));
+            } else if shown_here == MAX_BAD_LINES_SHOWN {
+                ctx.note(format!(
+                    "warning: more bad input in {path} is skipped without being shown"
+                ));
+            }
+            shown_here += 1;
+        };
+        let report = file::read_path(path, &fopts, &mut on_request, &mut on_bad)?;
+        requests += report.requests;
+        rejected += report.bad;
+        if report.format == file::FileFormat::Empty {
+            ctx.note(format!("note: {path} is empty"));
+        }
+    }
+    let info = CaptureInfo {
+        started,
+        ended: now_utc(),
+        sources,
+        requests,
+        rejected,
+        dropped: 0,
+    };
+    let outcome = Outcome {
+        reason: None,
+        window: start.elapsed(),
+    };
+    finish_and_save(ctx, args, name, analyzer, info, outcome)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finishing.
+
+struct Outcome {
+    reason: Option<String>,
+    window: Duration,
+}
+
+fn finish_and_save(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    name: &SessionName,
+    analyzer: Option<Analyzer>,
+    info: CaptureInfo,
+    outcome: Outcome,
+) -> anyhow::Result<u8> {
+    let counts = analyzer.as_ref().map(|a| a.counts()).unwrap_or_default();
+    let mut session = Session::new(name.as_str());
+    session.description = args.description.clone().unwrap_or_default();
+    session.created = now_utc();
+    session.capture = Some(info.clone());
+    let analyzed = analyzer.is_some();
+    if let Some(a) = analyzer {
+        a.finish(&mut session);
+    } else {
+        session.canonicalize();
+    }
+    // The analyzer adds what it dropped to `capture`.
+    let info = session.capture.clone().unwrap_or(info);
+    let summary = summary_table(&session, &info, &counts, &outcome, analyzed);
+    if !analyzed {
+        // --no-analyze measures the receivers alone: there is no metadata to save.
+        ctx.note(summary);
+        ctx.note("--no-analyze: nothing saved");
+        return Ok(crate::error::EXIT_OK);
+    }
+    if info.requests == 0 && !args.allow_empty {
+        ctx.note(summary);
+        bail!(
+            "no telemetry received; nothing saved (point senders at the addresses above, or pass --allow-empty to save an empty session)"
+        );
+    }
+    let empty = session.data.metrics.is_empty()
+        && session.data.spans.is_empty()
+        && session.data.logs.is_empty();
+    if empty && info.requests > 0 && !args.allow_empty {
+        ctx.note(summary);
+        bail!(
+            "nothing left to save: {} requests received, but none matched --signals/--services (or they held no items); pass --allow-empty to save an empty session",
+            info.requests
+        );
+    }
+    let saved = ctx.store.save(&session, args.force)?;
+    ctx.note(summary);
+    ctx.note(format!(
+        "saved {} ({})",
+        saved.path.display(),
+        human::human_bytes(saved.bytes)
+    ));
+    if let Some(w) = &saved.low_disk_warning {
+        ctx.note(w);
+    }
+    println!("{}", name);
+    Ok(crate::error::EXIT_OK)
+}
+
+fn summary_table(
+    session: &Session,
+    info: &CaptureInfo,
+    counts: &LiveCounts,
+    outcome: &Outcome,
+    analyzed: bool,
+) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    let mut row = |k: &str, v: String| {
+        t.add_row(vec![k.to_string(), v]);
+    };
+    row("session", session.id.clone());
+    if let Some(r) = &outcome.reason {
+        row("stopped", r.clone());
+    }
+    row("duration", format!("{:.1}s", outcome.window.as_secs_f64()));
+    row("sources", info.sources.join(", "));
+    row(
+        "requests",
+        format!(
+            "{} accepted, {} rejected",
+            human::with_commas(info.requests),
+            human::with_commas(info.rejected)
+        ),
+    );
+    if analyzed {
+        let d = &session.data;
+        row(
+            "metrics",
+            format!(
+                "{} names, {} data points",
+                human::with_commas(d.metrics.len() as u64),
+                human::with_commas(counts.data_points)
+            ),
+        );
+        row(
+            "spans",
+            format!(
+                "{} names, {} spans",
+                human::with_commas(d.spans.len() as u64),
+                human::with_commas(counts.spans)
+            ),
+        );
+        row(
+            "logs",
+            format!(
+                "{} severities, {} log records",
+                human::with_commas(d.logs.len() as u64),
+                human::with_commas(counts.log_records)
+            ),
+        );
+        row("attributes", human::with_commas(d.attributes.len() as u64));
+        row(
+            "services",
+            if session.stats.services.is_empty() {
+                "-".to_string()
+            } else {
+                session.stats.services.join(", ")
+            },
+        );
+        row(
+            "dropped",
+            if info.dropped == 0 {
+                "0".to_string()
+            } else {
+                format!(
+                    "{} (over --max-items; counted, not kept)",
+                    human::with_commas(info.dropped)
+                )
+            },
+        );
+    }
+    if let Some(c) = t.column_mut(0) {
+        c.set_cell_alignment(CellAlignment::Left);
+    }
+    t.to_string()
 }

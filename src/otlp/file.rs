@@ -344,14 +344,10 @@ impl Reading<'_, '_> {
             index += 1;
             match stream.next() {
                 None => break,
-                Some(Ok(value)) => {
-                    let bytes = serde_json::to_vec(&value).unwrap_or_default();
-                    drop(value);
-                    match json::decode_any(&bytes) {
-                        Ok(req) => self.deliver(req)?,
-                        Err(e) => self.bad(None, format!("document {index}: {e}")),
-                    }
-                }
+                Some(Ok(value)) => match json::decode_any_value(&value) {
+                    Ok(req) => self.deliver(req)?,
+                    Err(e) => self.bad(None, format!("document {index}: {e}")),
+                },
                 Some(Err(e)) => {
                     if e.is_io() && read.get().saturating_sub(doc_start.get()) > limit {
                         return Err(FileError::TooLarge {
