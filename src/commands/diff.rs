@@ -94,5 +94,9 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     {
         diff_github::append_outputs(std::path::Path::new(&path), &report)?;
     }
+    // The process exits right after; freeing two large sessions piece by piece costs a third
+    // of a second at 50,000 metrics for nothing, so hand their memory back with the process.
+    std::mem::forget(from);
+    std::mem::forget(to);
     Ok(report.exit_code)
 }
