@@ -70,8 +70,7 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     if args.from == "-" && args.to == "-" {
         bail!("only one of FROM and TO can be - (stdin)");
     }
-    let from = ctx.load(&args.from)?;
-    let to = ctx.load(&args.to)?;
+    let (from, to) = ctx.load_pair(&args.from, &args.to)?;
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
         DiffFormat::Table => diff_table::render(&report, ctx.stdout_color()),

@@ -58,6 +58,23 @@ impl Ctx {
         let r = SessionRef::parse(arg)?;
         Ok(r.load(&self.store)?)
     }
+
+    /// Loads two sessions at once, one per thread: decompressing and parsing dominate a large
+    /// diff, and the two files are independent. Errors are reported in argument order.
+    pub fn load_pair(&self, a: &str, b: &str) -> anyhow::Result<(Session, Session)> {
+        if a == "-" && b == "-" {
+            anyhow::bail!("only one of the two sessions can be read from standard input (-)");
+        }
+        let (ra, rb) = std::thread::scope(|sc| {
+            let hb = sc.spawn(|| self.load(b));
+            let ra = self.load(a);
+            let rb = hb
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("loading {b} failed unexpectedly")));
+            (ra, rb)
+        });
+        Ok((ra?, rb?))
+    }
 }
 
 /// Runs the parsed command line; returns the exit code.

@@ -4,7 +4,7 @@
 //! holding a compact JSON [`Header`]. `list` reads only that header, so it stays fast however
 //! large the sessions are. Readers sniff content (gzip magic or `{`), never file names.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use chrono::{DateTime, Utc};
 use flate2::{Compression, GzBuilder, read::GzDecoder};
@@ -88,13 +88,30 @@ pub fn to_json(session: &Session, pretty: bool) -> Vec<u8> {
     v
 }
 
-/// Gzips JSON with the metadata header; what the store writes.
+/// Gzips the session's compact JSON with the metadata header; what the store writes. The JSON
+/// is streamed into the compressor, so a large session is never held twice in memory.
 pub fn to_gzip(session: &Session) -> Vec<u8> {
-    gzip_with_header(&to_json(session, false), Some(&Header::of(session)))
+    let mut enc = gz_encoder(Some(&Header::of(session)));
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut enc);
+        // Writing into memory cannot fail, and our model always serializes.
+        let _ = serde_json::to_writer(&mut w, session);
+        let _ = w.flush();
+    }
+    enc.finish().unwrap_or_default()
 }
 
-/// Gzips bytes, with our header subfield when given. No file name or mtime: output is deterministic.
+/// Gzips bytes, with our header subfield when given.
 pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
+    let mut enc = gz_encoder(header);
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(json);
+    enc.finish().unwrap_or_default()
+}
+
+/// A gzip encoder into memory with our header subfield; no file name or mtime, so output is
+/// deterministic.
+fn gz_encoder(header: Option<&Header>) -> flate2::write::GzEncoder<Vec<u8>> {
     let mut b = GzBuilder::new();
     if let Some(h) = header {
         let mut hj = serde_json::to_vec(h).unwrap_or_default();
@@ -107,13 +124,7 @@ pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
         extra.extend_from_slice(&hj);
         b = b.extra(extra);
     }
-    let mut enc = b
-        .mtime(0)
-        .write(Vec::with_capacity(json.len() / 4), Compression::new(6));
-    use std::io::Write;
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(json);
-    enc.finish().unwrap_or_default()
+    b.mtime(0).write(Vec::new(), Compression::new(6))
 }
 
 /// True when the bytes start like a gzip stream.
