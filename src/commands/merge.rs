@@ -11,6 +11,8 @@ use crate::session::{Session, SessionName, Signal};
 
 /// Sources with more items than this get a progress bar (on a terminal).
 const PROGRESS_ITEMS: u64 = 5_000;
+/// Warnings printed one per line; past this many, one line counts the rest.
+const MAX_WARNINGS: usize = 20;
 
 /// Runs `merge`.
 pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
@@ -68,8 +70,14 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
     } else {
         "warning:"
     };
-    for w in &outcome.warnings {
+    for w in outcome.warnings.iter().take(MAX_WARNINGS) {
         ctx.note(format!("{warn} {w}"));
+    }
+    if outcome.warnings.len() > MAX_WARNINGS {
+        ctx.note(format!(
+            "{warn} {} more like these; every conflict is recorded in the metric's `conflicts`",
+            outcome.warnings.len() - MAX_WARNINGS
+        ));
     }
     let s = &outcome.session;
     let saved = ctx.store.save(s, args.force)?;

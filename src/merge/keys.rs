@@ -31,6 +31,8 @@ pub(crate) struct KeyCtx<'a> {
     pub samples: usize,
     /// Estimates that had no mergeable sketch in some source.
     pub approximate_keys: u64,
+    /// Sketches decoded (each source's sketch of a key at most once).
+    pub decoded: u64,
 }
 
 impl KeyCtx<'_> {
@@ -88,7 +90,7 @@ impl KeyCtx<'_> {
 
     /// The union of the sketched parts: `(estimate, sketch)`, or `(None, None)` when there are none.
     fn union_sketches(
-        &self,
+        &mut self,
         parts: &[&&Est<'_>],
         what: &dyn Fn() -> String,
     ) -> Result<(Option<u64>, Option<SketchData>), MergeError> {
@@ -118,18 +120,26 @@ impl KeyCtx<'_> {
         if same && !first.approximate {
             return Ok((Some(first.estimate), Some(first_data.clone())));
         }
-        let decode = |p: &Est<'_>, d: &SketchData| {
+        let ids = &self.ids;
+        let decoded = &mut self.decoded;
+        let mut decode = |p: &Est<'_>, d: &SketchData| {
+            *decoded += 1;
             Sketch::from_data(d).map_err(|reason| MergeError::Corrupt {
                 what: what(),
-                source_id: self.ids[p.src].to_string(),
+                source_id: ids[p.src].to_string(),
                 reason,
             })
         };
+        // Replicas often share a key's sketch unchanged: each distinct sketch is decoded once.
+        let mut distinct: Vec<(&Est<'_>, &SketchData)> = parts
+            .iter()
+            .filter_map(|p| p.sketch.map(|d| (**p, d)))
+            .collect();
+        distinct.sort_by(|a, b| a.1.data.cmp(&b.1.data).then(a.0.src.cmp(&b.0.src)));
+        distinct.dedup_by(|a, b| a.1.data == b.1.data);
         let mut acc = decode(first, first_data)?;
-        for p in &parts[1..] {
-            if let Some(d) = p.sketch
-                && d.data != first_data.data
-            {
+        for (p, d) in distinct {
+            if d.data != first_data.data {
                 acc.merge(&decode(p, d)?);
             }
         }

@@ -84,6 +84,8 @@ pub struct MergeOutcome {
     pub session: Session,
     /// One line each, without a `warning:` prefix.
     pub warnings: Vec<String>,
+    /// Sketches decoded for unions (for benchmarks: identical sketches are not decoded).
+    pub sketches_decoded: u64,
 }
 
 /// Why sessions could not be merged.
@@ -181,6 +183,7 @@ pub fn merge_with_progress(
             ids: sources.iter().map(|s| s.id.as_str()).collect(),
             samples: opts.samples.unwrap_or_else(|| samples_limit(sources)),
             approximate_keys: 0,
+            decoded: 0,
         },
         opts,
         warnings: Vec::new(),
@@ -242,6 +245,7 @@ pub fn merge_with_progress(
     Ok(MergeOutcome {
         session,
         warnings: m.warnings,
+        sketches_decoded: m.keys.decoded,
     })
 }
 
