@@ -55,6 +55,8 @@ pub struct ReceiverConfig {
 
 impl Default for ReceiverConfig {
     fn default() -> Self {
-        ReceiverConfig { max_body: 16 * 1024 * 1024 }
+        ReceiverConfig {
+            max_body: 16 * 1024 * 1024,
+        }
     }
 }
