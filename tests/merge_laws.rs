@@ -159,6 +159,18 @@ fn merge_then_diff_against_the_union_of_raw_inputs_shows_no_change() {
     );
     assert!(um < ua + ub && um > ua.max(ub), "{ua} + {ub} -> {um}");
     assert!((um as f64 - 30_000.0).abs() / 30_000.0 < 0.02, "{um}");
+    // Both sides' user.id sketches are dense (2^14 six-bit registers, 16 KiB in base64), so the
+    // union of dense sketches is covered too.
+    for s in [&sa, &sb] {
+        let m = s
+            .data
+            .metrics
+            .iter()
+            .find(|m| m.name == "accounts.active")
+            .unwrap();
+        let len = m.label_keys["user.id"].sketch.as_ref().unwrap().data.len();
+        assert!(len > 16_000, "{len}");
+    }
 
     // The diff does see what B adds to A, so an empty diff below is not an idle diff.
     let report = DiffReport::build(&sa, &merged, &zero_tolerance(), &Filters::default());

@@ -6,6 +6,7 @@ use crate::session::model::{KeyStats, SketchData};
 use crate::sketch::{self, Sketch};
 
 use super::MergeError;
+use super::dense;
 
 /// One source's view of an estimate: the number, the sketch behind it, and whether it is exact.
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +138,26 @@ impl KeyCtx<'_> {
             .collect();
         distinct.sort_by(|a, b| a.1.data.cmp(&b.1.data).then(a.0.src.cmp(&b.0.src)));
         distinct.dedup_by(|a, b| a.1.data == b.1.data);
+        // All dense: union the registers on the bytes and decode only the union.
+        if distinct.len() > 1
+            && let Some(all) = distinct
+                .iter()
+                .map(|(_, d)| dense::dense_bytes(d))
+                .collect::<Option<Vec<Vec<u8>>>>()
+        {
+            let mut iter = all.into_iter();
+            let mut bytes = iter.next().unwrap_or_default();
+            for other in iter {
+                dense::max_into(&mut bytes, &other);
+            }
+            *decoded += 1;
+            let mut union = Sketch::from_bytes(&bytes).map_err(|reason| MergeError::Corrupt {
+                what: what(),
+                source_id: ids[first.src].to_string(),
+                reason,
+            })?;
+            return Ok((Some(union.estimate()), Some(dense::to_data(&bytes))));
+        }
         let mut acc = decode(first, first_data)?;
         for (p, d) in distinct {
             if d.data != first_data.data {

@@ -26,6 +26,7 @@
 //! by service and are kept whole. With either filter, the attribute catalog keeps only the keys
 //! that still occur on a kept item.
 
+mod dense;
 mod keys;
 #[cfg(test)]
 mod tests;
