@@ -192,8 +192,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Sessio
 /// Free-space warning for `dir` after writing, if under 5% or 500 MB remain.
 pub fn low_disk_warning(dir: &Path) -> Option<String> {
     let (free, total) = disk_space(dir)?;
-    let low = free < 500 * 1024 * 1024 || (total > 0 && free * 20 < total);
-    low.then(|| {
+    is_low_disk(free, total).then(|| {
         format!(
             "warning: the disk holding {} is nearly full ({} free of {})",
             dir.display(),
@@ -201,6 +200,11 @@ pub fn low_disk_warning(dir: &Path) -> Option<String> {
             super::error::human_bytes(total)
         )
     })
+}
+
+/// Under 500 MB free, or under 5% of the disk.
+fn is_low_disk(free: u64, total: u64) -> bool {
+    free < 500 * 1024 * 1024 || (total > 0 && free.saturating_mul(20) < total)
 }
 
 fn disk_space(dir: &Path) -> Option<(u64, u64)> {
@@ -494,6 +498,16 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn low_disk_thresholds() {
+        const GB: u64 = 1024 * 1024 * 1024;
+        assert!(is_low_disk(400 * 1024 * 1024, 10 * GB), "under 500 MB");
+        assert!(is_low_disk(4 * GB, 100 * GB), "under 5%");
+        assert!(!is_low_disk(6 * GB, 100 * GB));
+        assert!(!is_low_disk(GB, 2 * GB));
+        assert!(disk_space(Path::new("/")).is_some_and(|(f, t)| f <= t && t > 0));
     }
 
     #[test]
