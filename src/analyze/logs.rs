@@ -1,12 +1,10 @@
 //! Logs: per severity, their keys, event names, services and body templates.
 
-use std::collections::HashMap;
-
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
 use super::drain::Drain;
-use super::state::{Ctx, KeyMap, ResView, add_service};
+use super::state::{Ctx, KeyMap, NameMap, ResView, add_service, services_map};
 use super::value::write_value;
 use crate::session::LogMeta;
 
@@ -40,7 +38,7 @@ pub(crate) struct LogAcc {
     pub templates: Drain,
     pub event_names: Vec<String>,
     pub count: u64,
-    pub services: HashMap<String, u64>,
+    pub services: NameMap<u64>,
 }
 
 impl LogAcc {
@@ -53,7 +51,7 @@ impl LogAcc {
             templates: Drain::new(max_templates),
             event_names: Vec::new(),
             count: 0,
-            services: HashMap::new(),
+            services: NameMap::default(),
         }
     }
 
@@ -95,7 +93,7 @@ impl LogAcc {
             body_templates: self.templates.templates(),
             event_names: self.event_names,
             sample_count: n,
-            services: self.services.into_iter().collect(),
+            services: services_map(self.services),
         }
     }
 }

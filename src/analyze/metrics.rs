@@ -1,11 +1,11 @@
 //! Metrics: per metric name, its shape, keys, series and services.
 
-use std::collections::HashMap;
-
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data};
 
-use super::state::{Card, Ctx, KeyMap, ResView, TAG_POINT, add_service, pair_hash, series_id};
+use super::state::{
+    Card, Ctx, KeyMap, NameMap, ResView, TAG_POINT, add_service, pair_hash, series_id, services_map,
+};
 use crate::session::{MetricMeta, MetricType};
 
 /// Distinct explicit bucket bounds kept per metric; more are refused (and counted as dropped).
@@ -28,7 +28,7 @@ pub(crate) struct MetricAcc {
     pub label_keys: KeyMap,
     pub resource_keys: KeyMap,
     pub points: u64,
-    pub services: HashMap<String, u64>,
+    pub services: NameMap<u64>,
     pub series: Card,
 }
 
@@ -133,6 +133,7 @@ impl MetricAcc {
 
     fn point(&mut self, attrs: &[KeyValue], res: &ResView<'_>, ctx: &mut Ctx) {
         let mut series = res.series;
+        self.label_keys.map.size_hint(attrs.len());
         for kv in attrs {
             let v = kv.value.as_ref();
             let h = ctx.hash(v);
@@ -170,7 +171,7 @@ impl MetricAcc {
             label_keys: self.label_keys.into_stats(n),
             resource_keys: self.resource_keys.into_stats(n),
             sample_count: n,
-            services: self.services.into_iter().collect(),
+            services: services_map(self.services),
             active_series,
             series_sketch: Some(series_sketch),
             data_point_count: n,

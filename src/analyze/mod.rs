@@ -101,7 +101,9 @@ pub struct Analyzer {
     opts: AnalyzerOptions,
     counts: LiveCounts,
     ctx: Ctx,
-    metrics: HashMap<String, MetricAcc>,
+    /// Boxed: a table slot is then a pointer, not a few hundred bytes that empty slots and
+    /// the doubling on growth would multiply.
+    metrics: HashMap<Box<str>, Box<MetricAcc>>,
     /// By span name, then one entry per kind seen with that name.
     spans: HashMap<String, Vec<SpanAcc>>,
     /// By severity text, then one entry per severity number seen with that text.
@@ -125,6 +127,7 @@ impl Analyzer {
             dropped: 0,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
+            names: Default::default(),
         };
         Analyzer {
             opts,
@@ -177,13 +180,13 @@ impl Analyzer {
             for sm in &rm.scope_metrics {
                 for m in &sm.metrics {
                     let full = metrics.len() >= ctx.max_items;
-                    let acc = match metrics.get_mut(&m.name) {
+                    let acc = match metrics.get_mut(m.name.as_str()) {
                         Some(a) => a,
                         None if full => {
                             ctx.dropped += point_count(m).max(1);
                             continue;
                         }
-                        None => metrics.entry(m.name.clone()).or_default(),
+                        None => metrics.entry(m.name.as_str().into()).or_default(),
                     };
                     acc.ingest(m, &res, ctx);
                     counts.data_points += point_count(m);
@@ -334,7 +337,16 @@ impl Analyzer {
             signals.push(Signal::Logs);
         }
         let d = &mut session.data;
-        d.metrics = metrics.into_iter().map(|(n, a)| a.into_meta(n)).collect();
+        // In name order (what canonicalize wants), each accumulator freed as soon as its
+        // metric is built.
+        let mut metrics: Vec<(Box<str>, Box<MetricAcc>)> = metrics.into_iter().collect();
+        metrics.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        d.metrics = Vec::with_capacity(metrics.len());
+        d.metrics.extend(
+            metrics
+                .into_iter()
+                .map(|(n, a)| a.into_meta(String::from(n))),
+        );
         d.spans = spans
             .into_iter()
             .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
@@ -367,7 +379,7 @@ struct CatAcc {
 /// Merges every item's key statistics into the catalog. Items are visited in sorted order so
 /// the catalog's samples are deterministic (first seen in item order, not in time).
 fn build_catalog(
-    metrics: &HashMap<String, MetricAcc>,
+    metrics: &HashMap<Box<str>, Box<MetricAcc>>,
     spans: &HashMap<String, Vec<SpanAcc>>,
     logs: &HashMap<String, Vec<LogAcc>>,
     opts: &AnalyzerOptions,
@@ -459,7 +471,7 @@ fn build_catalog(
                 key: key.to_string(),
                 count: c.acc.count,
                 estimated_cardinality,
-                value_samples: c.acc.samples,
+                value_samples: c.acc.samples.to_vec(),
                 signal_types,
                 scope: scope.to_string(),
                 first_seen: Some(c.acc.first_seen),
@@ -479,8 +491,8 @@ fn add<'a>(
     scope: u8,
     cat: &mut HashMap<&'a str, CatAcc>,
 ) {
-    for (k, a) in &map.map {
-        let c = cat.entry(k.as_str()).or_insert_with(|| CatAcc {
+    for (k, a) in map.map.iter() {
+        let c = cat.entry(k).or_insert_with(|| CatAcc {
             acc: KeyAcc::empty(a.first_seen),
             signals: 0,
             scope: 0,
@@ -491,14 +503,16 @@ fn add<'a>(
         c.acc.card.merge(&a.card);
         c.acc.first_seen = c.acc.first_seen.min(a.first_seen);
         c.acc.last_seen = c.acc.last_seen.max(a.last_seen);
-        for (h, s) in a.sample_hashes().iter().zip(&a.samples) {
-            c.acc.add_sample(*h, s, samples);
+        if c.acc.samples.len() < samples {
+            for (h, s) in a.samples.iter() {
+                c.acc.add_sample(h, s, samples);
+            }
         }
     }
 }
 
-fn sorted_keys<V>(m: &HashMap<String, V>) -> Vec<&String> {
-    let mut k: Vec<&String> = m.keys().collect();
+fn sorted_keys<K: Ord, V>(m: &HashMap<K, V>) -> Vec<&K> {
+    let mut k: Vec<&K> = m.keys().collect();
     k.sort();
     k
 }

@@ -1,18 +1,21 @@
 //! Accumulators shared by the three signals: distinct-value sets, per-key statistics, caps.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
-use super::value::{sample_string, value_bytes};
+use super::value::{MAX_SAMPLE_LEN, sample_string, value_bytes};
 use crate::session::{KeyStats, SketchData};
 use crate::sketch::{Sketch, hash_value};
 
 /// Distinct hashes kept exactly before a set is promoted to a HyperLogLog sketch. Most keys
-/// have a handful of values; a plain vector of hashes costs far less than an HLL++ state.
-const SMALL_MAX: usize = 16;
+/// have a handful of values; a plain vector of hashes costs far less than an HLL++ state (a
+/// sparse HLL++ state with a few dozen values takes about 330 bytes, 32 hashes 256).
+const SMALL_MAX: usize = 32;
 
 /// The service name used when a resource carries no `service.name`.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -26,6 +29,9 @@ pub(crate) const TAG_POINT: u64 = 0x0070_6f69_6e74;
 /// A set of distinct value hashes: exact while small, a sketch beyond [`SMALL_MAX`].
 #[derive(Debug, Clone)]
 pub(crate) enum Card {
+    /// Exactly one value, without a heap allocation (most resource keys of an item).
+    One(u64),
+    /// Exact set, allocated to its size.
     Small(Vec<u64>),
     Big(Box<Sketch>),
 }
@@ -37,14 +43,27 @@ impl Default for Card {
 }
 
 impl Card {
-    /// Adds a hash made with [`hash_value`].
-    pub(crate) fn insert(&mut self, h: u64) {
+    /// Adds a hash made with [`hash_value`]. Returns `Some(true)` when the value is certainly
+    /// new, `Some(false)` when it was certainly seen before, `None` once a sketch cannot tell.
+    pub(crate) fn insert(&mut self, h: u64) -> Option<bool> {
         match self {
+            Card::One(x) => {
+                if *x == h {
+                    return Some(false);
+                }
+                *self = Card::Small(vec![*x, h]);
+                Some(true)
+            }
             Card::Small(v) => {
                 if v.contains(&h) {
-                    return;
+                    return Some(false);
                 }
-                if v.len() < SMALL_MAX {
+                if v.is_empty() {
+                    *self = Card::One(h);
+                } else if v.len() < SMALL_MAX {
+                    // Exact growth: a set grows at most SMALL_MAX times, and slack would be
+                    // paid by every key of every item.
+                    v.reserve_exact(1);
                     v.push(h);
                 } else {
                     let mut s = Sketch::new();
@@ -54,14 +73,21 @@ impl Card {
                     s.insert_hash(h);
                     *self = Card::Big(Box::new(s));
                 }
+                Some(true)
             }
-            Card::Big(s) => s.insert_hash(h),
+            Card::Big(s) => {
+                s.insert_hash(h);
+                None
+            }
         }
     }
 
     /// Unions `other` into `self`.
     pub(crate) fn merge(&mut self, other: &Card) {
         match other {
+            Card::One(h) => {
+                self.insert(*h);
+            }
             Card::Small(v) => {
                 for h in v {
                     self.insert(*h);
@@ -78,6 +104,11 @@ impl Card {
     /// The sketch holding the same values.
     pub(crate) fn into_sketch(self) -> Sketch {
         match self {
+            Card::One(h) => {
+                let mut s = Sketch::new();
+                s.insert_hash(h);
+                s
+            }
             Card::Small(v) => {
                 let mut s = Sketch::new();
                 for h in v {
@@ -97,13 +128,110 @@ impl Card {
     }
 }
 
+/// Length bit of a sample entry saying the value's hash follows the length (the sample was
+/// cut, so hashing the sample does not give the value's hash back).
+const SAMPLE_HASHED: u16 = 0x8000;
+const _: () = assert!(MAX_SAMPLE_LEN + 4 < SAMPLE_HASHED as usize);
+
+/// The value samples of one key in a single allocation, in the order they were added.
+///
+/// Layout: a `u32` count, then per sample a `u16` length (with [`SAMPLE_HASHED`] set when an
+/// 8-byte value hash follows it) and the sample's bytes. The hash of a sample that was not cut
+/// is the hash of its bytes, so it is not stored. Four small vectors and their strings per key
+/// cost several times this, and keys are the bulk of a large capture's memory.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Samples {
+    buf: Box<[u8]>,
+}
+
+impl Samples {
+    /// How many samples are held.
+    pub(crate) fn len(&self) -> usize {
+        match self.buf.get(..4) {
+            Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
+            None => 0,
+        }
+    }
+
+    /// Each sample with the hash of the value it was taken from.
+    pub(crate) fn iter(&self) -> SampleIter<'_> {
+        SampleIter {
+            rest: self.buf.get(4..).unwrap_or(&[]),
+        }
+    }
+
+    /// Whether a sample of the value hashing to `h` is held.
+    pub(crate) fn contains(&self, h: u64) -> bool {
+        self.iter().any(|(x, _)| x == h)
+    }
+
+    /// Appends `s`, the sample of the value hashing to `h`.
+    pub(crate) fn push(&mut self, h: u64, s: &str) {
+        // Samples are cut to MAX_SAMPLE_LEN; a longer one could only come from a bug.
+        let mut len = s.len().min(usize::from(!SAMPLE_HASHED));
+        while !s.is_char_boundary(len) {
+            len -= 1;
+        }
+        let s = &s[..len];
+        let hashed = hash_value(s.as_bytes()) != h;
+        let n = self.len() as u32 + 1;
+        let body = self.buf.get(4..).unwrap_or(&[]);
+        let mut v = Vec::with_capacity(4 + body.len() + 2 + if hashed { 8 } else { 0 } + len);
+        v.extend_from_slice(&n.to_le_bytes());
+        v.extend_from_slice(body);
+        let tag = if hashed { SAMPLE_HASHED } else { 0 };
+        v.extend_from_slice(&(len as u16 | tag).to_le_bytes());
+        if hashed {
+            v.extend_from_slice(&h.to_le_bytes());
+        }
+        v.extend_from_slice(s.as_bytes());
+        self.buf = v.into_boxed_slice();
+    }
+
+    /// The samples as owned strings, allocated to size.
+    pub(crate) fn to_vec(&self) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.iter().map(|(_, s)| s.to_string()));
+        out
+    }
+}
+
+/// Iterator over [`Samples`]: (value hash, sample).
+pub(crate) struct SampleIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for SampleIter<'a> {
+    type Item = (u64, &'a str);
+
+    fn next(&mut self) -> Option<(u64, &'a str)> {
+        let [a, b, rest @ ..] = self.rest else {
+            return None;
+        };
+        let tag = u16::from_le_bytes([*a, *b]);
+        let len = usize::from(tag & !SAMPLE_HASHED);
+        let (stored, rest) = if tag & SAMPLE_HASHED != 0 {
+            let (h, rest) = rest.split_at_checked(8)?;
+            let mut x = [0u8; 8];
+            x.copy_from_slice(h);
+            (Some(u64::from_le_bytes(x)), rest)
+        } else {
+            (None, rest)
+        };
+        let (s, rest) = rest.split_at_checked(len)?;
+        self.rest = rest;
+        // Only whole `&str`s are ever written, so this cannot fail.
+        let s = std::str::from_utf8(s).unwrap_or_default();
+        Some((stored.unwrap_or_else(|| hash_value(s.as_bytes())), s))
+    }
+}
+
 /// Statistics of one attribute key within one item (metric, span, severity).
 #[derive(Debug, Clone)]
 pub(crate) struct KeyAcc {
     pub count: u64,
     pub card: Card,
-    pub samples: Vec<String>,
-    sample_hashes: Vec<u64>,
+    pub samples: Samples,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
 }
@@ -113,8 +241,7 @@ impl KeyAcc {
         KeyAcc {
             count: 0,
             card: Card::default(),
-            samples: Vec::new(),
-            sample_hashes: Vec::new(),
+            samples: Samples::default(),
             first_seen: at,
             last_seen: at,
         }
@@ -122,26 +249,27 @@ impl KeyAcc {
 
     fn observe(&mut self, h: u64, n: u64, v: Option<&AnyValue>, samples: usize, at: DateTime<Utc>) {
         self.count += n;
-        self.card.insert(h);
+        let new = self.card.insert(h);
         self.last_seen = at;
-        // The sample string is built only while samples are wanted and the value is new.
-        if self.samples.len() < samples && !self.sample_hashes.contains(&h) {
-            self.sample_hashes.push(h);
-            self.samples.push(sample_string(v));
+        // A value goes into the samples the first time it is seen while samples are wanted.
+        // While the set is exact it says whether the value is new (every value seen is in it,
+        // and a value seen while samples were wanted was sampled); only a sketch needs the
+        // samples searched. The sample string is built only for a value that is added.
+        let add = match new {
+            Some(false) => false,
+            Some(true) => self.samples.len() < samples,
+            None => self.samples.len() < samples && !self.samples.contains(h),
+        };
+        if add {
+            self.samples.push(h, &sample_string(v));
         }
     }
 
     /// Adds a sample already in string form (used when merging into the catalog).
     pub(crate) fn add_sample(&mut self, h: u64, s: &str, samples: usize) {
-        if self.samples.len() < samples && !self.sample_hashes.contains(&h) {
-            self.sample_hashes.push(h);
-            self.samples.push(s.to_string());
+        if self.samples.len() < samples && !self.samples.contains(h) {
+            self.samples.push(h, s);
         }
-    }
-
-    /// The hashes of the samples, parallel to `samples`.
-    pub(crate) fn sample_hashes(&self) -> &[u64] {
-        &self.sample_hashes
     }
 
     /// A fresh accumulator for the catalog.
@@ -151,12 +279,14 @@ impl KeyAcc {
 
     /// The session form; `total` is the item's sample count the percentage is taken of.
     pub(crate) fn into_stats(self, total: u64) -> KeyStats {
+        let value_samples = self.samples.to_vec();
+        drop(self.samples);
         let (estimated_cardinality, sketch) = self.card.finish();
         KeyStats {
             count: self.count,
             percentage: percentage(self.count, total),
             estimated_cardinality,
-            value_samples: self.samples,
+            value_samples,
             sketch: Some(sketch),
             ..Default::default()
         }
@@ -188,6 +318,10 @@ pub(crate) struct Ctx {
     pub at: DateTime<Utc>,
     /// Scratch buffer for stable strings of non-string values.
     pub buf: String,
+    /// Key and service names, stored once however many items carry them (the same few dozen
+    /// key names repeat across thousands of metrics). Grows only when an entry is created, so
+    /// it is bounded by the same caps as the entries.
+    pub names: HashSet<Arc<str>>,
 }
 
 impl Ctx {
@@ -195,12 +329,105 @@ impl Ctx {
     pub(crate) fn hash(&mut self, v: Option<&AnyValue>) -> u64 {
         hash_value(value_bytes(v, &mut self.buf))
     }
+
+    /// The shared copy of `name`.
+    pub(crate) fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.names.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = Arc::from(name);
+        self.names.insert(n.clone());
+        n
+    }
+}
+
+/// Entries a [`NameMap`] searches linearly before it builds a hash index.
+const LINEAR_MAX: usize = 16;
+
+/// A map from shared names to values: a vector searched linearly while small (items have a
+/// handful of keys and services; a hash table per map costs several times the entries), with a
+/// hash index once it grows past [`LINEAR_MAX`] so hostile items stay fast.
+#[derive(Debug)]
+pub(crate) struct NameMap<V> {
+    entries: Vec<(Arc<str>, V)>,
+    // Boxed: 8 bytes in every map instead of 48, and almost no map ever builds one.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Arc<str>, u32>>>,
+}
+
+impl<V> Default for NameMap<V> {
+    fn default() -> Self {
+        NameMap {
+            entries: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<V> NameMap<V> {
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The value under `name`.
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        let i = match &self.index {
+            Some(ix) => *ix.get(name)? as usize,
+            None => self.entries.iter().position(|(k, _)| &**k == name)?,
+        };
+        self.entries.get_mut(i).map(|(_, v)| v)
+    }
+
+    /// Room for `n` more entries when the map is still empty: items repeat the same set of
+    /// keys, so the first observation usually tells the final size exactly.
+    pub(crate) fn size_hint(&mut self, n: usize) {
+        if self.entries.capacity() == 0 {
+            self.entries.reserve_exact(n.min(LINEAR_MAX));
+        }
+    }
+
+    /// Adds `name` (not yet present) with `v`.
+    pub(crate) fn insert(&mut self, name: Arc<str>, v: V) {
+        let i = self.entries.len();
+        if i < LINEAR_MAX {
+            self.entries.reserve_exact(1);
+        }
+        if let Some(ix) = self.index.as_mut() {
+            ix.insert(name.clone(), i as u32);
+        } else if i >= LINEAR_MAX {
+            let mut ix: HashMap<Arc<str>, u32> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(j, (k, _))| (k.clone(), j as u32))
+                .collect();
+            ix.insert(name.clone(), i as u32);
+            self.index = Some(Box::new(ix));
+        }
+        self.entries.push((name, v));
+    }
+
+    /// The entries, in insertion order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The entries, consumed.
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (Arc<str>, V)> {
+        self.entries.into_iter()
+    }
 }
 
 /// Per-key statistics of one item, with the per-item key cap.
 #[derive(Debug, Default)]
 pub(crate) struct KeyMap {
-    pub map: HashMap<String, KeyAcc>,
+    pub map: NameMap<KeyAcc>,
 }
 
 impl KeyMap {
@@ -225,11 +452,13 @@ impl KeyMap {
         ctx.key_budget -= 1;
         let mut acc = KeyAcc::new(ctx.at);
         acc.observe(h, n, v, ctx.samples, ctx.at);
-        self.map.insert(key.to_string(), acc);
+        let name = ctx.intern(key);
+        self.map.insert(name, acc);
     }
 
     /// Records one occurrence of every attribute in `attrs`.
     pub(crate) fn observe_all(&mut self, ctx: &mut Ctx, attrs: &[KeyValue]) {
+        self.map.size_hint(attrs.len());
         for kv in attrs {
             let h = ctx.hash(kv.value.as_ref());
             self.observe(ctx, &kv.key, h, 1, kv.value.as_ref());
@@ -237,34 +466,38 @@ impl KeyMap {
     }
 
     /// The session form, percentages taken of `total`.
-    pub(crate) fn into_stats(self, total: u64) -> std::collections::BTreeMap<String, KeyStats> {
+    pub(crate) fn into_stats(self, total: u64) -> BTreeMap<String, KeyStats> {
         self.map
-            .into_iter()
-            .map(|(k, a)| (k, a.into_stats(total)))
+            .into_entries()
+            .map(|(k, a)| (k.to_string(), a.into_stats(total)))
             .collect()
     }
 }
 
 /// Adds `n` to `service` in a per-item service map, refusing new services beyond the cap.
-pub(crate) fn add_service(
-    services: &mut HashMap<String, u64>,
-    ctx: &mut Ctx,
-    service: &str,
-    n: u64,
-) {
+pub(crate) fn add_service(services: &mut NameMap<u64>, ctx: &mut Ctx, service: &str, n: u64) {
     if let Some(c) = services.get_mut(service) {
         *c += n;
     } else if services.len() >= ctx.keys_per_item {
         ctx.dropped += n;
     } else {
-        services.insert(service.to_string(), n);
+        let name = ctx.intern(service);
+        services.insert(name, n);
     }
+}
+
+/// A per-item service map in session form.
+pub(crate) fn services_map(services: NameMap<u64>) -> BTreeMap<String, u64> {
+    services
+        .into_entries()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
 }
 
 /// A resource, looked at once per resource block rather than once per data point.
 #[derive(Debug)]
 pub(crate) struct ResView<'a> {
-    pub service: String,
+    pub service: Cow<'a, str>,
     /// (key, value hash, value) of each resource attribute.
     pub attrs: Vec<(&'a str, u64, Option<&'a AnyValue>)>,
     /// The resource's part of a series identity.
@@ -285,14 +518,14 @@ impl<'a> ResView<'a> {
             attrs.push((kv.key.as_str(), h, v));
             if kv.key == "service.name" && service.is_none() {
                 service = match v.and_then(|v| v.value.as_ref()) {
-                    Some(Value::StringValue(s)) => Some(s.clone()),
-                    _ => Some(super::value::value_string(v)),
+                    Some(Value::StringValue(s)) => Some(Cow::Borrowed(s.as_str())),
+                    _ => Some(Cow::Owned(super::value::value_string(v))),
                 };
             }
         }
         let service = service
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| UNKNOWN_SERVICE.to_string());
+            .unwrap_or(Cow::Borrowed(UNKNOWN_SERVICE));
         ResView {
             service,
             attrs,
@@ -302,6 +535,7 @@ impl<'a> ResView<'a> {
 
     /// Records `n` items' worth of resource keys into `keys`.
     pub(crate) fn observe_into(&self, keys: &mut KeyMap, ctx: &mut Ctx, n: u64) {
+        keys.map.size_hint(self.attrs.len());
         for (k, h, v) in &self.attrs {
             keys.observe(ctx, k, *h, n, *v);
         }
@@ -353,6 +587,120 @@ mod tests {
             s.insert(v.as_bytes());
         }
         assert_eq!(c.finish().1, s.to_data());
+    }
+
+    #[test]
+    fn card_says_whether_a_value_is_new_while_exact() {
+        let mut c = Card::default();
+        assert_eq!(c.insert(1), Some(true));
+        assert!(matches!(c, Card::One(1)));
+        assert_eq!(c.insert(1), Some(false));
+        assert_eq!(c.insert(2), Some(true));
+        assert!(matches!(&c, Card::Small(v) if v[..] == [1, 2]));
+        for h in 3..=SMALL_MAX as u64 {
+            assert_eq!(c.insert(h), Some(true));
+        }
+        assert_eq!(c.insert(5), Some(false));
+        // One more than SMALL_MAX: the set becomes a sketch, which cannot tell any more.
+        assert_eq!(c.insert(1000), Some(true));
+        assert!(matches!(c, Card::Big(_)));
+        assert_eq!(c.insert(5), None);
+        let mut one = Card::One(hash_value(b"x"));
+        one.merge(&Card::One(hash_value(b"y")));
+        one.merge(&Card::One(hash_value(b"x")));
+        assert_eq!(one.finish().0, 2);
+    }
+
+    #[test]
+    fn samples_keep_order_text_and_value_hashes() {
+        let mut s = Samples::default();
+        assert_eq!((s.len(), s.iter().count()), (0, 0));
+        let long = "é".repeat(200);
+        let cut = {
+            let mut c = long.clone();
+            super::super::value::truncate_sample(&mut c);
+            c
+        };
+        let entries = [
+            (hash_value(b"GET"), "GET".to_string()),
+            (hash_value(b""), String::new()),
+            // A cut sample: the value's hash is not the sample's, so it is stored.
+            (hash_value(long.as_bytes()), cut.clone()),
+            (hash_value("ünï".as_bytes()), "ünï".to_string()),
+        ];
+        for (h, text) in &entries {
+            s.push(*h, text);
+        }
+        assert_eq!(s.len(), 4);
+        let got: Vec<(u64, String)> = s.iter().map(|(h, t)| (h, t.to_string())).collect();
+        assert_eq!(got, entries);
+        assert!(s.contains(hash_value(long.as_bytes())));
+        assert!(!s.contains(hash_value(cut.as_bytes())));
+        assert_eq!(s.to_vec(), ["GET", "", cut.as_str(), "ünï"]);
+    }
+
+    #[test]
+    fn key_samples_are_the_first_distinct_values() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let sv = |s: &str| AnyValue {
+            value: Some(Value::StringValue(s.into())),
+        };
+        for max in [0, 1, 3, SMALL_MAX + 8] {
+            let mut acc = KeyAcc::new(at);
+            let values: Vec<String> = (0..(SMALL_MAX + 20))
+                .flat_map(|i| [format!("v{i}"), format!("v{}", i / 2)])
+                .collect();
+            for v in &values {
+                let av = sv(v);
+                acc.observe(hash_value(v.as_bytes()), 1, Some(&av), max, at);
+            }
+            let mut want: Vec<String> = Vec::new();
+            for v in &values {
+                if want.len() < max && !want.contains(v) {
+                    want.push(v.clone());
+                }
+            }
+            assert_eq!(acc.samples.to_vec(), want, "max {max}");
+            assert_eq!(acc.count, values.len() as u64);
+        }
+    }
+
+    #[test]
+    fn name_maps_find_entries_before_and_after_indexing() {
+        let mut m: NameMap<usize> = NameMap::default();
+        let names: Vec<String> = (0..(LINEAR_MAX * 3)).map(|i| format!("key.{i}")).collect();
+        for (i, n) in names.iter().enumerate() {
+            assert!(m.get_mut(n).is_none());
+            m.insert(Arc::from(n.as_str()), i);
+            assert_eq!(m.index.is_some(), m.len() > LINEAR_MAX);
+            for (j, earlier) in names[..=i].iter().enumerate() {
+                assert_eq!(m.get_mut(earlier).copied(), Some(j));
+            }
+        }
+        let order: Vec<&str> = m.iter().map(|(k, _)| k).collect();
+        assert_eq!(order, names.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn names_are_stored_once() {
+        let mut ctx = Ctx {
+            samples: 5,
+            max_items: 10,
+            keys_per_item: 10,
+            key_budget: 100,
+            dropped: 0,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            buf: String::new(),
+            names: Default::default(),
+        };
+        let mut a = KeyMap::default();
+        let mut b = KeyMap::default();
+        a.observe(&mut ctx, "http.route", 1, 1, None);
+        b.observe(&mut ctx, "http.route", 2, 1, None);
+        let ka = a.map.entries[0].0.clone();
+        let kb = b.map.entries[0].0.clone();
+        assert!(Arc::ptr_eq(&ka, &kb));
+        assert_eq!(ctx.names.len(), 1);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::trace::v1::Span;
 
-use super::state::{Ctx, KeyMap, ResView, add_service};
+use super::state::{Ctx, KeyMap, NameMap, ResView, add_service, services_map};
 use crate::session::SpanMeta;
 
 /// The name written as `kind_name`: the SpanKind enum name without its `SPAN_KIND_` prefix, in
@@ -53,7 +53,7 @@ pub(crate) struct SpanAcc {
     pub resource_keys: KeyMap,
     pub status_codes: Vec<i32>,
     pub count: u64,
-    pub services: HashMap<String, u64>,
+    pub services: NameMap<u64>,
 }
 
 impl SpanAcc {
@@ -68,7 +68,7 @@ impl SpanAcc {
             resource_keys: KeyMap::default(),
             status_codes: Vec::new(),
             count: 0,
-            services: HashMap::new(),
+            services: NameMap::default(),
         }
     }
 
@@ -127,7 +127,7 @@ impl SpanAcc {
             resource_keys: self.resource_keys.into_stats(n),
             status_codes: self.status_codes.into_iter().map(status_name).collect(),
             sample_count: n,
-            services: self.services.into_iter().collect(),
+            services: services_map(self.services),
             ..Default::default()
         }
     }
