@@ -11,7 +11,6 @@
 //! `/usr/bin/time -v` around the capture process.
 
 #[path = "otlp_load.rs"]
-#[allow(dead_code)]
 mod load;
 
 use std::path::{Path, PathBuf};

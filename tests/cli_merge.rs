@@ -304,7 +304,7 @@ fn filters_and_description() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let s = load(d, "one-service");
     assert!(!s.data.metrics.is_empty());
-    assert_eq!(s.stats.services, [svc.clone()]);
+    assert_eq!(s.stats.services, std::slice::from_ref(&svc));
     let expected = a
         .data
         .metrics

@@ -97,11 +97,14 @@ fn key_map(prefix: &str, g: &Keys, total: u64, with_full: bool) -> BTreeMap<Stri
     out
 }
 
+/// A generated log severity: sample count, attribute keys, (template id, count) pairs.
+type LogGen = (u64, Keys, Vec<(u8, u64)>);
+
 #[derive(Debug, Clone)]
 struct SessionGen {
     metrics: BTreeMap<u8, (u64, Keys, Keys, BTreeSet<u16>, u8)>,
     spans: BTreeMap<u8, (u64, Keys, Keys, Vec<u8>, u8)>,
-    logs: BTreeMap<u8, (u64, Keys, Vec<(u8, u64)>)>,
+    logs: BTreeMap<u8, LogGen>,
     attributes: BTreeMap<u8, KeyGen>,
     window: (i64, i64),
     requests: u64,
