@@ -59,15 +59,22 @@ impl Ctx {
         Ok(r.load(&self.store)?)
     }
 
-    /// Loads two sessions at once, one per thread: decompressing and parsing dominate a large
-    /// diff, and the two files are independent. Errors are reported in argument order.
+    /// Loads a session for reading estimates only: sketch bytes are not kept (see
+    /// [`crate::session::without_sketch_data`]). Never save or merge what this returns.
+    pub fn load_estimates(&self, arg: &str) -> anyhow::Result<Session> {
+        crate::session::without_sketch_data(|| self.load(arg))
+    }
+
+    /// Loads two sessions for reading estimates (as [`Ctx::load_estimates`]) at once, one per
+    /// thread: decompressing and parsing dominate a large diff, and the two files are
+    /// independent. Errors are reported in argument order.
     pub fn load_pair(&self, a: &str, b: &str) -> anyhow::Result<(Session, Session)> {
         if a == "-" && b == "-" {
             anyhow::bail!("only one of the two sessions can be read from standard input (-)");
         }
         let (ra, rb) = std::thread::scope(|sc| {
-            let hb = sc.spawn(|| self.load(b));
-            let ra = self.load(a);
+            let hb = sc.spawn(|| self.load_estimates(b));
+            let ra = self.load_estimates(a);
             let rb = hb
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("loading {b} failed unexpectedly")));

@@ -12,7 +12,8 @@ use crate::session::{Session, SessionRef};
 pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
     let sections = Sections::parse(&args.signal).map_err(anyhow::Error::msg)?;
     let r = SessionRef::parse(&args.session)?;
-    let mut session = r.load(&ctx.store)?;
+    // Show prints estimates, never sketch bytes: skip them while parsing.
+    let mut session = crate::session::without_sketch_data(|| r.load(&ctx.store))?;
     session.canonicalize();
     let origin = origin_of(ctx, &r);
     let style = TableStyle {

@@ -429,6 +429,37 @@ mod tests {
     }
 
     #[test]
+    fn sketch_data_can_be_skipped_while_parsing() {
+        let mut s = sample();
+        let mut sk = crate::sketch::Sketch::new();
+        sk.insert(b"v");
+        let ks = crate::session::KeyStats {
+            count: 1,
+            estimated_cardinality: 1,
+            sketch: Some(sk.to_data()),
+            ..Default::default()
+        };
+        s.data.metrics[0].label_keys.insert("k".into(), ks);
+        let gz = to_gzip(&s);
+        let lim = ReadLimits::default();
+        let lean = crate::session::without_sketch_data(|| decode(&gz, &lim, "t")).unwrap();
+        let lk = &lean.data.metrics[0].label_keys["k"];
+        assert_eq!(lk.estimated_cardinality, 1);
+        let d = lk.sketch.as_ref().unwrap();
+        assert_eq!(
+            (d.precision, d.encoding.as_str(), d.data.as_str()),
+            (14, "", "")
+        );
+        // The switch is scoped: the next decode keeps the bytes again.
+        assert_eq!(decode(&gz, &lim, "t").unwrap(), s);
+        // Shape is still checked when the bytes are skipped.
+        let bad = String::from_utf8(to_json(&s, false))
+            .unwrap()
+            .replace("\"encoding\"", "\"enc\"");
+        assert!(crate::session::without_sketch_data(|| decode(bad.as_bytes(), &lim, "t")).is_err());
+    }
+
+    #[test]
     fn gzip_bomb_is_refused() {
         let zeros = vec![b' '; 4 * 1024 * 1024];
         let gz = gzip_with_header(&zeros, None);

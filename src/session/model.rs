@@ -194,12 +194,65 @@ pub struct KeyStats {
 }
 
 /// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SketchData {
     pub precision: u8,
     pub encoding: String,
     /// Base64 (standard alphabet, padded) of the encoded sketch bytes.
     pub data: String,
+}
+
+thread_local! {
+    static SKIP_SKETCH_DATA: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
+/// `data` come back empty. For commands that only read estimates (`diff`, `show`): a large
+/// session holds hundreds of thousands of sketch strings, and not allocating them makes
+/// loading markedly faster and smaller. Such a session must not be merged or saved.
+pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP_SKETCH_DATA.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP_SKETCH_DATA.with(|c| c.replace(true)));
+    f()
+}
+
+impl<'de> Deserialize<'de> for SketchData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Full {
+            precision: u8,
+            encoding: String,
+            data: String,
+        }
+        #[derive(Deserialize)]
+        struct Lean {
+            precision: u8,
+            #[serde(rename = "encoding")]
+            _encoding: serde::de::IgnoredAny,
+            #[serde(rename = "data")]
+            _data: serde::de::IgnoredAny,
+        }
+        if SKIP_SKETCH_DATA.with(std::cell::Cell::get) {
+            let l = Lean::deserialize(d)?;
+            Ok(SketchData {
+                precision: l.precision,
+                encoding: String::new(),
+                data: String::new(),
+            })
+        } else {
+            let f = Full::deserialize(d)?;
+            Ok(SketchData {
+                precision: f.precision,
+                encoding: f.encoding,
+                data: f.data,
+            })
+        }
+    }
 }
 
 /// Metric type.
