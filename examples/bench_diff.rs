@@ -32,11 +32,17 @@ fn generate(dir: &Path) -> (PathBuf, PathBuf) {
     (pa, pb)
 }
 
+/// Loads both as `otelsnap diff` does: in parallel, without sketch bytes.
 fn load(pa: &Path, pb: &Path) -> (Session, Session) {
     let limits = Limits::default().read();
-    let a = read_file(pa, &limits).expect("load bench-a");
-    let b = read_file(pb, &limits).expect("load bench-b");
-    (a, b)
+    let one = |p: &Path| {
+        otelsnap::session::without_sketch_data(|| read_file(p, &limits)).expect("load session")
+    };
+    std::thread::scope(|sc| {
+        let hb = sc.spawn(|| one(pb));
+        let a = one(pa);
+        (a, hb.join().expect("loader thread"))
+    })
 }
 
 /// Loads, diffs and renders JSON; returns (changes, bytes of JSON, time until the JSON is
