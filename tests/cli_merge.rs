@@ -1,25 +1,13 @@
 //! `otelsnap merge` through the real binary, with a private session directory.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use otelsnap::session::{Limits, MetricType, Session, SessionName, Store};
 use otelsnap::synth;
 
-fn cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("otelsnap").unwrap();
-    c.arg("--dir").arg(dir);
-    for var in [
-        "OTELSNAP_DIR",
-        "OTELSNAP_MAX_SESSION_SIZE",
-        "OTELSNAP_MAX_SESSIONS",
-        "OTELSNAP_MAX_DECOMPRESSED",
-        "NO_COLOR",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
+use common::cmd;
 
 struct Out {
     code: i32,

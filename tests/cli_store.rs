@@ -1,6 +1,8 @@
 //! The session commands driven through the real binary: every bad input gives exit 2 and a
 //! message that says what to do; round trips are byte-identical; writes are atomic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Instant;
@@ -16,21 +18,7 @@ fn fixture(name: &str) -> String {
     fixtures().join(name).display().to_string()
 }
 
-/// The binary with a private session directory and none of the user's settings.
-fn cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("otelsnap").unwrap();
-    c.arg("--dir").arg(dir);
-    for var in [
-        "OTELSNAP_DIR",
-        "OTELSNAP_MAX_SESSION_SIZE",
-        "OTELSNAP_MAX_SESSIONS",
-        "OTELSNAP_MAX_DECOMPRESSED",
-        "NO_COLOR",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
+use common::cmd;
 
 struct Out {
     code: i32,

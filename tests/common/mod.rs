@@ -1,0 +1,22 @@
+//! Shared by the CLI test files: the binary, isolated from the user's environment.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// The binary with a private session directory and none of the user's otelsnap settings.
+pub fn cmd(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("otelsnap").unwrap();
+    c.arg("--dir").arg(dir);
+    for var in [
+        "OTELSNAP_DIR",
+        "OTELSNAP_MAX_SESSION_SIZE",
+        "OTELSNAP_MAX_SESSIONS",
+        "OTELSNAP_MAX_DECOMPRESSED",
+        "OTELSNAP_RULES",
+        "NO_COLOR",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
