@@ -23,7 +23,6 @@ use std::hash::{BuildHasher, Hasher};
 use base64::Engine as _;
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::session::model::SketchData;
 
@@ -139,14 +138,17 @@ impl Sketch {
     /// Encodes to our versioned byte form (flushes pending state first).
     pub fn to_bytes(&mut self) -> Vec<u8> {
         self.hll.count(); // flushes the pending-code set into the sorted sparse list
-        let v = serde_json::to_value(&self.hll).unwrap_or(Value::Null);
         let mut out = vec![ENCODING_VERSION, PRECISION];
-        if let Some(regs) = v.get("registers").filter(|r| !r.is_null()) {
+        let Some(state) = State::of(&self.hll) else {
+            // Unreachable for our own estimator; an empty sparse sketch is the safe answer.
+            out.extend_from_slice(&[KIND_SPARSE, 0]);
+            return out;
+        };
+        if let Some(regs) = state.registers {
             out.push(KIND_DENSE);
-            let words: Vec<u32> = words_of(regs.get("buf"));
             let m = 1usize << PRECISION;
             let mut regs6 = Vec::with_capacity(m);
-            'outer: for w in words {
+            'outer: for w in regs.buf {
                 for i in 0..5 {
                     if regs6.len() == m {
                         break 'outer;
@@ -164,14 +166,8 @@ impl Sketch {
             }
         } else {
             out.push(KIND_SPARSE);
-            let sparse = v.get("sparse");
-            let count = sparse
-                .and_then(|s| s.get("count"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            push_varint(&mut out, count);
-            let buf = sparse.and_then(|s| s.get("buf"));
-            out.extend(bytes_of(buf));
+            push_varint(&mut out, state.sparse.count as u64);
+            out.extend_from_slice(&state.sparse.buf);
         }
         out
     }
@@ -189,8 +185,7 @@ impl Sketch {
         if *precision != PRECISION {
             return Err(SketchError::Precision(*precision));
         }
-        let mut v =
-            serde_json::to_value(&Sketch::new().hll).map_err(|_| SketchError::Corrupt("model"))?;
+        let mut state = State::of(&Sketch::new().hll).ok_or(SketchError::Corrupt("model"))?;
         match *kind {
             KIND_SPARSE => {
                 let (count, used) =
@@ -216,7 +211,12 @@ impl Sketch {
                         "sparse count does not match the codes",
                     ));
                 }
-                v["sparse"] = json!({"count": count, "last": last, "buf": buf});
+                state.sparse = SparseState {
+                    count: usize::try_from(count)
+                        .map_err(|_| SketchError::Corrupt("sparse count"))?,
+                    last: u32::try_from(last).map_err(|_| SketchError::Corrupt("sparse code"))?,
+                    buf: buf.to_vec(),
+                };
             }
             KIND_DENSE => {
                 let m = 1usize << PRECISION;
@@ -241,11 +241,15 @@ impl Sketch {
                             .fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6)))
                     })
                     .collect();
-                v["registers"] = json!({"buf": words, "count": m, "zeros": zeros});
+                state.registers = Some(RegistersState {
+                    buf: words,
+                    count: m,
+                    zeros,
+                });
             }
             _ => return Err(SketchError::Corrupt("unknown representation")),
         }
-        let hll = serde_json::from_value(v).map_err(|_| SketchError::Corrupt("state"))?;
+        let hll = state.into_hll().ok_or(SketchError::Corrupt("state"))?;
         Ok(Sketch { hll })
     }
 
@@ -273,6 +277,50 @@ impl Sketch {
     }
 }
 
+/// The estimator's state in the shape of its serde form. The crate keeps its fields private
+/// and offers only serde, so we pass through its JSON form into typed fields (cheaper than a
+/// `serde_json::Value` tree, measured) and never depend on its memory layout.
+#[derive(Serialize, Deserialize)]
+struct State {
+    builder: PassThrough,
+    precision: u8,
+    counts: (usize, usize, usize),
+    tmpset: Vec<u32>,
+    sparse: SparseState,
+    registers: Option<RegistersState>,
+    phantom: (),
+}
+
+/// The sparse list: `count` ascending codes as varint deltas in `buf`; `last` is the largest.
+#[derive(Serialize, Deserialize)]
+struct SparseState {
+    count: usize,
+    last: u32,
+    buf: Vec<u8>,
+}
+
+/// Dense registers: five 6-bit registers per word.
+#[derive(Serialize, Deserialize)]
+struct RegistersState {
+    buf: Vec<u32>,
+    count: usize,
+    zeros: usize,
+}
+
+impl State {
+    fn of(hll: &HyperLogLogPlus<u64, PassThrough>) -> Option<State> {
+        serde_json::to_vec(hll)
+            .ok()
+            .and_then(|j| serde_json::from_slice(&j).ok())
+    }
+
+    fn into_hll(self) -> Option<HyperLogLogPlus<u64, PassThrough>> {
+        serde_json::to_vec(&self)
+            .ok()
+            .and_then(|j| serde_json::from_slice(&j).ok())
+    }
+}
+
 /// Checks that two serialized sketches can be merged, with the reason when not.
 pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchError> {
     if a.precision != b.precision {
@@ -285,28 +333,6 @@ pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchErro
         ));
     }
     Ok(())
-}
-
-fn words_of(v: Option<&Value>) -> Vec<u32> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_u64)
-                .map(|x| x as u32)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn bytes_of(v: Option<&Value>) -> Vec<u8> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_u64)
-                .map(|x| x as u8)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn push_varint(out: &mut Vec<u8>, mut v: u64) {
