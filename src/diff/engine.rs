@@ -654,29 +654,20 @@ impl Cx<'_> {
         let services = a.into_iter().chain(b).flat_map(|m| m.services.keys());
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
-            (None, Some(b)) => {
-                let mut it = Item::new(ItemKind::Metric, ChangeType::Added, &b.name);
-                it.approximate = b.series_approximate;
+            (None, Some(one)) | (Some(one), None) => {
+                let change = if b.is_some() {
+                    ChangeType::Added
+                } else {
+                    ChangeType::Removed
+                };
+                let mut it = Item::new(ItemKind::Metric, change, &one.name);
+                it.approximate = one.series_approximate;
                 self.whole(
                     &mut it,
                     "active_series",
                     None,
-                    b.active_series,
-                    |n| format!("new {} metric with {n} series", b.metric_type),
-                    |n| format!("metric removed (had {n} series)"),
-                    Rule::MetricRemoved,
-                );
-                return it.finish(services, md);
-            }
-            (Some(a), None) => {
-                let mut it = Item::new(ItemKind::Metric, ChangeType::Removed, &a.name);
-                it.approximate = a.series_approximate;
-                self.whole(
-                    &mut it,
-                    "active_series",
-                    None,
-                    a.active_series,
-                    |n| format!("new {} metric with {n} series", a.metric_type),
+                    one.active_series,
+                    |n| format!("new {} metric with {n} series", one.metric_type),
                     |n| format!("metric removed (had {n} series)"),
                     Rule::MetricRemoved,
                 );
