@@ -32,11 +32,11 @@ fn generate(dir: &Path) -> (PathBuf, PathBuf) {
     (pa, pb)
 }
 
-/// Loads both as `otelsnap diff` does: in parallel, without sketch bytes.
+/// Loads both as `otelsnap diff` does: in parallel, estimates only (no sketch bytes or samples).
 fn load(pa: &Path, pb: &Path) -> (Session, Session) {
     let limits = Limits::default().read();
     let one = |p: &Path| {
-        otelsnap::session::without_sketch_data(|| read_file(p, &limits)).expect("load session")
+        otelsnap::session::estimates_only(|| read_file(p, &limits)).expect("load session")
     };
     std::thread::scope(|sc| {
         let hb = sc.spawn(|| one(pb));

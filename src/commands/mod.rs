@@ -59,10 +59,10 @@ impl Ctx {
         Ok(r.load(&self.store)?)
     }
 
-    /// Loads a session for reading estimates only: sketch bytes are not kept (see
-    /// [`crate::session::without_sketch_data`]). Never save or merge what this returns.
+    /// Loads a session for comparing estimates only: sketch bytes and value samples are not
+    /// kept (see [`crate::session::estimates_only`]). Never save or merge what this returns.
     pub fn load_estimates(&self, arg: &str) -> anyhow::Result<Session> {
-        crate::session::without_sketch_data(|| self.load(arg))
+        crate::session::estimates_only(|| self.load(arg))
     }
 
     /// Loads two sessions for reading estimates (as [`Ctx::load_estimates`]) at once, one per

@@ -452,6 +452,20 @@ mod tests {
         );
         // The switch is scoped: the next decode keeps the bytes again.
         assert_eq!(decode(&gz, &lim, "t").unwrap(), s);
+        // Samples are kept unless asked otherwise.
+        s.data.metrics[0]
+            .label_keys
+            .get_mut("k")
+            .unwrap()
+            .value_samples = vec!["v".into()];
+        let gz = to_gzip(&s);
+        let lean = crate::session::without_sketch_data(|| decode(&gz, &lim, "t")).unwrap();
+        assert_eq!(lean.data.metrics[0].label_keys["k"].value_samples, ["v"]);
+        let est = crate::session::estimates_only(|| decode(&gz, &lim, "t")).unwrap();
+        let ek = &est.data.metrics[0].label_keys["k"];
+        assert!(ek.value_samples.is_empty());
+        assert_eq!(ek.estimated_cardinality, 1);
+        assert_eq!(decode(&gz, &lim, "t").unwrap(), s);
         // Shape is still checked when the bytes are skipped.
         let bad = String::from_utf8(to_json(&s, false))
             .unwrap()

@@ -179,7 +179,7 @@ pub struct KeyStats {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_as_default"
+        deserialize_with = "samples"
     )]
     pub value_samples: Vec<String>,
     /// (+) Mergeable HyperLogLog++ sketch of the values.
@@ -202,23 +202,50 @@ pub struct SketchData {
     pub data: String,
 }
 
+/// What a lean decode leaves out (bit flags).
+const SKIP_SKETCHES: u8 = 1;
+const SKIP_SAMPLES: u8 = 2;
+
 thread_local! {
-    static SKIP_SKETCH_DATA: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SKIP: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
+}
+
+fn skipping(what: u8) -> bool {
+    SKIP.with(|c| c.get() & what != 0)
+}
+
+fn with_skip<T>(what: u8, f: impl FnOnce() -> T) -> T {
+    struct Reset(u8);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP.with(|c| c.replace(c.get() | what)));
+    f()
 }
 
 /// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
-/// `data` come back empty. For commands that only read estimates (`diff`, `show`): a large
+/// `data` come back empty. For commands that only read estimates (`show`, `diff`): a large
 /// session holds hundreds of thousands of sketch strings, and not allocating them makes
 /// loading markedly faster and smaller. Such a session must not be merged or saved.
 pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            SKIP_SKETCH_DATA.with(|c| c.set(self.0));
-        }
+    with_skip(SKIP_SKETCHES, f)
+}
+
+/// As [`without_sketch_data`], and value samples come back empty too (their shape is still
+/// checked). For `diff`, which compares estimates and counts only.
+pub fn estimates_only<T>(f: impl FnOnce() -> T) -> T {
+    with_skip(SKIP_SKETCHES | SKIP_SAMPLES, f)
+}
+
+fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    if skipping(SKIP_SAMPLES) {
+        // A Vec of zero-sized values never allocates.
+        Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
+    } else {
+        null_as_default(d)
     }
-    let _reset = Reset(SKIP_SKETCH_DATA.with(|c| c.replace(true)));
-    f()
 }
 
 impl<'de> Deserialize<'de> for SketchData {
@@ -237,7 +264,7 @@ impl<'de> Deserialize<'de> for SketchData {
             #[serde(rename = "data")]
             _data: serde::de::IgnoredAny,
         }
-        if SKIP_SKETCH_DATA.with(std::cell::Cell::get) {
+        if skipping(SKIP_SKETCHES) {
             let l = Lean::deserialize(d)?;
             Ok(SketchData {
                 precision: l.precision,
@@ -472,7 +499,7 @@ pub struct AttributeMeta {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_as_default"
+        deserialize_with = "samples"
     )]
     pub value_samples: Vec<String>,
     /// Signals the key appeared on: `metrics`, `traces`, `logs`.
