@@ -655,11 +655,7 @@ impl Cx<'_> {
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(one)) | (Some(one), None) => {
-                let change = if b.is_some() {
-                    ChangeType::Added
-                } else {
-                    ChangeType::Removed
-                };
+                let change = ChangeType::one_sided(b.is_some());
                 let mut it = Item::new(ItemKind::Metric, change, &one.name);
                 it.approximate = one.series_approximate;
                 self.whole(
@@ -796,11 +792,7 @@ impl Cx<'_> {
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(s)) | (Some(s), None) => {
-                let ctype = if b.is_some() {
-                    ChangeType::Added
-                } else {
-                    ChangeType::Removed
-                };
+                let ctype = ChangeType::one_sided(b.is_some());
                 let mut it = Item::new(ItemKind::Span, ctype, name);
                 let (key, card) = widest(&s.attribute_keys);
                 let kind = span_kind(s);
@@ -893,11 +885,7 @@ impl Cx<'_> {
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(l)) | (Some(l), None) => {
-                let ctype = if b.is_some() {
-                    ChangeType::Added
-                } else {
-                    ChangeType::Removed
-                };
+                let ctype = ChangeType::one_sided(b.is_some());
                 let mut it = Item::new(ItemKind::Log, ctype, &l.severity);
                 let (key, card) = widest(&l.attribute_keys);
                 self.whole(
@@ -1047,11 +1035,7 @@ impl Cx<'_> {
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(x)) | (Some(x), None) => {
-                let ctype = if b.is_some() {
-                    ChangeType::Added
-                } else {
-                    ChangeType::Removed
-                };
+                let ctype = ChangeType::one_sided(b.is_some());
                 let mut it = Item::new(ItemKind::Attribute, ctype, &x.key);
                 it.approximate = x.approximate;
                 let on = if x.signal_types.is_empty() {

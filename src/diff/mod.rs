@@ -68,6 +68,15 @@ pub enum ChangeType {
 }
 
 impl ChangeType {
+    /// An item present on one side only: added when it is the newer side, else removed.
+    pub fn one_sided(in_newer: bool) -> Self {
+        if in_newer {
+            ChangeType::Added
+        } else {
+            ChangeType::Removed
+        }
+    }
+
     /// The lowercase name used in output.
     pub fn as_str(self) -> &'static str {
         match self {
