@@ -143,7 +143,7 @@ fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
         percentage: percentage(count, samples),
         estimated_cardinality: estimate,
         value_samples,
-        sketch: Some(sketch),
+        sketch: Some(Box::new(sketch)),
         approximate: false,
         occ_hll: None,
     }
@@ -345,7 +345,7 @@ fn key_stats_from(services: &BTreeMap<String, u64>, samples: u64) -> KeyStats {
         percentage: percentage(samples, samples),
         estimated_cardinality: sketch.estimate(),
         value_samples: services.keys().take(MAX_SAMPLES).cloned().collect(),
-        sketch: Some(sketch.to_data()),
+        sketch: Some(Box::new(sketch.to_data())),
         approximate: false,
         occ_hll: None,
     }
@@ -504,7 +504,7 @@ fn rebuild_catalog(s: &mut Session) {
                 .to_string(),
                 first_seen,
                 last_seen,
-                sketch: ks.sketch.take(),
+                sketch: ks.sketch.take().map(|b| *b),
                 approximate: false,
                 occ_hll: None,
             }

@@ -287,7 +287,7 @@ impl KeyAcc {
             percentage: percentage(self.count, total),
             estimated_cardinality,
             value_samples,
-            sketch: Some(sketch),
+            sketch: Some(Box::new(sketch)),
             ..Default::default()
         }
     }

@@ -211,7 +211,7 @@ impl KeyCtx<'_> {
             .map(|(src, k)| Est {
                 src: *src,
                 estimate: k.estimated_cardinality,
-                sketch: k.sketch.as_ref(),
+                sketch: k.sketch.as_deref(),
                 approximate: k.approximate,
             })
             .collect();
@@ -221,7 +221,7 @@ impl KeyCtx<'_> {
             percentage: percentage(count, denominator),
             estimated_cardinality: m.estimate,
             value_samples: union_samples(group.iter().map(|(_, k)| &k.value_samples), self.samples),
-            sketch: m.sketch,
+            sketch: m.sketch.map(Box::new),
             approximate: m.approximate,
             occ_hll: None,
         })

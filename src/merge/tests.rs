@@ -28,7 +28,7 @@ fn ks(count: u64, total: u64, values: &[&str]) -> KeyStats {
         percentage: percentage(count, total),
         estimated_cardinality: est,
         value_samples: values.iter().map(|v| v.to_string()).collect(),
-        sketch: Some(sk),
+        sketch: Some(Box::new(sk)),
         ..Default::default()
     }
 }
@@ -109,7 +109,7 @@ fn sketches_are_unioned_and_estimates_recomputed() {
     // {GET, POST} ∪ {POST, PUT, DELETE}: 4 values, not 5.
     assert_eq!(method.estimated_cardinality, 4);
     let (_, expected) = sketch_of(["GET", "POST", "PUT", "DELETE"]);
-    assert_eq!(method.sketch.as_ref(), Some(&expected));
+    assert_eq!(method.sketch.as_deref(), Some(&expected));
     assert!(!method.approximate);
     // Series: 10 from a, 30 from b, the first 10 of which are the same names → 30.
     let m = &out.session.data.metrics[0];
@@ -623,7 +623,7 @@ fn merging_a_session_with_itself_changes_no_estimate() {
             count: 5000,
             percentage: 100.0,
             estimated_cardinality: est,
-            sketch: Some(sk),
+            sketch: Some(Box::new(sk)),
             ..Default::default()
         },
     );

@@ -141,6 +141,9 @@ pub fn inflate<'a>(
     if !is_gzip(bytes) {
         return Ok(std::borrow::Cow::Borrowed(bytes));
     }
+    if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
+        return Ok(std::borrow::Cow::Owned(out));
+    }
     let mut out = Vec::new();
     let mut dec = GzDecoder::new(bytes).take(limits.max_decompressed.saturating_add(1));
     match dec.read_to_end(&mut out) {
@@ -436,7 +439,7 @@ mod tests {
         let ks = crate::session::KeyStats {
             count: 1,
             estimated_cardinality: 1,
-            sketch: Some(sk.to_data()),
+            sketch: Some(Box::new(sk.to_data())),
             ..Default::default()
         };
         s.data.metrics[0].label_keys.insert("k".into(), ks);

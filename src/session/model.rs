@@ -182,15 +182,17 @@ pub struct KeyStats {
         deserialize_with = "samples"
     )]
     pub value_samples: Vec<String>,
-    /// (+) Mergeable HyperLogLog++ sketch of the values.
+    /// (+) Mergeable HyperLogLog++ sketch of the values. Boxed, like `occ_hll`, because keys
+    /// live in map nodes of eleven slots each: inline, these two fields doubled the size of
+    /// every node of a loaded session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sketch: Option<SketchData>,
+    pub sketch: Option<Box<SketchData>>,
     /// (+) True when the estimate has no mergeable sketch behind it (OCC import, or merged from one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
     /// OCC's sketch; read on import, never written.
     #[serde(default, rename = "hll", skip_serializing)]
-    pub occ_hll: Option<serde_json::Value>,
+    pub occ_hll: Option<Box<serde_json::Value>>,
 }
 
 /// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.

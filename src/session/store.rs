@@ -146,7 +146,9 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionErr
             limit: limits.max_file,
         });
     }
-    let bytes = fs::read(path).map_err(|e| SessionError::io("read", path, e))?;
+    let bytes = fs::File::open(path)
+        .and_then(|mut f| super::gunzip::read_file(&mut f, meta.len()))
+        .map_err(|e| SessionError::io("read", path, e))?;
     format::decode(&bytes, limits, &origin)
 }
 

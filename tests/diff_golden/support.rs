@@ -46,7 +46,7 @@ pub fn ks(card: u64) -> KeyStats {
         count: card.max(1) * 10,
         percentage: 100.0,
         estimated_cardinality: card,
-        sketch: sketch(card),
+        sketch: sketch(card).map(Box::new),
         ..Default::default()
     }
 }
