@@ -3,8 +3,11 @@
 //!
 //! `cargo run --release --example bench_diff` generates the pair, then reports the median
 //! of several rounds of (a) loading both files and (b) loading both, diffing and rendering JSON;
-//! the ratio (b)/(a) is the target (≤ 2). Single-shot modes for measuring peak memory with
-//! `/usr/bin/time -v`: `bench_diff gen DIR`, `bench_diff load DIR`, `bench_diff diff DIR`.
+//! the ratio (b)/(a) is the target (≤ 2). Then, as whole processes (fresh memory, start-up
+//! and exit included, as a user runs them), alternating: this example's `load` mode (load both,
+//! nothing else) and `otelsnap diff A B --format json` from `target/release/otelsnap` (or
+//! `$OTELSNAP_BIN`; build it first): median wall time and peak RSS of each. Single-shot modes
+//! for `/usr/bin/time -v`: `bench_diff gen DIR`, `bench_diff load DIR`, `bench_diff diff DIR`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,6 +21,12 @@ use otelsnap::synth;
 const METRICS: usize = 50_000;
 const CHANGES: usize = 300;
 const ROUNDS: usize = 5;
+/// Whole-process runs of each command.
+const PROCESS_RUNS: usize = 7;
+
+/// The binary's allocator, so in-process figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn paths(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("bench-a.json.gz"), dir.join("bench-b.json.gz"))
@@ -58,6 +67,75 @@ fn load_and_diff(pa: &Path, pb: &Path) -> (usize, usize, Duration, Duration) {
     (out.0, out.1, ready, t.elapsed())
 }
 
+/// Runs `program args` to its end; returns its wall time and peak RSS (KiB, from wait4).
+fn run_process(program: &Path, args: &[&std::ffi::OsStr]) -> (Duration, i64) {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    let t = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start a process");
+    let mut status = 0;
+    // SAFETY: waits for our own child and only writes the two out-parameters.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru);
+        ru
+    };
+    let wall = t.elapsed();
+    // diff exits 1 when it finds changes; anything else means the run is not a measurement.
+    let code = libc::WEXITSTATUS(status);
+    assert!(
+        libc::WIFEXITED(status) && code <= 1,
+        "{} failed with status {status}",
+        program.display()
+    );
+    (wall, ru.ru_maxrss)
+}
+
+/// Times `bench_diff load` (this example) against `otelsnap diff` as whole processes.
+fn whole_processes(dir: &Path, pa: &Path, pb: &Path) {
+    let bin = std::env::var_os("OTELSNAP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/otelsnap"));
+    if !bin.exists() {
+        println!(
+            "(no {} to time as a process: build it first)",
+            bin.display()
+        );
+        return;
+    }
+    let me = std::env::current_exe().expect("own path");
+    let (mut loads, mut diffs) = (Vec::new(), Vec::new());
+    let (mut load_rss, mut diff_rss) = (0, 0);
+    for _ in 0..PROCESS_RUNS {
+        let (w, r) = run_process(&me, &["load".as_ref(), dir.as_os_str()]);
+        loads.push(w);
+        load_rss = load_rss.max(r);
+        let (w, r) = run_process(
+            &bin,
+            &[
+                "diff".as_ref(),
+                pa.as_os_str(),
+                pb.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+            ],
+        );
+        diffs.push(w);
+        diff_rss = diff_rss.max(r);
+    }
+    let (l, d) = (median(loads), median(diffs));
+    println!("whole processes, median of {PROCESS_RUNS} each, alternating:");
+    println!("  bench_diff load (load both):  {l:?}, peak RSS {load_rss} KiB");
+    println!("  otelsnap diff --format json:  {d:?}, peak RSS {diff_rss} KiB (target < 1 s)");
+    println!(
+        "  ratio diff / load: {:.2} (target ≤ 2)",
+        d.as_secs_f64() / l.as_secs_f64()
+    );
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -90,6 +168,8 @@ fn main() {
                 t.elapsed(),
                 max_rss_kib()
             );
+            // As `otelsnap diff` does: the process exits without freeing them piece by piece.
+            std::mem::forget((a, b));
         }
         [mode, dir] if mode == "diff" => {
             let (pa, pb) = paths(Path::new(dir));
@@ -104,7 +184,11 @@ fn main() {
         [] => {
             let dir = tempfile::tempdir().expect("tempdir");
             let t = Instant::now();
-            let (pa, pb) = generate(dir.path());
+            // Generated in a child process, so this one stays small while it times whole
+            // processes: Linux reports a spawning process's peak RSS as its children's.
+            let me = std::env::current_exe().expect("own path");
+            run_process(&me, &["gen".as_ref(), dir.path().as_os_str()]);
+            let (pa, pb) = paths(dir.path());
             let sizes = (
                 std::fs::metadata(&pa).map(|m| m.len()).unwrap_or(0),
                 std::fs::metadata(&pb).map(|m| m.len()).unwrap_or(0),
@@ -115,6 +199,7 @@ fn main() {
                 sizes.0,
                 sizes.1
             );
+            whole_processes(dir.path(), &pa, &pb);
             let mut loads = Vec::new();
             let mut diffs = Vec::new();
             let mut diff_only = Vec::new();
