@@ -68,6 +68,8 @@ fn load_and_diff(pa: &Path, pb: &Path) -> (usize, usize, Duration, Duration) {
 }
 
 /// Runs `program args` to its end; returns its wall time and peak RSS (KiB, from wait4).
+// The child is reaped by wait4 (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_process(program: &Path, args: &[&std::ffi::OsStr]) -> (Duration, i64) {
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
