@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use otelsnap::session::{Limits, Session, SessionName, Store, format};
 
+/// The binary's allocator, so load and save figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
 const LIST_SESSIONS: usize = 50;
 
