@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::session::model::{
-    AttributeMeta, BodyTemplate, CaptureInfo, FORMAT_VERSION, KeyStats, LogMeta, MetricMeta,
-    MetricType, Producer, Session, SessionData, SessionStats, Signal, SketchData, SpanMeta,
+    AttributeMeta, BodyTemplate, CaptureInfo, FORMAT_VERSION, KeyStats, KeyStatsMap, LogMeta,
+    MetricMeta, MetricType, Producer, Session, SessionData, SessionStats, Signal, SketchData,
+    SpanMeta,
 };
 use crate::sketch::Sketch;
 
@@ -384,7 +385,7 @@ fn span(name: &str, kind: i32, svc: &str, rng: &mut Rng) -> SpanMeta {
         s.event_names = vec!["exception".into()];
         s.event_attribute_keys.insert(
             "exception".into(),
-            BTreeMap::from([(
+            KeyStatsMap::from([(
                 "exception.type".to_string(),
                 key_stats("exception.type", rng.range(1, 6), samples / 20 + 1, samples),
             )]),

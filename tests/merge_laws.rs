@@ -4,8 +4,6 @@
 //! session; the diff between the two, with every tolerance at zero, must be empty, and every
 //! estimate, count, percentage and sketch must be equal.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeZone, Utc};
 use otelsnap::analyze::testdata::{
     bench_metrics, checkout_logs, checkout_metrics_with, checkout_traces, gauge, kv_str, log,
@@ -15,7 +13,7 @@ use otelsnap::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap::diff::{DiffReport, Filters, Rules};
 use otelsnap::merge::{MergeOptions, merge};
 use otelsnap::otlp::OtlpRequest;
-use otelsnap::session::{CaptureInfo, KeyStats, Session};
+use otelsnap::session::{CaptureInfo, KeyStatsMap, Session};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
@@ -111,7 +109,7 @@ fn comparable(mut s: Session) -> Session {
     s.description.clear();
     s.merged_from.clear();
     s.created = t(0);
-    let clear = |m: &mut BTreeMap<String, KeyStats>| {
+    let clear = |m: &mut KeyStatsMap| {
         m.values_mut().for_each(|k| k.value_samples.clear());
     };
     for m in &mut s.data.metrics {

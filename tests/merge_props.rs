@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, TimeZone, Utc};
 use otelsnap::merge::{MergeOptions, merge, percentage};
 use otelsnap::session::{
-    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, LogMeta, MetricMeta, MetricType, Session,
-    Signal, SpanMeta,
+    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta,
+    MetricType, Session, Signal, SpanMeta,
 };
 use otelsnap::sketch::Sketch;
 use proptest::prelude::*;
@@ -76,8 +76,8 @@ fn keys() -> impl Strategy<Value = Keys> {
 }
 
 /// Keys as a map; key `k0` (when `with_full`) is on every item so a percentage total can be recovered.
-fn key_map(prefix: &str, g: &Keys, total: u64, with_full: bool) -> BTreeMap<String, KeyStats> {
-    let mut out: BTreeMap<String, KeyStats> = g
+fn key_map(prefix: &str, g: &Keys, total: u64, with_full: bool) -> KeyStatsMap {
+    let mut out: KeyStatsMap = g
         .iter()
         .map(|(k, kg)| {
             let name = format!("{prefix}{k}");
@@ -276,7 +276,7 @@ fn laws_view(mut s: Session) -> Session {
     s.description.clear();
     s.merged_from.clear();
     s.notes.clear();
-    let clear = |m: &mut BTreeMap<String, KeyStats>| {
+    let clear = |m: &mut KeyStatsMap| {
         m.values_mut().for_each(|k| k.value_samples.clear());
     };
     for m in &mut s.data.metrics {

@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Valu
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
 use super::value::{MAX_SAMPLE_LEN, sample_string, value_bytes};
-use crate::session::{KeyStats, SketchData};
+use crate::session::{KeyStats, KeyStatsMap, SketchData};
 use crate::sketch::{Sketch, hash_value};
 
 /// Distinct hashes kept exactly before a set is promoted to a HyperLogLog sketch. Most keys
@@ -466,7 +466,7 @@ impl KeyMap {
     }
 
     /// The session form, percentages taken of `total`.
-    pub(crate) fn into_stats(self, total: u64) -> BTreeMap<String, KeyStats> {
+    pub(crate) fn into_stats(self, total: u64) -> KeyStatsMap {
         self.map
             .into_entries()
             .map(|(k, a)| (k.to_string(), a.into_stats(total)))

@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::common::v1::{
 
 use super::testdata::*;
 use super::*;
-use crate::session::{CaptureInfo, KeyStats, MetricMeta, MetricType, Session};
+use crate::session::{CaptureInfo, KeyStats, KeyStatsMap, MetricMeta, MetricType, Session};
 
 fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + s, 0)
@@ -44,7 +44,7 @@ fn metric<'a>(s: &'a Session, name: &str) -> &'a MetricMeta {
         .unwrap_or_else(|| panic!("no metric {name}"))
 }
 
-fn key<'a>(m: &'a std::collections::BTreeMap<String, KeyStats>, k: &str) -> &'a KeyStats {
+fn key<'a>(m: &'a KeyStatsMap, k: &str) -> &'a KeyStats {
     m.get(k)
         .unwrap_or_else(|| panic!("no key {k} in {:?}", m.keys().collect::<Vec<_>>()))
 }

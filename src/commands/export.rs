@@ -34,8 +34,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
 
 /// Removes every value sample, so the file can be shared without attribute values.
 pub fn strip_samples(s: &mut Session) {
-    use std::collections::BTreeMap;
-    fn keys(m: &mut BTreeMap<String, crate::session::KeyStats>) {
+    fn keys(m: &mut crate::session::KeyStatsMap) {
         for ks in m.values_mut() {
             ks.value_samples.clear();
         }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::rules::{Rule, Rules};
 use super::{Change, ChangeType, Detail, Filters, ItemKind, NotCompared, RateBasis, fingerprint};
 use crate::render::human;
-use crate::session::{AttributeMeta, KeyStats, LogMeta, MetricMeta, Session, Signal, SpanMeta};
+use crate::session::{AttributeMeta, KeyStatsMap, LogMeta, MetricMeta, Session, Signal, SpanMeta};
 
 /// Unfiltered, unranked result of [`compare`].
 #[derive(Debug, Clone, PartialEq)]
@@ -293,13 +293,29 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Keys only on one side, and on both, of two sorted maps.
-fn sides<'a, V>(
-    a: &'a BTreeMap<String, V>,
-    b: &'a BTreeMap<String, V>,
+/// Keys only on one side, and on both, of two maps iterated in key order (a merge join).
+fn sides<'a, V: 'a>(
+    a: impl IntoIterator<Item = (&'a String, &'a V)>,
+    b: impl IntoIterator<Item = (&'a String, &'a V)>,
 ) -> impl Iterator<Item = (&'a String, Option<&'a V>, Option<&'a V>)> {
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    keys.into_iter().map(move |k| (k, a.get(k), b.get(k)))
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    std::iter::from_fn(move || {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
+        };
+        match order {
+            std::cmp::Ordering::Less => a.next().map(|(k, v)| (k, Some(v), None)),
+            std::cmp::Ordering::Greater => b.next().map(|(k, v)| (k, None, Some(v))),
+            std::cmp::Ordering::Equal => {
+                let (k, va) = a.next()?;
+                let (_, vb) = b.next()?;
+                Some((k, Some(va), Some(vb)))
+            }
+        }
+    })
 }
 
 impl Cx<'_> {
@@ -518,8 +534,8 @@ impl Cx<'_> {
         it: &mut Item,
         prefix: &str,
         noun: &str,
-        f: &BTreeMap<String, KeyStats>,
-        t: &BTreeMap<String, KeyStats>,
+        f: &KeyStatsMap,
+        t: &KeyStatsMap,
         removed_rule: Rule,
     ) {
         if f.len() == t.len()
@@ -1086,7 +1102,7 @@ impl Cx<'_> {
 }
 
 /// The key with the most distinct values (ties: the first by name).
-fn widest(keys: &BTreeMap<String, KeyStats>) -> (Option<&str>, u64) {
+fn widest(keys: &KeyStatsMap) -> (Option<&str>, u64) {
     let mut best: (Option<&str>, u64) = (None, 0);
     for (k, v) in keys {
         if best.0.is_none() || v.estimated_cardinality > best.1 {

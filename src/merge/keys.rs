@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::session::model::{KeyStats, SketchData};
+use crate::session::model::{KeyStats, KeyStatsMap, SketchData};
 use crate::sketch::{self, Sketch};
 
 use super::MergeError;
@@ -171,17 +171,17 @@ impl KeyCtx<'_> {
     /// percentages were taken of; the merged percentage is taken of their sum.
     pub(crate) fn merge_map(
         &mut self,
-        maps: &[(usize, &BTreeMap<String, KeyStats>)],
+        maps: &[(usize, &KeyStatsMap)],
         denominator: u64,
         what: &dyn Fn(&str) -> String,
-    ) -> Result<BTreeMap<String, KeyStats>, MergeError> {
+    ) -> Result<KeyStatsMap, MergeError> {
         let mut by_key: BTreeMap<&str, Vec<(usize, &KeyStats)>> = BTreeMap::new();
         for (src, map) in maps {
             for (k, ks) in *map {
                 by_key.entry(k.as_str()).or_default().push((*src, ks));
             }
         }
-        let mut out = BTreeMap::new();
+        let mut out = KeyStatsMap::new();
         for (key, group) in by_key {
             let ks = self.merge_key(&group, denominator, &|| what(key))?;
             out.insert(key.to_string(), ks);
@@ -259,7 +259,7 @@ pub(crate) fn union_samples<'a>(
 /// What a key map's percentages were taken of, recovered from the keys themselves (used for
 /// span event and link keys, whose event and link counts the model does not store). A key at
 /// 100% gives it exactly; otherwise the key with the most occurrences gives the closest value.
-pub(crate) fn implied_denominator(map: &BTreeMap<String, KeyStats>) -> u64 {
+pub(crate) fn implied_denominator(map: &KeyStatsMap) -> u64 {
     let mut best: Option<&KeyStats> = None;
     for ks in map.values() {
         if ks.percentage >= 100.0 {
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn implied_denominator_is_exact_when_a_key_is_everywhere() {
-        let mut m = BTreeMap::new();
+        let mut m = KeyStatsMap::new();
         m.insert(
             "a".to_string(),
             KeyStats {

@@ -39,7 +39,7 @@ pub use keys::percentage;
 use keys::{Est, KeyCtx, implied_denominator, union_samples};
 
 use crate::session::model::{
-    AttributeMeta, BodyTemplate, CaptureInfo, Conflict, KeyStats, LogMeta, MetricMeta, Producer,
+    AttributeMeta, BodyTemplate, CaptureInfo, Conflict, KeyStatsMap, LogMeta, MetricMeta, Producer,
     Session, SessionData, Signal, SpanMeta, now_utc,
 };
 use crate::sketch::SketchError;
@@ -139,7 +139,7 @@ pub fn samples_limit(sources: &[Session]) -> usize {
     };
     for s in sources {
         let d = &s.data;
-        let mut maps: Vec<&BTreeMap<String, KeyStats>> = Vec::new();
+        let mut maps: Vec<&KeyStatsMap> = Vec::new();
         for m in &d.metrics {
             maps.extend([&m.label_keys, &m.resource_keys]);
         }
@@ -154,7 +154,7 @@ pub fn samples_limit(sources: &[Session]) -> usize {
         for l in &d.logs {
             maps.extend([&l.attribute_keys, &l.resource_keys]);
         }
-        for ks in maps.into_iter().flat_map(BTreeMap::values) {
+        for ks in maps.into_iter().flat_map(KeyStatsMap::values) {
             visit(ks.value_samples.len(), ks.estimated_cardinality);
         }
         for a in &d.attributes {
@@ -276,7 +276,7 @@ fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
 /// Every attribute key that occurs on an item.
 fn keys_in(d: &SessionData) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut add = |m: &BTreeMap<String, KeyStats>| out.extend(m.keys().cloned());
+    let mut add = |m: &KeyStatsMap| out.extend(m.keys().cloned());
     for m in &d.metrics {
         add(&m.label_keys);
         add(&m.resource_keys);
@@ -326,7 +326,7 @@ fn union_sorted<'a>(it: impl IntoIterator<Item = &'a Vec<String>>) -> Vec<String
 }
 
 /// One source's key map of an item: (source index, map).
-type SourceMap<'a> = (usize, &'a BTreeMap<String, KeyStats>);
+type SourceMap<'a> = (usize, &'a KeyStatsMap);
 
 struct Merger<'o, 'p, 'i> {
     keys: KeyCtx<'i>,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::session::model::{KeyStats, MetricType, SketchData};
+use crate::session::model::{KeyStats, KeyStatsMap, MetricType, SketchData};
 use crate::sketch::Sketch;
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -632,7 +632,7 @@ fn merging_a_session_with_itself_changes_no_estimate() {
     let out = merged(&[s.clone(), s.clone()]);
     let m = &out.session.data;
     assert_eq!(m.metrics.len(), s.data.metrics.len());
-    let doubled = |map: &BTreeMap<String, KeyStats>| -> BTreeMap<String, KeyStats> {
+    let doubled = |map: &KeyStatsMap| -> KeyStatsMap {
         map.iter()
             .map(|(k, v)| {
                 let count = v.count * 2;

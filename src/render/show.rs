@@ -15,8 +15,8 @@ use serde::Serialize;
 use crate::render::human;
 use crate::render::list::{TableStyle, new_table, num};
 use crate::session::{
-    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, LogMeta, MetricMeta, Producer, Session,
-    SpanMeta, format_time,
+    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta, Producer,
+    Session, SpanMeta, format_time,
 };
 
 /// Sections of the overview, chosen with `--signal`.
@@ -128,7 +128,7 @@ pub struct TopKey {
     pub approximate: bool,
 }
 
-fn top_key<'a>(maps: impl IntoIterator<Item = &'a BTreeMap<String, KeyStats>>) -> Option<TopKey> {
+fn top_key<'a>(maps: impl IntoIterator<Item = &'a KeyStatsMap>) -> Option<TopKey> {
     let mut best: Option<(&String, &KeyStats)> = None;
     for m in maps {
         for (k, ks) in m {
@@ -649,7 +649,7 @@ pub enum Item<'a> {
     Attribute(&'a AttributeMeta),
 }
 
-fn strip_keys(m: &mut BTreeMap<String, KeyStats>) {
+fn strip_keys(m: &mut KeyStatsMap) {
     for ks in m.values_mut() {
         ks.sketch = None;
     }
@@ -717,10 +717,7 @@ pub fn item_json(s: &Session, origin: &Origin, item: &Item<'_>) -> String {
     text
 }
 
-fn keys_table(
-    style: TableStyle,
-    groups: &[(String, &BTreeMap<String, KeyStats>)],
-) -> Option<String> {
+fn keys_table(style: TableStyle, groups: &[(String, &KeyStatsMap)]) -> Option<String> {
     if groups.iter().all(|(_, m)| m.is_empty()) {
         return None;
     }
@@ -838,7 +835,7 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
                 line(&mut out, "Services", services_line(&x.services));
                 line(&mut out, "Status codes", x.status_codes.join(", "));
                 line(&mut out, "Events", x.event_names.join(", "));
-                let mut groups: Vec<(String, &BTreeMap<String, KeyStats>)> = vec![
+                let mut groups: Vec<(String, &KeyStatsMap)> = vec![
                     ("attribute".into(), &x.attribute_keys),
                     ("resource".into(), &x.resource_keys),
                     ("link".into(), &x.link_attribute_keys),

@@ -308,9 +308,7 @@ pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError
         origin: origin.into(),
         reason: format!("{what}: {e}"),
     };
-    let keys = |m: &std::collections::BTreeMap<String, super::KeyStats>,
-                ctx: &str|
-     -> Result<(), SessionError> {
+    let keys = |m: &super::KeyStatsMap, ctx: &str| -> Result<(), SessionError> {
         for (k, ks) in m {
             if let Some(d) = &ks.sketch {
                 Sketch::from_data(d)

@@ -9,6 +9,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::keymap::SortedMap;
+
+/// Per-key statistics of one item (labels, resource keys, attributes), in key order.
+pub type KeyStatsMap = SortedMap<KeyStats>;
+
 /// The session format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -365,9 +370,9 @@ pub struct MetricMeta {
     #[serde(rename = "type", default)]
     pub metric_type: MetricType,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub label_keys: BTreeMap<String, KeyStats>,
+    pub label_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub resource_keys: BTreeMap<String, KeyStats>,
+    pub resource_keys: KeyStatsMap,
     /// Data points seen (OCC's name for it).
     #[serde(default)]
     pub sample_count: u64,
@@ -420,7 +425,7 @@ pub struct SpanMeta {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub attribute_keys: BTreeMap<String, KeyStats>,
+    pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
     pub event_names: Vec<String>,
     #[serde(
@@ -428,15 +433,15 @@ pub struct SpanMeta {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_as_default"
     )]
-    pub event_attribute_keys: BTreeMap<String, BTreeMap<String, KeyStats>>,
+    pub event_attribute_keys: BTreeMap<String, KeyStatsMap>,
     #[serde(
         default,
-        skip_serializing_if = "BTreeMap::is_empty",
+        skip_serializing_if = "KeyStatsMap::is_empty",
         deserialize_with = "null_as_default"
     )]
-    pub link_attribute_keys: BTreeMap<String, KeyStats>,
+    pub link_attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub resource_keys: BTreeMap<String, KeyStats>,
+    pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
@@ -459,9 +464,9 @@ pub struct LogMeta {
     #[serde(default)]
     pub severity_number: i32,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub attribute_keys: BTreeMap<String, KeyStats>,
+    pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub resource_keys: BTreeMap<String, KeyStats>,
+    pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",

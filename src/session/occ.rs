@@ -5,16 +5,14 @@
 //! `size_bytes`, span `name_patterns` and `data.watched_attributes` are accepted and dropped,
 //! with a note in `notes` that `show` prints.
 
-use std::collections::BTreeMap;
-
-use super::model::{KeyStats, Session};
+use super::model::{KeyStatsMap, Session};
 
 /// Marks keys without a mergeable sketch and records what OCC fields were not kept.
 pub fn normalize(s: &mut Session) {
     let mut occ_sketches = 0usize;
     // Files we wrote always name their producer; only foreign files need OCC's gaps filled.
     let foreign = s.producer.is_none();
-    fn mark(m: &mut BTreeMap<String, KeyStats>, occ_sketches: &mut usize) {
+    fn mark(m: &mut KeyStatsMap, occ_sketches: &mut usize) {
         for ks in m.values_mut() {
             if ks.occ_hll.take().is_some() {
                 *occ_sketches += 1;

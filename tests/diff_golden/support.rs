@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use otelsnap::session::{
-    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, LogMeta, MetricMeta, MetricType, Session,
-    Signal, SketchData, SpanMeta, format,
+    AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta,
+    MetricType, Session, Signal, SketchData, SpanMeta, format,
 };
 use otelsnap::sketch::Sketch;
 
@@ -51,7 +51,7 @@ pub fn ks(card: u64) -> KeyStats {
     }
 }
 
-pub fn keys(list: &[(&str, u64)]) -> BTreeMap<String, KeyStats> {
+pub fn keys(list: &[(&str, u64)]) -> KeyStatsMap {
     list.iter().map(|(k, c)| (k.to_string(), ks(*c))).collect()
 }
 

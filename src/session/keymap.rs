@@ -1,0 +1,319 @@
+//! [`SortedMap`]: a map from string keys kept as one sorted vector.
+//!
+//! A loaded session holds one map of per-key statistics per label, resource and attribute set:
+//! hundreds of thousands of maps, nearly all with a handful of keys. A `BTreeMap` allocates a
+//! node of eleven slots however few keys it holds (about 1.1 KB each for `KeyStats`); a sorted
+//! vector holds exactly its entries, in the same order a `BTreeMap` iterates them, and
+//! deserializes without a search per key when the input is already sorted (ours always is).
+//! The API mirrors the part of `BTreeMap` the project uses.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A map from `String` keys, iterated in key order, stored as a sorted vector.
+#[derive(Clone, PartialEq)]
+pub struct SortedMap<V>(Vec<(String, V)>);
+
+impl<V> Default for SortedMap<V> {
+    fn default() -> Self {
+        SortedMap(Vec::new())
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for SortedMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> SortedMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        String: Borrow<Q>,
+    {
+        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    /// The value for `key`.
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        String: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// The value for `key`, mutably.
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        String: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// True when `key` is present.
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        String: Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key` to `value`; returns the value it replaces.
+    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+        match self.find(key.as_str()) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Removes `key`; returns its value.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        String: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Keeps the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> Iter<'_, V> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Entries in key order, values mutable.
+    pub fn iter_mut(&mut self) -> IterMut<'_, V> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// Values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// Values in key order, mutable.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Restores the invariant after entries were pushed in any order: sorted by key, and of
+    /// equal keys the last one kept (as repeated `BTreeMap::insert` would).
+    fn normalize(&mut self) {
+        if self.0.windows(2).all(|w| w[0].0 < w[1].0) {
+            return;
+        }
+        // Stable: equal keys stay in insertion order, so the last of each run is the latest.
+        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, V)> = Vec::with_capacity(self.0.len());
+        for e in self.0.drain(..) {
+            match out.last_mut() {
+                Some(last) if last.0 == e.0 => *last = e,
+                _ => out.push(e),
+            }
+        }
+        self.0 = out;
+    }
+}
+
+/// Iterator over `(&key, &value)` in key order.
+pub type Iter<'a, V> =
+    std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a String, &'a V)>;
+
+/// Iterator over `(&key, &mut value)` in key order.
+pub type IterMut<'a, V> = std::iter::Map<
+    std::slice::IterMut<'a, (String, V)>,
+    fn(&'a mut (String, V)) -> (&'a String, &'a mut V),
+>;
+
+impl<Q: Ord + ?Sized, V> std::ops::Index<&Q> for SortedMap<V>
+where
+    String: Borrow<Q>,
+{
+    type Output = V;
+
+    /// Panics when the key is absent, as `BTreeMap` does; for tests and known keys only.
+    fn index(&self, key: &Q) -> &V {
+        match self.get(key) {
+            Some(v) => v,
+            None => panic!("key not in map"),
+        }
+    }
+}
+
+impl<V> FromIterator<(String, V)> for SortedMap<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        let mut m = SortedMap(iter.into_iter().collect());
+        m.normalize();
+        m
+    }
+}
+
+impl<V> Extend<(String, V)> for SortedMap<V> {
+    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
+        self.0.extend(iter);
+        self.normalize();
+    }
+}
+
+impl<V, const N: usize> From<[(String, V); N]> for SortedMap<V> {
+    fn from(entries: [(String, V); N]) -> Self {
+        entries.into_iter().collect()
+    }
+}
+
+impl<V> IntoIterator for SortedMap<V> {
+    type Item = (String, V);
+    type IntoIter = std::vec::IntoIter<(String, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a SortedMap<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = Iter<'a, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a mut SortedMap<V> {
+    type Item = (&'a String, &'a mut V);
+    type IntoIter = IterMut<'a, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
+impl<V: Serialize> Serialize for SortedMap<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = SortedMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
+                while let Some(entry) = access.next_entry::<String, V>()? {
+                    v.push(entry);
+                }
+                // Most maps are read once and kept as they are: give back the growth slack.
+                v.shrink_to_fit();
+                let mut m = SortedMap(v);
+                m.normalize();
+                Ok(m)
+            }
+        }
+
+        d.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn both(ops: &[(&str, u32)]) -> (SortedMap<u32>, BTreeMap<String, u32>) {
+        let (mut s, mut b) = (SortedMap::new(), BTreeMap::new());
+        for (k, v) in ops {
+            assert_eq!(s.insert(k.to_string(), *v), b.insert(k.to_string(), *v));
+        }
+        (s, b)
+    }
+
+    #[test]
+    fn behaves_like_a_btreemap() {
+        let (mut s, mut b) = both(&[("b", 1), ("a", 2), ("c", 3), ("a", 4), ("", 5)]);
+        assert!(s.iter().eq(b.iter()));
+        assert_eq!(s.len(), b.len());
+        assert_eq!(s.get("a"), b.get("a"));
+        assert_eq!(s.get("zz"), None);
+        assert_eq!(s["c"], 3);
+        assert!(s.contains_key("b") && !s.contains_key("d"));
+        assert_eq!(s.remove("b"), b.remove("b"));
+        assert_eq!(s.remove("b"), None);
+        *s.get_mut("c").unwrap() += 10;
+        *b.get_mut("c").unwrap() += 10;
+        assert_eq!(s.insert("d".into(), 7), b.insert("d".into(), 7));
+        s.retain(|k, _| k != "a");
+        b.retain(|k, _| k != "a");
+        assert!(s.iter().eq(b.iter()));
+        assert!(s.keys().eq(b.keys()) && s.values().eq(b.values()));
+    }
+
+    #[test]
+    fn collecting_sorts_and_keeps_the_last_of_equal_keys() {
+        let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)];
+        let s: SortedMap<u32> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let b: BTreeMap<String, u32> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert!(s.iter().eq(b.iter()));
+    }
+
+    #[test]
+    fn json_is_a_map_either_way() {
+        let (s, b) = both(&[("z", 1), ("a", 2)]);
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&SortedMap::<u32>::new()).unwrap(),
+            "{}"
+        );
+        // Unsorted input and repeated keys read as a BTreeMap would read them.
+        let text = r#"{"b": 1, "a": 2, "b": 3}"#;
+        let s: SortedMap<u32> = serde_json::from_str(text).unwrap();
+        let b: BTreeMap<String, u32> = serde_json::from_str(text).unwrap();
+        assert!(s.iter().eq(b.iter()));
+        assert!(serde_json::from_str::<SortedMap<u32>>("[1]").is_err());
+    }
+}
