@@ -3,14 +3,14 @@
 pub mod error;
 pub mod format;
 pub mod gunzip;
-pub mod keymap;
 pub mod model;
 pub mod name;
 pub mod occ;
+pub mod sorted_map;
 pub mod store;
 
 pub use error::SessionError;
-pub use keymap::SortedMap;
 pub use model::*;
 pub use name::SessionName;
+pub use sorted_map::SortedMap;
 pub use store::{Limits, SessionRef, Store};

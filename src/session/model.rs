@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::keymap::SortedMap;
+use super::sorted_map::SortedMap;
 
 /// Per-key statistics of one item (labels, resource keys, attributes), in key order.
 pub type KeyStatsMap = SortedMap<KeyStats>;
