@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::session::model::{
     AttributeMeta, BodyTemplate, CaptureInfo, FORMAT_VERSION, KeyStats, KeyStatsMap, LogMeta,
-    MetricMeta, MetricType, Producer, Session, SessionData, SessionStats, Signal, SketchData,
-    SpanMeta,
+    MetricMeta, MetricType, Producer, ServiceCounts, Session, SessionData, SessionStats, Signal,
+    SketchData, SpanMeta,
 };
 use crate::sketch::Sketch;
 
@@ -311,7 +311,7 @@ fn metric(name: String, rng: &mut Rng) -> MetricMeta {
         let svc = SERVICES[(first + j) % SERVICES.len()];
         let share = if j + 1 == n_services { left } else { left / 2 };
         left -= share;
-        *m.services.entry(svc.to_string()).or_default() += share;
+        *m.services.get_or_default(svc) += share;
     }
     let svc_count = m.services.len() as u64;
     m.resource_keys
@@ -336,7 +336,7 @@ fn metric(name: String, rng: &mut Rng) -> MetricMeta {
 }
 
 /// `service.name` stats from the services map (the values are the service names themselves).
-fn key_stats_from(services: &BTreeMap<String, u64>, samples: u64) -> KeyStats {
+fn key_stats_from(services: &ServiceCounts, samples: u64) -> KeyStats {
     let mut sketch = Sketch::new();
     for s in services.keys() {
         sketch.insert(s.as_bytes());
@@ -376,7 +376,7 @@ fn span(name: &str, kind: i32, svc: &str, rng: &mut Rng) -> SpanMeta {
     }
     s.resource_keys.insert(
         "service.name".into(),
-        key_stats_from(&BTreeMap::from([(svc.to_string(), samples)]), samples),
+        key_stats_from(&ServiceCounts::from([(svc.to_string(), samples)]), samples),
     );
     s.services.insert(svc.to_string(), samples);
     s.status_codes = vec!["Ok".into(), "Unset".into()];
@@ -410,7 +410,7 @@ fn log(severity: &str, number: i32, rng: &mut Rng) -> LogMeta {
     );
     l.resource_keys.insert(
         "service.name".into(),
-        key_stats_from(&BTreeMap::from([(svc.to_string(), samples)]), samples),
+        key_stats_from(&ServiceCounts::from([(svc.to_string(), samples)]), samples),
     );
     l.services.insert(svc.to_string(), samples);
     let first = samples * 2 / 3;
@@ -485,8 +485,7 @@ fn rebuild_catalog(s: &mut Session) {
         .map(|(key, a)| {
             // service.name's values are service names, not "{key}-{i}".
             let mut ks = if key == "service.name" {
-                let svcs: BTreeMap<String, u64> =
-                    s.stats.services.iter().map(|n| (n.clone(), 0)).collect();
+                let svcs: ServiceCounts = s.stats.services.iter().map(|n| (n.clone(), 0)).collect();
                 key_stats_from(&svcs, a.count)
             } else {
                 key_stats(&key, a.card, a.count, a.count)

@@ -1,7 +1,7 @@
 //! Accumulators shared by the three signals: distinct-value sets, per-key statistics, caps.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Valu
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
 use super::value::{MAX_SAMPLE_LEN, sample_string, value_bytes};
-use crate::session::{KeyStats, KeyStatsMap, SketchData};
+use crate::session::{KeyStats, KeyStatsMap, ServiceCounts, SketchData};
 use crate::sketch::{Sketch, hash_value};
 
 /// Distinct hashes kept exactly before a set is promoted to a HyperLogLog sketch. Most keys
@@ -487,7 +487,7 @@ pub(crate) fn add_service(services: &mut NameMap<u64>, ctx: &mut Ctx, service: &
 }
 
 /// A per-item service map in session form.
-pub(crate) fn services_map(services: NameMap<u64>) -> BTreeMap<String, u64> {
+pub(crate) fn services_map(services: NameMap<u64>) -> ServiceCounts {
     services
         .into_entries()
         .map(|(k, n)| (k.to_string(), n))

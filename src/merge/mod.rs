@@ -40,7 +40,7 @@ use keys::{Est, KeyCtx, implied_denominator, union_samples};
 
 use crate::session::model::{
     AttributeMeta, BodyTemplate, CaptureInfo, Conflict, KeyStatsMap, LogMeta, MetricMeta, Producer,
-    Session, SessionData, Signal, SpanMeta, now_utc,
+    ServiceCounts, Session, SessionData, Signal, SpanMeta, now_utc,
 };
 use crate::sketch::SketchError;
 
@@ -296,18 +296,18 @@ fn keys_in(d: &SessionData) -> BTreeSet<String> {
 
 /// Union of service maps, counts summed, trimmed to the kept services.
 fn merge_services<'a>(
-    maps: impl IntoIterator<Item = &'a BTreeMap<String, u64>>,
+    maps: impl IntoIterator<Item = &'a ServiceCounts>,
     keep: Option<&BTreeSet<String>>,
-) -> BTreeMap<String, u64> {
-    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+) -> ServiceCounts {
+    let mut out: BTreeMap<&str, u64> = BTreeMap::new();
     for m in maps {
         for (k, v) in m {
             if keep.is_none_or(|s| s.contains(k)) {
-                *out.entry(k.clone()).or_default() += v;
+                *out.entry(k.as_str()).or_default() += v;
             }
         }
     }
-    out
+    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// The smallest non-empty string: the same choice whatever the order of the sources.
@@ -337,7 +337,7 @@ struct Merger<'o, 'p, 'i> {
 
 impl Merger<'_, '_, '_> {
     /// True when an item with these services passes `--services`.
-    fn keep(&self, services: &BTreeMap<String, u64>) -> bool {
+    fn keep(&self, services: &ServiceCounts) -> bool {
         self.opts
             .services
             .as_ref()

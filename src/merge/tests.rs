@@ -1,11 +1,11 @@
 //! One test per row of the merge rules table, plus filters, refusals and accuracy.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::session::model::{KeyStats, KeyStatsMap, MetricType, SketchData};
+use crate::session::model::{KeyStats, KeyStatsMap, MetricType, ServiceCounts, SketchData};
 use crate::sketch::Sketch;
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -306,7 +306,7 @@ fn services_are_united_with_counts_summed() {
     let s = &out.session.data.metrics[0].services;
     assert_eq!(
         s,
-        &BTreeMap::from([
+        &ServiceCounts::from([
             ("api".to_string(), 4),
             ("db".to_string(), 20),
             ("web".to_string(), 16)
@@ -583,7 +583,7 @@ fn services_filter_keeps_items_of_those_services_and_trims_their_maps() {
     assert_eq!(names, ["cpu"]);
     assert_eq!(
         s.data.metrics[0].services,
-        BTreeMap::from([("api".to_string(), 8)])
+        ServiceCounts::from([("api".to_string(), 8)])
     );
     // Counts cannot be split by service: the item's own counts are kept whole.
     assert_eq!(s.data.metrics[0].sample_count, 20);

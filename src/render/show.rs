@@ -6,7 +6,7 @@
 //! JSON: `{"session": {...}, "metric"|"spans"|"log"|"attribute": <the item as in the session
 //! file, without sketch bytes>}`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use comfy_table::Cell;
@@ -16,7 +16,7 @@ use crate::render::human;
 use crate::render::list::{TableStyle, new_table, num};
 use crate::session::{
     AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta, Producer,
-    Session, SpanMeta, format_time,
+    ServiceCounts, Session, SpanMeta, format_time,
 };
 
 /// Sections of the overview, chosen with `--signal`.
@@ -221,11 +221,11 @@ pub struct Overview<'a> {
 
 const TOP_TEMPLATES: usize = 3;
 
-fn services_of(m: &BTreeMap<String, u64>) -> Vec<&str> {
+fn services_of(m: &ServiceCounts) -> Vec<&str> {
     m.keys().map(String::as_str).collect()
 }
 
-fn has_service(m: &BTreeMap<String, u64>, service: Option<&str>) -> bool {
+fn has_service(m: &ServiceCounts, service: Option<&str>) -> bool {
     service.is_none_or(|s| m.contains_key(s))
 }
 
@@ -740,7 +740,7 @@ fn keys_table(style: TableStyle, groups: &[(String, &KeyStatsMap)]) -> Option<St
     Some(t.to_string())
 }
 
-fn services_line(m: &BTreeMap<String, u64>) -> String {
+fn services_line(m: &ServiceCounts) -> String {
     m.iter()
         .map(|(k, v)| format!("{k} ({})", human::with_commas(*v)))
         .collect::<Vec<_>>()

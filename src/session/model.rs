@@ -14,6 +14,9 @@ use super::sorted_map::SortedMap;
 /// Per-key statistics of one item (labels, resource keys, attributes), in key order.
 pub type KeyStatsMap = SortedMap<KeyStats>;
 
+/// Counts per `service.name` of one item, in name order.
+pub type ServiceCounts = SortedMap<u64>;
+
 /// The session format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -377,7 +380,7 @@ pub struct MetricMeta {
     #[serde(default)]
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub services: BTreeMap<String, u64>,
+    pub services: ServiceCounts,
     /// Estimated distinct series (resource attributes + point attributes).
     #[serde(default)]
     pub active_series: u64,
@@ -451,7 +454,7 @@ pub struct SpanMeta {
     #[serde(default)]
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub services: BTreeMap<String, u64>,
+    pub services: ServiceCounts,
     /// OCC's span name patterns; accepted on read, never written.
     #[serde(default, skip_serializing)]
     pub name_patterns: Option<serde_json::Value>,
@@ -482,7 +485,7 @@ pub struct LogMeta {
     #[serde(default)]
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub services: BTreeMap<String, u64>,
+    pub services: ServiceCounts,
 }
 
 /// A log body template mined with Drain (`<*>` marks variable parts).

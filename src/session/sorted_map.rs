@@ -97,6 +97,21 @@ impl<V> SortedMap<V> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }
 
+    /// The value for `key`, inserted as `V::default()` when absent.
+    pub fn get_or_default(&mut self, key: &str) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key.to_string(), V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
     /// Keeps the entries for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| keep(k, v));
@@ -283,7 +298,10 @@ mod tests {
         assert_eq!(s.remove("b"), None);
         *s.get_mut("c").unwrap() += 10;
         *b.get_mut("c").unwrap() += 10;
-        assert_eq!(s.insert("d".into(), 7), b.insert("d".into(), 7));
+        *s.get_or_default("d") += 7;
+        *b.entry("d".into()).or_default() += 7;
+        *s.get_or_default("d") += 1;
+        *b.entry("d".into()).or_default() += 1;
         s.retain(|k, _| k != "a");
         b.retain(|k, _| k != "a");
         assert!(s.iter().eq(b.iter()));

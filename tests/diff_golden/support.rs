@@ -1,13 +1,12 @@
 //! Sessions built in code for the diff tests (shared by tests/cli_diff.rs and tests/diff_props.rs).
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use otelsnap::session::{
     AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta,
-    MetricType, Session, Signal, SketchData, SpanMeta, format,
+    MetricType, ServiceCounts, Session, Signal, SketchData, SpanMeta, format,
 };
 use otelsnap::sketch::Sketch;
 
@@ -55,7 +54,7 @@ pub fn keys(list: &[(&str, u64)]) -> KeyStatsMap {
     list.iter().map(|(k, c)| (k.to_string(), ks(*c))).collect()
 }
 
-pub fn services(list: &[&str]) -> BTreeMap<String, u64> {
+pub fn services(list: &[&str]) -> ServiceCounts {
     list.iter().map(|s| (s.to_string(), 1)).collect()
 }
 
