@@ -692,14 +692,14 @@ fn run_bounded(mut cmd: Command) -> Output {
     child.wait_with_output().unwrap()
 }
 
-#[test]
-fn bad_and_existing_names_are_refused_before_listening() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready.json");
-    let mut cmd = otelsnap(dir.path());
+/// Starts `capture NAME` with both listeners; it must exit 2 naming `expect`, before it
+/// listens or writes its ready file.
+fn refused_before_listening(dir: &Path, name: &str, expect: &str) {
+    let ready = dir.join("ready.json");
+    let mut cmd = otelsnap(dir);
     cmd.args([
         "capture",
-        "Bad Name",
+        name,
         "--http",
         "127.0.0.1:0",
         "--grpc",
@@ -709,9 +709,15 @@ fn bad_and_existing_names_are_refused_before_listening() {
     .arg(&ready);
     let out = run_bounded(cmd);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("bad-name"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(expect), "{}", stderr(&out));
     assert!(!stderr(&out).contains("listening"));
     assert!(!ready.exists());
+}
+
+#[test]
+fn bad_and_existing_names_are_refused_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    refused_before_listening(dir.path(), "Bad Name", "bad-name");
 
     // Make a session, then try to capture over it.
     let f = dir.path().join("m.jsonl");
@@ -723,22 +729,7 @@ fn bad_and_existing_names_are_refused_before_listening() {
     let mut cmd = otelsnap(dir.path());
     cmd.args(["capture", "taken", "--from-file"]).arg(&f);
     assert_ok(&run_bounded(cmd), "taken");
-    let mut cmd = otelsnap(dir.path());
-    cmd.args([
-        "capture",
-        "taken",
-        "--http",
-        "127.0.0.1:0",
-        "--grpc",
-        "127.0.0.1:0",
-    ])
-    .arg("--ready-file")
-    .arg(&ready);
-    let out = run_bounded(cmd);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("taken"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("listening"));
-    assert!(!ready.exists());
+    refused_before_listening(dir.path(), "taken", "taken");
 }
 
 #[test]
