@@ -43,6 +43,9 @@ _otelsnap() {
             otelsnap,merge)
                 cmd="otelsnap__subcmd__merge"
                 ;;
+            otelsnap,recover)
+                cmd="otelsnap__subcmd__recover"
+                ;;
             otelsnap,show)
                 cmd="otelsnap__subcmd__show"
                 ;;
@@ -73,6 +76,9 @@ _otelsnap() {
             otelsnap__subcmd__help,merge)
                 cmd="otelsnap__subcmd__help__subcmd__merge"
                 ;;
+            otelsnap__subcmd__help,recover)
+                cmd="otelsnap__subcmd__help__subcmd__recover"
+                ;;
             otelsnap__subcmd__help,show)
                 cmd="otelsnap__subcmd__help__subcmd__show"
                 ;;
@@ -83,7 +89,7 @@ _otelsnap() {
 
     case "${cmd}" in
         otelsnap)
-            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete merge diff export import completions help"
+            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete merge diff export import completions recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +123,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --description --force --allow-empty --ready-file --no-analyze --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --max-state-bytes --checkpoint --description --force --allow-empty --ready-file --no-analyze --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,6 +182,14 @@ _otelsnap() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-state-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checkpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,7 +401,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__help)
-            opts="capture list show delete merge diff export import completions help"
+            opts="capture list show delete merge diff export import completions recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,6 +540,20 @@ _otelsnap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        otelsnap__subcmd__help__subcmd__recover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         otelsnap__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -643,6 +671,40 @@ _otelsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-session-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        otelsnap__subcmd__recover)
+            opts="-q -h -V --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

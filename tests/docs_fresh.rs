@@ -21,7 +21,7 @@ fn completions_and_man_pages_are_fresh() {
     );
     // One man page per subcommand plus the main one, and three shells.
     let man = files.iter().filter(|(r, _)| r.starts_with("man/")).count();
-    assert_eq!(man, 1 + 9);
+    assert_eq!(man, 1 + 10);
     let show = files
         .iter()
         .find(|(r, _)| r == "man/otelsnap-show.1")

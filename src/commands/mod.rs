@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod list;
 pub mod merge;
+pub mod recover;
 pub mod show;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
@@ -97,5 +98,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
+        Command::Recover(a) => recover::run(&ctx, a),
     }
 }
