@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use otelsnap::session::format;
-use otelsnap::synth;
+use otelsnap_testkit::synth;
 
 const METRICS: usize = 50_000;
 const CHANGES: usize = 300;
