@@ -88,7 +88,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s q -l quiet -d
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s V -l version -d 'Print version'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l format -d 'Output format' -r -f -a "table\t''
-json\t''"
+json\t''
+html\t'One self-contained HTML page (no network), with every item and key'"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l top -d 'Items shown per section' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l signal -d 'Only these signals (comma-separated: metrics,traces,logs,attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l service -d 'Only items with this service' -r
@@ -134,7 +136,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -s V -l version
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 markdown\t''
-github\t''"
+github\t''
+html\t'One self-contained HTML page (no network) with both sessions\' items'"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l min-severity -d 'Show only changes at or above this severity' -r -f -a "info\t''
 warning\t''
 critical\t''"

@@ -88,7 +88,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (show)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+html\:"One self-contained HTML page (no network), with every item and key"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--top=[Items shown per section]:N:_default' \
 '*--signal=[Only these signals (comma-separated\: metrics,traces,logs,attributes)]:LIST:_default' \
 '--service=[Only items with this service]:NAME:_default' \
@@ -150,7 +154,13 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (diff)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json markdown github)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+markdown\:""
+github\:""
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
 '--fail-on=[Exit 1 when a change at or above this severity remains \[default\: --min-severity\]]:FAIL_ON:(info warning critical never)' \
 '*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \

@@ -167,6 +167,15 @@ pub enum DataFormat {
     Json,
 }
 
+/// Output format of `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
+    /// One self-contained HTML page (no network), with every item and key
+    Html,
+}
+
 /// `list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
@@ -186,8 +195,11 @@ pub struct ShowArgs {
     /// Session name, path to a session file, or -
     pub session: String,
     /// Output format
-    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
-    pub format: DataFormat,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+    pub format: ShowFormat,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Items shown per section
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -250,6 +262,8 @@ pub enum DiffFormat {
     Json,
     Markdown,
     Github,
+    /// One self-contained HTML page (no network) with both sessions' items
+    Html,
 }
 
 /// A diff severity on the command line.
@@ -275,7 +289,8 @@ pub enum FailOn {
     after_help = "Exit codes: 0 no change at or above the threshold; 1 such changes found; 2 error.\n\
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
-otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'"
+otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -285,6 +300,9 @@ pub struct DiffArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub format: DiffFormat,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Show only changes at or above this severity
     #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
     pub min_severity: SeverityArg,
