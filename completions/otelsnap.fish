@@ -58,6 +58,8 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l services -
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l samples -d 'Value samples kept per key (0 = none)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items -d 'Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-body -d 'Largest request body accepted, before or after decompression, in bytes' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l conn-timeout -d 'OTLP/HTTP: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-connections -d 'OTLP/HTTP: connections open at once at most; more are answered 503 and closed' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l description -d 'Description stored in the session' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l ready-file -d 'Write {"grpc":ADDR,"http":ADDR} here once listening' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F

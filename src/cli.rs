@@ -56,7 +56,7 @@ pub struct GlobalArgs {
     )]
     pub max_sessions: usize,
     /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
-    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = 1024 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", hide_short_help = true)]
     pub max_decompressed: u64,
 }
 
@@ -143,6 +143,13 @@ pub struct CaptureArgs {
     /// Largest request body accepted, before or after decompression, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
+    /// OTLP/HTTP: close a connection that takes longer than this to send request headers, idles
+    /// this long between requests, or pauses this long inside a body
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "10s")]
+    pub conn_timeout: std::time::Duration,
+    /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
+    #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
     /// Description stored in the session
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
