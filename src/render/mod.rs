@@ -8,3 +8,4 @@ pub mod diff_table;
 pub mod human;
 pub mod list;
 pub mod show;
+pub mod wording;
