@@ -44,8 +44,8 @@ complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "export" -d 'Write
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "import" -d 'Import a session file (JSON or gzip, otelsnap or OCC format) into the directory'
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l grpc -d 'OTLP/gRPC listen address (port 0 picks a free port)' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l http -d 'OTLP/HTTP listen address (port 0 picks a free port)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l grpc -d 'OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l http -d 'OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l idle-timeout -d 'Stop when no request has arrived for this long' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-requests -d 'Stop after this many accepted export requests' -r
@@ -60,6 +60,11 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items 
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-body -d 'Largest request body accepted, before or after decompression, in bytes' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l description -d 'Description stored in the session' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l ready-file -d 'Write {"grpc":ADDR,"http":ADDR} here once listening' -r -F
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -s o -l output -d 'Write the session to this file instead of the store (gzipped when it ends in .gz)' -r -F
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l protocol -d 'With -- CMD: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)' -r -f -a "http/protobuf\t''
+http/json\t''
+grpc\t''"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l grace -d 'With -- CMD: how long to keep receiving after CMD exits, for its final exports' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless `always`)' -r -f -a "auto\t''
 always\t''

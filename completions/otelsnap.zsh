@@ -37,8 +37,8 @@ _otelsnap() {
         case $line[1] in
             (capture)
 _arguments "${_arguments_options[@]}" : \
-'--grpc=[OTLP/gRPC listen address (port 0 picks a free port)]:ADDR:_default' \
-'--http=[OTLP/HTTP listen address (port 0 picks a free port)]:ADDR:_default' \
+'--grpc=[OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
+'--http=[OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
 '--duration=[Stop after this long (e.g. 30s, 5m, 1h)]:D:_default' \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
@@ -51,6 +51,10 @@ _arguments "${_arguments_options[@]}" : \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
+'-o+[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--output=[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--protocol=[With -- CMD\: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)]:PROTOCOL:(http/protobuf http/json grpc)' \
+'--grace=[With -- CMD\: how long to keep receiving after CMD exits, for its final exports]:D:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
@@ -68,6 +72,7 @@ _arguments "${_arguments_options[@]}" : \
 '-V[Print version]' \
 '--version[Print version]' \
 ':name -- Name to save the session as (kebab-case):_default' \
+'*::command -- Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits:_default' \
 && ret=0
 ;;
 (list)

@@ -96,16 +96,30 @@ pub enum Command {
 #[command(
     after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
-otelsnap capture from-dump --from-file collector-export.jsonl"
+otelsnap capture from-dump --from-file collector-export.jsonl\n  \
+otelsnap capture ci-run -- pytest -q          # run CMD with OTEL_EXPORTER_OTLP_* pointing here\n  \
+otelsnap capture ci-run --output baseline.json.gz -- ./run-tests.sh\n\
+With -- CMD the receivers take free ports unless --grpc/--http say otherwise; the exit status is\n\
+CMD's when CMD failed, else 0, or 2 when otelsnap itself failed."
 )]
 pub struct CaptureArgs {
     /// Name to save the session as (kebab-case)
     pub name: String,
-    /// OTLP/gRPC listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4317")]
+    /// OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4317",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub grpc: String,
-    /// OTLP/HTTP listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    /// OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4318",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub http: String,
     /// Do not listen for OTLP/gRPC
     #[arg(long)]
@@ -158,6 +172,19 @@ pub struct CaptureArgs {
     /// Decode requests but skip analysis (for measuring the receiver alone)
     #[arg(long, hide = true)]
     pub no_analyze: bool,
+    /// Write the session to this file instead of the store (gzipped when it ends in .gz)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With -- CMD: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)
+    #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf",
+          value_parser = ["http/protobuf", "http/json", "grpc"], requires = "command")]
+    pub protocol: String,
+    /// With -- CMD: how long to keep receiving after CMD exits, for its final exports
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = parse_duration, requires = "command")]
+    pub grace: std::time::Duration,
+    /// Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Output format of `list` and `show`.

@@ -1,6 +1,7 @@
 //! One module per subcommand, gluing the library together.
 
 pub mod capture;
+pub mod capture_cmd;
 pub mod completions;
 pub mod delete;
 pub mod diff;
