@@ -117,7 +117,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --description --force --allow-empty --ready-file --no-analyze --output --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +353,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__export)
-            opts="-o -q -h -V --output --strip-samples --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --output --strip-samples --baseline --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -77,6 +77,7 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l no-http -d
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l force -d 'Replace an existing session of the same name'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l allow-empty -d 'Save even when nothing was received'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l no-analyze -d 'Decode requests but skip analysis (for measuring the receiver alone)'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l baseline -d 'Save a diff-only baseline (as `export --baseline`: no value samples or sketches)'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -s V -l version -d 'Print version'
@@ -170,6 +171,7 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l max-session
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l max-sessions -d 'Most sessions the directory may hold' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l max-decompressed -d 'Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l strip-samples -d 'Remove value samples (for sharing)'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l baseline -d 'A diff-only baseline for a repository: no value samples, no mergeable sketches (estimates kept; merge refuses it)'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -l force -d 'Replace FILE if it exists'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'

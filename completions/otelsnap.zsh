@@ -65,6 +65,7 @@ _arguments "${_arguments_options[@]}" : \
 '--force[Replace an existing session of the same name]' \
 '--allow-empty[Save even when nothing was received]' \
 '--no-analyze[Decode requests but skip analysis (for measuring the receiver alone)]' \
+'--baseline[Save a diff-only baseline (as \`export --baseline\`\: no value samples or sketches)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -187,6 +188,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
 '--strip-samples[Remove value samples (for sharing)]' \
+'--baseline[A diff-only baseline for a repository\: no value samples, no mergeable sketches (estimates kept; merge refuses it)]' \
 '--force[Replace FILE if it exists]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \

@@ -175,6 +175,9 @@ pub struct CaptureArgs {
     /// Write the session to this file instead of the store (gzipped when it ends in .gz)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Save a diff-only baseline (as `export --baseline`: no value samples or sketches)
+    #[arg(long)]
+    pub baseline: bool,
     /// With -- CMD: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)
     #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf",
           value_parser = ["http/protobuf", "http/json", "grpc"], requires = "command")]
@@ -343,6 +346,9 @@ pub struct ExportArgs {
     /// Remove value samples (for sharing)
     #[arg(long)]
     pub strip_samples: bool,
+    /// A diff-only baseline for a repository: no value samples, no mergeable sketches (estimates kept; merge refuses it)
+    #[arg(long)]
+    pub baseline: bool,
     /// Replace FILE if it exists
     #[arg(long)]
     pub force: bool,

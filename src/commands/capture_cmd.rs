@@ -107,7 +107,17 @@ pub fn check_target(ctx: &Ctx, args: &CaptureArgs, name: &SessionName) -> anyhow
 }
 
 /// Saves to `--output FILE` (gzip for `.gz`, else pretty JSON) or to the store.
+/// With `--baseline`, the diff-only form is saved.
 pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> anyhow::Result<Saved> {
+    let lean;
+    let session = if args.baseline {
+        let mut s = session.clone();
+        super::export::make_baseline(&mut s);
+        lean = s;
+        &lean
+    } else {
+        session
+    };
     let Some(path) = &args.output else {
         return Ok(ctx.store.save(session, args.force)?);
     };
