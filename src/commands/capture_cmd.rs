@@ -16,9 +16,8 @@ use anyhow::{Context, bail};
 
 use super::Ctx;
 use crate::cli::CaptureArgs;
-use crate::render::human;
 use crate::session::store::Saved;
-use crate::session::{Session, SessionName, format, store};
+use crate::session::{Session, SessionError, SessionName, format, store};
 
 /// Export intervals CMD gets when its environment does not set them (SDK defaults are 60 s for
 /// metrics and 5 s for spans, longer than many test runs): (variable, milliseconds).
@@ -108,7 +107,7 @@ pub fn check_target(ctx: &Ctx, args: &CaptureArgs, name: &SessionName) -> anyhow
 
 /// Saves to `--output FILE` (gzip for `.gz`, else pretty JSON) or to the store.
 /// With `--baseline`, the diff-only form is saved.
-pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> anyhow::Result<Saved> {
+pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> Result<Saved, SessionError> {
     let lean;
     let session = if args.baseline {
         let mut s = session.clone();
@@ -119,7 +118,7 @@ pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> anyhow::Result<
         session
     };
     let Some(path) = &args.output else {
-        return Ok(ctx.store.save(session, args.force)?);
+        return ctx.store.save(session, args.force);
     };
     let gz = path
         .file_name()
@@ -132,12 +131,11 @@ pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> anyhow::Result<
     };
     let limit = ctx.store.limits.max_session_size;
     if bytes.len() as u64 > limit {
-        bail!(
-            "the session is {}, over the {} session size limit, so {} was not written: raise it with --max-session-size or OTELSNAP_MAX_SESSION_SIZE",
-            human::human_bytes(bytes.len() as u64),
-            human::human_bytes(limit),
-            path.display()
-        );
+        return Err(SessionError::TooLarge {
+            origin: format!("session '{}' (--output {})", session.id, path.display()),
+            size: bytes.len() as u64,
+            limit,
+        });
     }
     store::write_atomic(path, &bytes, args.force)?;
     let dir = match path.parent() {
