@@ -138,6 +138,24 @@ _arguments "${_arguments_options[@]}" : \
 '*::names -- Session names:_default' \
 && ret=0
 ;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+'--keep=[Keep the N newest sessions (by creation time)]:N:_default' \
+'--older-than=[Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)]:D:_default' \
+'--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
+'--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
+'--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
+'--max-sessions=[Most sessions the directory may hold]:N:_default' \
+'--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--dry-run[Print what would be deleted, delete nothing]' \
+'-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
 (merge)
 _arguments "${_arguments_options[@]}" : \
 '-o+[Name to save the result as]:NAME:_default' \
@@ -273,6 +291,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (merge)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -313,6 +335,7 @@ _otelsnap_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -354,6 +377,7 @@ _otelsnap__subcmd__help_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -408,6 +432,11 @@ _otelsnap__subcmd__help__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap help merge commands' commands "$@"
 }
+(( $+functions[_otelsnap__subcmd__help__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__help__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap help prune commands' commands "$@"
+}
 (( $+functions[_otelsnap__subcmd__help__subcmd__show_commands] )) ||
 _otelsnap__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -427,6 +456,11 @@ _otelsnap__subcmd__list_commands() {
 _otelsnap__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap merge commands' commands "$@"
+}
+(( $+functions[_otelsnap__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap prune commands' commands "$@"
 }
 (( $+functions[_otelsnap__subcmd__show_commands] )) ||
 _otelsnap__subcmd__show_commands() {

@@ -79,6 +79,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Delete sessions (all names are checked first; nothing is deleted if one is missing)
     Delete(DeleteArgs),
+    /// Delete old sessions: all but the newest --keep N, or those older than --older-than D
+    Prune(PruneArgs),
     /// Combine sessions into one, with exact HyperLogLog unions
     Merge(MergeArgs),
     /// Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold
@@ -268,6 +270,26 @@ pub struct DeleteArgs {
     pub names: Vec<String>,
 }
 
+/// `prune`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    group = clap::ArgGroup::new("which").required(true).multiple(true).args(["keep", "older_than"]),
+    after_help = "With both flags, a session is deleted when it is older than D and not among the N newest.\n\
+Examples:\n  otelsnap prune --keep 20                 # a nightly job's store never fills up\n  \
+otelsnap prune --older-than 30d --dry-run  # what would go"
+)]
+pub struct PruneArgs {
+    /// Keep the N newest sessions (by creation time)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// Print what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// `merge`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Example:\n  otelsnap merge replica-a replica-b --output checkout-all")]
@@ -403,7 +425,7 @@ pub struct CompletionsArgs {
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h or 1m30s");
+    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h, 7d or 1m30s");
     if s.is_empty() {
         return Err(err());
     }
@@ -428,6 +450,8 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 7.0 * 86_400.0,
             _ => return Err(err()),
         };
         total += num * mult;
@@ -447,6 +471,8 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
