@@ -53,7 +53,8 @@ impl Ctx {
     /// Prints a progress/summary/warning line on stderr unless `--quiet`.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            // Notes quote names, paths and bad input; the summary has several lines.
+            eprintln!("{}", crate::render::escape::term_lines(&msg.to_string()));
         }
     }
 

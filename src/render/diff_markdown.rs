@@ -45,9 +45,9 @@ fn changes_table(out: &mut String, changes: &[&Change]) {
             "| {sev} | {} | {} | {} | {} | {} |\n",
             c.signal_type.as_str(),
             c.change_type.as_str(),
-            code(&c.name),
-            lines.join("<br>"),
-            cell(&c.services.join(", ")),
+            code(&super::escape::term(&c.name)),
+            super::escape::term(&lines.join("<br>")),
+            cell(&super::escape::term(&c.services.join(", "))),
         ));
     }
 }
