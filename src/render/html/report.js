@@ -582,9 +582,10 @@
     if (side.rows[tab]) return side.rows[tab];
     const it = side.items;
     let rows;
-    if (tab === 'metrics') rows = it.metrics.map(m => Object.assign({ _top: topKey(m.label_keys) }, m));
-    else if (tab === 'spans') rows = it.spans.map(x => Object.assign({ _top: topKey(x.attribute_keys) }, x));
-    else if (tab === 'logs') rows = it.logs.map(x => Object.assign({ _top: topKey(x.attribute_keys) }, x));
+    // The parsed items are ours alone: the top key is cached on them rather than on copies.
+    if (tab === 'metrics') rows = it.metrics.map(m => { m._top = topKey(m.label_keys); return m; });
+    else if (tab === 'spans') rows = it.spans.map(x => { x._top = topKey(x.attribute_keys); return x; });
+    else if (tab === 'logs') rows = it.logs.map(x => { x._top = topKey(x.attribute_keys); return x; });
     else if (tab === 'attributes') rows = it.attributes.slice();
     else {
       const by = new Map();
@@ -613,13 +614,13 @@
     const sign = dir === 'asc' ? 1 : -1;
     const name = cols[0].get;
     rows = rows.map((r, i) => [col.get(r), i, r]);
+    // Plain code-unit order, not localeCompare: several times faster over 50,000 rows, and
+    // the order the text formats use.
+    const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
     rows.sort((a, b) => {
-      let c;
-      if (col.num) c = (a[0] || 0) - (b[0] || 0);
-      else c = String(a[0]).localeCompare(String(b[0]));
+      const c = col.num ? (a[0] || 0) - (b[0] || 0) : cmp(String(a[0]), String(b[0]));
       if (c !== 0) return sign * c;
-      const n = String(name(a[2])).localeCompare(String(name(b[2])));
-      return n !== 0 ? n : a[1] - b[1];
+      return cmp(String(name(a[2])), String(name(b[2]))) || a[1] - b[1];
     });
     rows = rows.map(x => x[2]);
     sortCache = { key, rows };
