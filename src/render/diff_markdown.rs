@@ -6,6 +6,7 @@
 //! [`MARKER`], so a CI step can find its earlier comment and update it instead of adding one.
 
 use crate::diff::{Change, DiffReport, Severity};
+use crate::render::wording;
 
 /// The first line of every Markdown report (an HTML comment: invisible once rendered).
 pub const MARKER: &str = "<!-- otelsnap-diff -->";
@@ -58,7 +59,7 @@ fn change_block(out: &mut String, c: &Change) {
         Severity::Warning => "🟠 <b>warning</b>",
         Severity::Info => "🔵 info",
     };
-    let headline = c.details.first().map(|d| d.message.as_str()).unwrap_or("");
+    let headline = c.details.first().map(wording::detail).unwrap_or_default();
     let more = match c.details.len() {
         0 | 1 => String::new(),
         n => format!(" (+{} more)", n - 1),
@@ -68,7 +69,7 @@ fn change_block(out: &mut String, c: &Change) {
         c.signal_type.as_str(),
         c.change_type.as_str(),
         html(&c.name),
-        html(headline),
+        html(&headline),
     ));
     out.push_str("| field | before | after | change | severity | rule | why |\n");
     out.push_str("|---|--:|--:|--:|---|---|---|\n");
@@ -84,7 +85,7 @@ fn change_block(out: &mut String, c: &Change) {
             value(&d.to),
             d.severity.as_str(),
             d.rule.as_str(),
-            cell(&d.message),
+            cell(&wording::detail(d)),
         ));
     }
     out.push('\n');
@@ -110,8 +111,8 @@ pub fn render(r: &DiffReport) -> String {
         cell(&r.from.id),
         cell(&r.to.id)
     ));
-    out.push_str(&format!("**{}**\n\n", cell(&r.verdict())));
-    out.push_str(&format!("_{}_\n\n", r.rate_basis.describe()));
+    out.push_str(&format!("**{}**\n\n", cell(&wording::verdict(r))));
+    out.push_str(&format!("_{}_\n\n", wording::rate_basis(r.rate_basis)));
     for nc in &r.not_compared {
         out.push_str(&format!(
             "- {} not compared: captured only by `{}`\n",

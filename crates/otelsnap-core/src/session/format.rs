@@ -28,11 +28,19 @@ pub struct ReadLimits {
     pub max_decompressed: u64,
 }
 
+/// Default decompression limit: 512 MiB. A CI runner has 7 GB of memory (GitHub's standard
+/// Linux runner; many have less to spare beside the build). A session costs about 2x its
+/// JSON in memory once parsed, and `diff` loads two, so two sessions at this limit need about
+/// 2 GiB: it fits with room for the rest of the job. It is still 3x the largest session
+/// measured (50,000 metrics: 174 MB of JSON, BENCHMARKS.md). Decompression never holds more
+/// than the limit, so a gzip bomb costs at most this much before it is refused.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 512 * 1024 * 1024;
+
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_file: 100 * 1024 * 1024,
-            max_decompressed: 1024 * 1024 * 1024,
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
         }
     }
 }
@@ -144,29 +152,40 @@ pub fn inflate<'a>(
     if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
         return Ok(std::borrow::Cow::Owned(out));
     }
-    let mut out = Vec::new();
-    let mut dec = GzDecoder::new(bytes).take(limits.max_decompressed.saturating_add(1));
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(SessionError::Truncated {
+    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
+    // only counting, so a bomb is refused without holding any of it, then into a buffer of
+    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
+    // and its reallocation holds old and new at once).
+    let gz_error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            SessionError::Truncated {
                 origin: origin.to_string(),
                 what: "the gzip stream",
-            });
-        }
-        Err(e) => {
-            return Err(SessionError::Corrupt {
+            }
+        } else {
+            SessionError::Corrupt {
                 origin: origin.to_string(),
                 reason: format!("bad gzip data ({e})"),
-            });
+            }
         }
-    }
-    if out.len() as u64 > limits.max_decompressed {
+    };
+    let limit = limits.max_decompressed;
+    let size = std::io::copy(
+        &mut GzDecoder::new(bytes).take(limit.saturating_add(1)),
+        &mut std::io::sink(),
+    )
+    .map_err(gz_error)?;
+    if size > limit {
         return Err(SessionError::Bomb {
             origin: origin.to_string(),
-            limit: limits.max_decompressed,
+            limit,
         });
     }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    GzDecoder::new(bytes)
+        .take(size)
+        .read_to_end(&mut out)
+        .map_err(gz_error)?;
     Ok(std::borrow::Cow::Owned(out))
 }
 
