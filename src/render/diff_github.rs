@@ -88,10 +88,13 @@ pub fn render(r: &DiffReport, file: Option<&str>) -> String {
     if crit + warn > 0 {
         rest.push(format!(
             "{} not annotated (GitHub shows at most {MAX_PER_LEVEL} errors and {MAX_PER_LEVEL} warnings per step)",
-            [(crit, "critical"), (warn, "warning")]
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(n, s)| format!("{n} more {s}{}", if *n == 1 { "" } else { "s" }))
+            [
+                (crit, "critical change", "critical changes"),
+                (warn, "warning", "warnings")
+            ]
+            .iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| format!("{n} more {}", if *n == 1 { one } else { many }))
                 .collect::<Vec<_>>()
                 .join(" and ")
         ));

@@ -4,6 +4,7 @@
 //! report's failures are exactly what makes `diff` exit 1. Signals not compared are skipped cases.
 
 use crate::diff::{Change, DiffReport, ItemKind};
+use crate::render::wording;
 
 /// Escapes text for XML content and attribute values. Characters XML 1.0 cannot carry at all
 /// (most C0 controls) become U+FFFD: telemetry is untrusted and a parser must not choke on it.
@@ -40,7 +41,10 @@ fn body(c: &Change) -> String {
         .map(|d| {
             format!(
                 "{}: {} [rule {}, fingerprint {}]",
-                d.severity, d.message, d.rule, d.fingerprint
+                d.severity,
+                wording::detail(d),
+                d.rule,
+                d.fingerprint
             )
         })
         .collect();
@@ -95,7 +99,7 @@ pub fn render(r: &DiffReport) -> String {
                 kind.plural(),
                 xml_escape(&name)
             ));
-            let first = c.details.first().map(|d| d.message.as_str()).unwrap_or("");
+            let first = c.details.first().map(wording::detail).unwrap_or_default();
             let text = xml_escape(&body(c));
             if fails(r, c) {
                 suites.push_str(&format!(

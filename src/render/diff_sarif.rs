@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::diff::rules::Rule;
 use crate::diff::{DiffReport, Severity};
+use crate::render::wording;
 
 /// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -91,7 +92,7 @@ pub fn render(r: &DiffReport, location: Option<&str>) -> String {
                 "ruleId": d.rule.as_str(),
                 "ruleIndex": index(d.rule),
                 "level": level(d.severity),
-                "message": {"text": format!("{item}: {}", d.message)},
+                "message": {"text": format!("{item}: {}", wording::detail(d))},
                 "partialFingerprints": {
                     "otelsnapDetail/v1": d.fingerprint,
                     "otelsnapChange/v1": c.fingerprint,
