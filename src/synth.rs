@@ -564,6 +564,12 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
         producer: Some(Producer::current()),
         merged_from: Vec::new(),
         notes: Vec::new(),
+        observed: Some(crate::session::Observed::single(
+            crate::session::Observed::TELEMETRY,
+            created - window,
+            created,
+        )),
+        completeness: None,
         data: SessionData {
             metrics,
             spans,

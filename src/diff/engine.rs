@@ -403,6 +403,7 @@ impl Cx<'_> {
             RateBasis::PerSecond {
                 from_window,
                 to_window,
+                ..
             } => (
                 f as f64 / from_window,
                 t as f64 / to_window,
@@ -410,7 +411,7 @@ impl Cx<'_> {
                 format!("{noun} rate"),
                 "/s",
             ),
-            RateBasis::RawCounts => (f as f64, t as f64, fields.1, format!("{noun}s"), ""),
+            RateBasis::RawCounts { .. } => (f as f64, t as f64, fields.1, format!("{noun}s"), ""),
         };
         if fv == tv || (tv - fv).abs() <= self.rules.rate_tolerance * fv {
             return;
@@ -438,7 +439,7 @@ impl Cx<'_> {
         };
         let (from, to) = match self.basis {
             RateBasis::PerSecond { .. } => (json!(round(fv, 3)), json!(round(tv, 3))),
-            RateBasis::RawCounts => (json!(f), json!(t)),
+            RateBasis::RawCounts { .. } => (json!(f), json!(t)),
         };
         let magnitude = if tv >= fv {
             ratio.min(t as f64)

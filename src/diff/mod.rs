@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::session::{Session, Signal, format_time};
+use crate::session::{Observed, Session, Signal, format_time};
 
 pub use engine::compare;
 pub use rules::{Rule, Rules};
@@ -245,22 +245,46 @@ pub fn fingerprint(kind: ItemKind, change: ChangeType, name: &str, field: &str) 
 /// How sample counts were compared.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RateBasis {
-    /// Both sessions have capture windows: counts divided by their window lengths (seconds).
-    PerSecond { from_window: f64, to_window: f64 },
-    /// At least one window is missing: raw counts.
-    RawCounts,
+    /// Both sessions have an observation window: counts divided by their lengths (seconds).
+    PerSecond {
+        from_window: f64,
+        to_window: f64,
+        /// What the windows are: `telemetry` (the telemetry's own times), `requests`, `mixed`
+        /// or `capture` (an older file's capture window).
+        basis: &'static str,
+    },
+    /// At least one side has no meaningful window: raw counts.
+    RawCounts {
+        /// The side(s) without one: `FROM`, `TO` or `FROM and TO`.
+        missing: &'static str,
+    },
+}
+
+/// The static name of a window basis.
+fn basis_name(b: &str) -> &'static str {
+    match b {
+        Observed::TELEMETRY => "telemetry",
+        Observed::REQUESTS => "requests",
+        "capture" => "capture",
+        _ => "mixed",
+    }
 }
 
 impl RateBasis {
-    /// Per second when both sessions have a capture window.
+    /// Per second when both sessions have an observation window (see
+    /// [`Session::rate_window`]), raw counts otherwise.
     pub fn of(from: &Session, to: &Session) -> RateBasis {
-        let w = |s: &Session| s.capture.as_ref().and_then(|c| c.window_seconds());
-        match (w(from), w(to)) {
-            (Some(f), Some(t)) => RateBasis::PerSecond {
+        match (from.rate_window(), to.rate_window()) {
+            (Some((f, fb)), Some((t, tb))) => RateBasis::PerSecond {
                 from_window: f,
                 to_window: t,
+                basis: if fb == tb { basis_name(fb) } else { "mixed" },
             },
-            _ => RateBasis::RawCounts,
+            (None, Some(_)) => RateBasis::RawCounts { missing: "FROM" },
+            (Some(_), None) => RateBasis::RawCounts { missing: "TO" },
+            (None, None) => RateBasis::RawCounts {
+                missing: "FROM and TO",
+            },
         }
     }
 
@@ -268,7 +292,7 @@ impl RateBasis {
     pub fn as_str(self) -> &'static str {
         match self {
             RateBasis::PerSecond { .. } => "per_second",
-            RateBasis::RawCounts => "raw_counts",
+            RateBasis::RawCounts { .. } => "raw_counts",
         }
     }
 
@@ -278,14 +302,34 @@ impl RateBasis {
             RateBasis::PerSecond {
                 from_window,
                 to_window,
+                basis: "capture",
             } => format!(
                 "sample rates compared per second (capture windows {} and {})",
                 seconds(from_window),
                 seconds(to_window)
             ),
-            RateBasis::RawCounts => {
-                "sample counts compared raw (a session has no capture window)".to_string()
-            }
+            RateBasis::PerSecond {
+                from_window,
+                to_window,
+                basis,
+            } => format!(
+                "sample rates compared per second of observed time ({} and {}, from {})",
+                seconds(from_window),
+                seconds(to_window),
+                match basis {
+                    "telemetry" => "the telemetry's own timestamps",
+                    "requests" => "first to last request received",
+                    _ => "telemetry timestamps and request times",
+                }
+            ),
+            RateBasis::RawCounts { missing } => format!(
+                "sample counts compared raw, not rates: {missing} {} no observation window",
+                if missing.contains(" and ") {
+                    "have"
+                } else {
+                    "has"
+                }
+            ),
         }
     }
 }
@@ -324,6 +368,12 @@ pub struct WindowInfo {
     pub started: String,
     pub ended: String,
     pub window_seconds: Option<f64>,
+    /// Seconds of observed telemetry time, what rates are per (absent in older files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_seconds: Option<f64>,
+    /// Where the observed time came from (`telemetry`, `requests`, `mixed`, `none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_basis: Option<String>,
 }
 
 impl SideInfo {
@@ -337,6 +387,8 @@ impl SideInfo {
                 started: t(&c.started),
                 ended: t(&c.ended),
                 window_seconds: c.window_seconds(),
+                observed_seconds: s.observed.as_ref().map(Observed::seconds),
+                observed_basis: s.observed.as_ref().map(|o| o.basis.clone()),
             }),
             signals: engine::captured_signals(s)
                 .into_iter()

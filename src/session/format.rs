@@ -242,6 +242,10 @@ pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session
         });
     }
     occ::normalize(&mut session);
+    super::validate::check(&session).map_err(|problem| SessionError::Invalid {
+        origin: origin.into(),
+        problem,
+    })?;
     Ok(session)
 }
 
@@ -258,6 +262,7 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             reason: format!("invalid JSON ({e})"),
         };
     }
+    let at = super::validate::path_at(text, super::validate::offset_of(text, e.line(), e.column()));
     // Valid JSON that does not fit the model: tell a foreign version or a foreign document apart.
     // Probe only the first JSON value: a JSON-lines file (e.g. OTLP) is several documents, and
     // the first tells whether this is a session at all.
@@ -291,60 +296,23 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             }
             SessionError::Corrupt {
                 origin: origin.into(),
-                reason: e.to_string(),
+                reason: format!("at {at}: {e}"),
             }
         }
         Some(Err(_)) | None => SessionError::Corrupt {
             origin: origin.into(),
-            reason: e.to_string(),
+            reason: format!("at {at}: {e}"),
         },
     }
 }
 
-/// Decodes every sketch in a session, so an import refuses a damaged file before writing it.
+/// Decodes every sketch in a session and checks each estimate against its sketch, so an
+/// import or merge refuses a damaged or crafted file before writing anything from it.
 pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError> {
-    use crate::sketch::Sketch;
-    let bad = |what: String, e: crate::sketch::SketchError| SessionError::Corrupt {
+    super::validate::check_sketches(session).map_err(|problem| SessionError::Invalid {
         origin: origin.into(),
-        reason: format!("{what}: {e}"),
-    };
-    let keys = |m: &super::KeyStatsMap, ctx: &str| -> Result<(), SessionError> {
-        for (k, ks) in m {
-            if let Some(d) = &ks.sketch {
-                Sketch::from_data(d)
-                    .map_err(|e| bad(format!("sketch of key '{k}' in {ctx}"), e))?;
-            }
-        }
-        Ok(())
-    };
-    for m in &session.data.metrics {
-        let ctx = format!("metric '{}'", m.name);
-        keys(&m.label_keys, &ctx)?;
-        keys(&m.resource_keys, &ctx)?;
-        if let Some(d) = &m.series_sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("series sketch of {ctx}"), e))?;
-        }
-    }
-    for s in &session.data.spans {
-        let ctx = format!("span '{}'", s.name);
-        keys(&s.attribute_keys, &ctx)?;
-        keys(&s.resource_keys, &ctx)?;
-        keys(&s.link_attribute_keys, &ctx)?;
-        for ev in s.event_attribute_keys.values() {
-            keys(ev, &ctx)?;
-        }
-    }
-    for l in &session.data.logs {
-        let ctx = format!("log severity '{}'", l.severity);
-        keys(&l.attribute_keys, &ctx)?;
-        keys(&l.resource_keys, &ctx)?;
-    }
-    for a in &session.data.attributes {
-        if let Some(d) = &a.sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("sketch of attribute '{}'", a.key), e))?;
-        }
-    }
-    Ok(())
+        problem,
+    })
 }
 
 /// Reads only the gzip header's metadata from the start of a file. `None` when it has none.
