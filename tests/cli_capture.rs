@@ -12,9 +12,9 @@ use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsSe
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-use otelsnap::analyze::testdata;
-use otelsnap::otlp::json;
 use otelsnap::session::{Limits, Session, SessionName, Store};
+use otelsnap_testkit::otlp_json as json;
+use otelsnap_testkit::testdata;
 use prost::Message;
 
 const WAIT: Duration = Duration::from_secs(60);

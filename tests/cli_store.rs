@@ -631,7 +631,7 @@ fn no_escape_codes_unless_asked() {
 
 /// A few-MB session file, so writes take long enough to race and to be killed in.
 fn big_session_file(dir: &Path) -> PathBuf {
-    let s = otelsnap::synth::session("big", 3_000, 11);
+    let s = otelsnap_testkit::synth::session("big", 3_000, 11);
     let p = dir.join("big.json");
     std::fs::write(&p, format::to_json(&s, true)).unwrap();
     p

@@ -1,41 +1,11 @@
-//! OTLP input: receivers (gRPC, HTTP), file reading, and a spec-exact OTLP/JSON decoder.
+//! OTLP receivers (gRPC, HTTP) and what they hand requests to. Decoding and file reading are
+//! the core library's (`otelsnap_core::otlp`), re-exported here so `crate::otlp::json` and
+//! `crate::otlp::file` read the same from the binary's modules.
 
-pub mod file;
 pub mod grpc;
 pub mod http;
-pub mod json;
 
-use opentelemetry_proto::tonic::collector::{
-    logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
-    trace::v1::ExportTraceServiceRequest,
-};
-
-/// One decoded OTLP export request of any signal.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OtlpRequest {
-    Metrics(ExportMetricsServiceRequest),
-    Traces(ExportTraceServiceRequest),
-    Logs(ExportLogsServiceRequest),
-}
-
-impl OtlpRequest {
-    /// The signal this request carries.
-    pub fn signal(&self) -> crate::session::Signal {
-        match self {
-            OtlpRequest::Metrics(_) => crate::session::Signal::Metrics,
-            OtlpRequest::Traces(_) => crate::session::Signal::Traces,
-            OtlpRequest::Logs(_) => crate::session::Signal::Logs,
-        }
-    }
-}
-
-/// Why a sink refused a well-formed request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// The capture is stopping (e.g. `--max-requests` reached); the sender should retry elsewhere.
-    #[error("otelsnap is stopping and accepts no more data")]
-    Stopping,
-}
+pub use otelsnap_core::otlp::{OtlpRequest, Refusal, file, json};
 
 /// Where receivers hand decoded requests. A request is acknowledged (200 / OK) only after
 /// `accept` returned `Ok`, so everything acknowledged is in the session.

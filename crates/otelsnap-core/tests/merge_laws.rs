@@ -5,15 +5,15 @@
 //! estimate, count, percentage and sketch must be equal.
 
 use chrono::{DateTime, TimeZone, Utc};
-use otelsnap::analyze::testdata::{
+use otelsnap_core::analyze::{Analyzer, AnalyzerOptions};
+use otelsnap_core::diff::{DiffReport, Filters, Rules};
+use otelsnap_core::merge::{MergeOptions, merge};
+use otelsnap_core::otlp::OtlpRequest;
+use otelsnap_core::session::{CaptureInfo, KeyStatsMap, Session};
+use otelsnap_testkit::testdata::{
     bench_metrics, checkout_logs, checkout_metrics_with, checkout_traces, gauge, kv_str, log,
     logs_request, metrics_request, resource, span, traces_request,
 };
-use otelsnap::analyze::{Analyzer, AnalyzerOptions};
-use otelsnap::diff::{DiffReport, Filters, Rules};
-use otelsnap::merge::{MergeOptions, merge};
-use otelsnap::otlp::OtlpRequest;
-use otelsnap::session::{CaptureInfo, KeyStatsMap, Session};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()

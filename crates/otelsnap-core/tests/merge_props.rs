@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeZone, Utc};
-use otelsnap::merge::{MergeOptions, merge, percentage};
-use otelsnap::session::{
+use otelsnap_core::merge::{MergeOptions, merge, percentage};
+use otelsnap_core::session::{
     AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta,
     MetricType, Session, Signal, SpanMeta,
 };
-use otelsnap::sketch::Sketch;
+use otelsnap_core::sketch::Sketch;
 use proptest::prelude::*;
 
 fn t(secs: i64) -> DateTime<Utc> {

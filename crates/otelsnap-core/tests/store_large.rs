@@ -1,11 +1,11 @@
 //! A 50,000-metric session (5 label keys each, realistic cardinalities, real sketches) saves,
 //! lists from its header and loads back unchanged.
 
-use otelsnap::session::{Limits, SessionName, Store};
+use otelsnap_core::session::{Limits, SessionName, Store};
 
 #[test]
 fn fifty_thousand_metrics_save_list_and_load() {
-    let s = otelsnap::synth::session("large", 50_000, 5);
+    let s = otelsnap_testkit::synth::session("large", 50_000, 5);
     assert_eq!(s.stats.metrics_count, 50_000);
     let t = tempfile::tempdir().unwrap();
     let store = Store::new(Some(t.path().join("sessions")), Limits::default());

@@ -7,9 +7,9 @@ use opentelemetry_proto::tonic::common::v1::{
     ArrayValue, KeyValue, KeyValueList, any_value::Value,
 };
 
-use super::testdata::*;
 use super::*;
 use crate::session::{CaptureInfo, KeyStats, KeyStatsMap, MetricMeta, MetricType, Session};
+use otelsnap_testkit::testdata::*;
 
 fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + s, 0)

@@ -21,11 +21,12 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{
     ResourceSpans, ScopeSpans, Span, Status, span, status,
 };
-use otelsnap::otlp::OtlpRequest;
-use otelsnap::otlp::json::{
-    JsonError, decode_any, decode_logs, decode_metrics, decode_traces, encode_logs, encode_metrics,
-    encode_traces, export_response_json, status_json,
+use otelsnap_core::otlp::OtlpRequest;
+use otelsnap_core::otlp::json::{
+    JsonError, decode_any, decode_logs, decode_metrics, decode_traces, export_response_json,
+    status_json,
 };
+use otelsnap_testkit::otlp_json::{encode_logs, encode_metrics, encode_traces};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -1413,12 +1414,12 @@ fn decode_any_value_matches_decode_any() {
         names: true,
         snake: false,
     };
-    match otelsnap::otlp::json::decode_any_value(&traces_json(st)).unwrap() {
+    match otelsnap_core::otlp::json::decode_any_value(&traces_json(st)).unwrap() {
         OtlpRequest::Traces(t) => assert_eq!(t, expected_traces()),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        otelsnap::otlp::json::decode_any_value(&json!({"x": 1})),
+        otelsnap_core::otlp::json::decode_any_value(&json!({"x": 1})),
         Err(JsonError::UnknownSignal)
     ));
 }

@@ -649,7 +649,8 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::analyze::testdata;
+    use otelsnap_testkit::otlp_json as enc;
+    use otelsnap_testkit::testdata;
 
     struct Got {
         report: Result<FileReport, FileError>,
@@ -678,15 +679,15 @@ mod tests {
     }
 
     fn metrics_line() -> String {
-        json::encode_metrics(&testdata::checkout_metrics()).to_string()
+        enc::encode_metrics(&testdata::checkout_metrics()).to_string()
     }
 
     fn traces_line() -> String {
-        json::encode_traces(&testdata::checkout_traces()).to_string()
+        enc::encode_traces(&testdata::checkout_traces()).to_string()
     }
 
     fn logs_line() -> String {
-        json::encode_logs(&testdata::checkout_logs()).to_string()
+        enc::encode_logs(&testdata::checkout_logs()).to_string()
     }
 
     fn gzip(b: &[u8]) -> Vec<u8> {
@@ -725,7 +726,7 @@ mod tests {
 
     #[test]
     fn pretty_printed_single_request() {
-        let v = json::encode_traces(&testdata::checkout_traces());
+        let v = enc::encode_traces(&testdata::checkout_traces());
         let text = format!("\n\n{}\n", serde_json::to_string_pretty(&v).unwrap());
         let got = read(text.as_bytes(), FileOptions::default());
         let report = got.report.unwrap();
@@ -739,7 +740,7 @@ mod tests {
 
     #[test]
     fn pretty_printed_documents_with_a_syntax_error_stop_there() {
-        let v = json::encode_logs(&testdata::checkout_logs());
+        let v = enc::encode_logs(&testdata::checkout_logs());
         let pretty = serde_json::to_string_pretty(&v).unwrap();
         let text = format!("{pretty}\n{pretty}\n{{ \"resourceLogs\": ]\n{pretty}");
         let got = read(text.as_bytes(), FileOptions::default());

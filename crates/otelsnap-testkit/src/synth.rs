@@ -12,12 +12,12 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::session::model::{
+use otelsnap_core::session::model::{
     AttributeMeta, BodyTemplate, CaptureInfo, FORMAT_VERSION, KeyStats, KeyStatsMap, LogMeta,
     MetricMeta, MetricType, Producer, ServiceCounts, Session, SessionData, SessionStats, Signal,
     SketchData, SpanMeta,
 };
-use crate::sketch::Sketch;
+use otelsnap_core::sketch::Sketch;
 
 const SERVICES: [&str; 8] = [
     "checkout",
@@ -564,8 +564,8 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
         producer: Some(Producer::current()),
         merged_from: Vec::new(),
         notes: Vec::new(),
-        observed: Some(crate::session::Observed::single(
-            crate::session::Observed::TELEMETRY,
+        observed: Some(otelsnap_core::session::Observed::single(
+            otelsnap_core::session::Observed::TELEMETRY,
             created - window,
             created,
         )),
@@ -707,7 +707,7 @@ fn scale_key(m: &mut MetricMeta, factor: u64, rng: &mut Rng) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::format;
+    use otelsnap_core::session::format;
 
     #[test]
     fn same_seed_gives_identical_bytes() {

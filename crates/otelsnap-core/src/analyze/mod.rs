@@ -22,7 +22,6 @@ pub mod drain;
 pub mod logs;
 pub mod metrics;
 pub(crate) mod state;
-pub mod testdata;
 pub mod traces;
 pub mod value;
 

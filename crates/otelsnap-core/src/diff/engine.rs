@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::human;
 use super::rules::{Rule, Rules};
 use super::{Change, ChangeType, Detail, Filters, ItemKind, NotCompared, RateBasis, fingerprint};
-use crate::render::human;
 use crate::session::{AttributeMeta, KeyStatsMap, LogMeta, MetricMeta, Session, Signal, SpanMeta};
 
 /// Unfiltered, unranked result of [`compare`].

@@ -6,6 +6,7 @@
 //! and decides the exit code. The renderers in `crate::render::diff_*` only format a report.
 
 pub mod engine;
+mod human;
 pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
