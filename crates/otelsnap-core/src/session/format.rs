@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 
 use chrono::{DateTime, Utc};
-use flate2::{Compression, GzBuilder, read::GzDecoder};
+use flate2::{Compression, GzBuilder, bufread::GzDecoder};
 use serde::{Deserialize, Serialize};
 
 use super::error::SessionError;
@@ -144,28 +144,49 @@ pub fn inflate<'a>(
     if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
         return Ok(std::borrow::Cow::Owned(out));
     }
+    // Member by member: a gzip reader that stops after the first member would silently ignore
+    // whatever follows it, and a file with something after its data has been tampered with
+    // or mangled (two files concatenated, garbage appended).
     let mut out = Vec::new();
-    let mut dec = GzDecoder::new(bytes).take(limits.max_decompressed.saturating_add(1));
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(SessionError::Truncated {
+    let mut rest: &[u8] = bytes;
+    loop {
+        let room = limits
+            .max_decompressed
+            .saturating_add(1)
+            .saturating_sub(out.len() as u64);
+        let mut dec = GzDecoder::new(rest);
+        let r = (&mut dec).take(room).read_to_end(&mut out);
+        match r {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(SessionError::Truncated {
+                    origin: origin.to_string(),
+                    what: "the gzip stream",
+                });
+            }
+            Err(e) => {
+                return Err(SessionError::Corrupt {
+                    origin: origin.to_string(),
+                    reason: format!("bad gzip data ({e})"),
+                });
+            }
+        }
+        if out.len() as u64 > limits.max_decompressed {
+            return Err(SessionError::Bomb {
                 origin: origin.to_string(),
-                what: "the gzip stream",
+                limit: limits.max_decompressed,
             });
         }
-        Err(e) => {
+        rest = dec.into_inner();
+        if rest.is_empty() {
+            break;
+        }
+        if !is_gzip(rest) {
             return Err(SessionError::Corrupt {
                 origin: origin.to_string(),
-                reason: format!("bad gzip data ({e})"),
+                reason: format!("{} bytes follow the end of the gzip stream", rest.len()),
             });
         }
-    }
-    if out.len() as u64 > limits.max_decompressed {
-        return Err(SessionError::Bomb {
-            origin: origin.to_string(),
-            limit: limits.max_decompressed,
-        });
     }
     Ok(std::borrow::Cow::Owned(out))
 }
@@ -465,6 +486,31 @@ mod tests {
             .unwrap()
             .replace("\"encoding\"", "\"enc\"");
         assert!(crate::session::without_sketch_data(|| decode(bad.as_bytes(), &lim, "t")).is_err());
+    }
+
+    #[test]
+    fn nothing_may_follow_the_gzip_stream() {
+        let lim = ReadLimits::default();
+        let gz = to_gzip(&sample());
+        for tail in [b"x".as_slice(), b"\0\0\0\0", b"{}"] {
+            let mut bad = gz.clone();
+            bad.extend_from_slice(tail);
+            let e = decode(&bad, &lim, "t").unwrap_err();
+            assert!(
+                e.to_string().contains(&format!(
+                    "{} bytes follow the end of the gzip stream",
+                    tail.len()
+                )),
+                "{e}"
+            );
+        }
+        // A second whole member is data, read as the continuation of the first.
+        let s = sample();
+        let json = to_json(&s, false);
+        let (a, b) = json.split_at(json.len() / 2);
+        let mut two = gzip_with_header(a, None);
+        two.extend(gzip_with_header(b, None));
+        assert_eq!(decode(&two, &lim, "t").unwrap(), s);
     }
 
     #[test]
