@@ -69,6 +69,10 @@ pub enum SessionError {
         "{origin} is not a session file ({reason}); expected otelsnap or OCC session JSON, optionally gzipped"
     )]
     NotASession { origin: String, reason: String },
+    #[error("{} is {what}, not a regular file: sessions are read only from regular files (or links to them)", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error("refusing to replace {}: it is {what}, not a regular file (even with --force); choose the path of a regular file", path.display())]
+    WouldReplaceSpecial { path: PathBuf, what: &'static str },
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
         action: &'static str,

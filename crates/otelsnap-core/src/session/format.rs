@@ -28,11 +28,19 @@ pub struct ReadLimits {
     pub max_decompressed: u64,
 }
 
+/// Default decompression limit: 512 MiB. A CI runner has 7 GB of memory (GitHub's standard
+/// Linux runner; many have less to spare beside the build). A session costs about 2x its
+/// JSON in memory once parsed, and `diff` loads two, so two sessions at this limit need about
+/// 2 GiB: it fits with room for the rest of the job. It is still 3x the largest session
+/// measured (50,000 metrics: 174 MB of JSON, BENCHMARKS.md). Decompression never holds more
+/// than the limit, so a gzip bomb costs at most this much before it is refused.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 512 * 1024 * 1024;
+
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_file: 100 * 1024 * 1024,
-            max_decompressed: 1024 * 1024 * 1024,
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
         }
     }
 }
@@ -144,42 +152,57 @@ pub fn inflate<'a>(
     if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
         return Ok(std::borrow::Cow::Owned(out));
     }
-    // Member by member: a gzip reader that stops after the first member would silently ignore
-    // whatever follows it, and a file with something after its data has been tampered with
-    // or mangled (two files concatenated, garbage appended).
-    let mut out = Vec::new();
-    let mut rest: &[u8] = bytes;
-    loop {
-        let room = limits
-            .max_decompressed
-            .saturating_add(1)
-            .saturating_sub(out.len() as u64);
-        let mut dec = GzDecoder::new(rest);
-        let r = (&mut dec).take(room).read_to_end(&mut out);
-        match r {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(SessionError::Truncated {
-                    origin: origin.to_string(),
-                    what: "the gzip stream",
-                });
+    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
+    // only counting, so a bomb is refused without holding any of it, then into a buffer of
+    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
+    // and its reallocation holds old and new at once).
+    let limit = limits.max_decompressed;
+    let size = members(bytes, limit.saturating_add(1), &mut std::io::sink(), origin)?;
+    if size > limit {
+        return Err(SessionError::Bomb {
+            origin: origin.to_string(),
+            limit,
+        });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    members(bytes, size, &mut out, origin)?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// Inflates the gzip members of `bytes` one after another into `sink`, at most `limit` bytes
+/// in all; returns how many were written. Member by member, because a reader that stops after
+/// the first member silently ignores whatever follows it, and a file with anything but another
+/// member after its data was mangled (two files concatenated, garbage appended): refused.
+fn members(
+    bytes: &[u8],
+    limit: u64,
+    sink: &mut impl Write,
+    origin: &str,
+) -> Result<u64, SessionError> {
+    let gz_error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            SessionError::Truncated {
+                origin: origin.to_string(),
+                what: "the gzip stream",
             }
-            Err(e) => {
-                return Err(SessionError::Corrupt {
-                    origin: origin.to_string(),
-                    reason: format!("bad gzip data ({e})"),
-                });
+        } else {
+            SessionError::Corrupt {
+                origin: origin.to_string(),
+                reason: format!("bad gzip data ({e})"),
             }
         }
-        if out.len() as u64 > limits.max_decompressed {
-            return Err(SessionError::Bomb {
-                origin: origin.to_string(),
-                limit: limits.max_decompressed,
-            });
+    };
+    let mut rest = bytes;
+    let mut total = 0u64;
+    loop {
+        let mut dec = GzDecoder::new(rest);
+        total += std::io::copy(&mut (&mut dec).take(limit - total), sink).map_err(gz_error)?;
+        if total >= limit {
+            return Ok(total);
         }
         rest = dec.into_inner();
         if rest.is_empty() {
-            break;
+            return Ok(total);
         }
         if !is_gzip(rest) {
             return Err(SessionError::Corrupt {
@@ -188,7 +211,6 @@ pub fn inflate<'a>(
             });
         }
     }
-    Ok(std::borrow::Cow::Owned(out))
 }
 
 #[derive(Deserialize)]

@@ -74,6 +74,39 @@ pub fn one_member(bytes: &[u8], max_out: u64) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Reads `r` to its end into one buffer that never grows past `limit` bytes; `Ok(None)` when
+/// there is more than `limit`. `read_to_end` doubles its buffer, so under a limit of L it may
+/// reserve 2L; growth here is capped at the limit (used for request bodies, where inflating
+/// twice to learn the size first would cost every gzip request).
+pub fn read_bounded(mut r: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    const CHUNK: usize = 64 * 1024;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok(Some(out)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let need = out.len() + n;
+        if need > limit {
+            return Ok(None);
+        }
+        if need > out.capacity() {
+            let want = out
+                .capacity()
+                .saturating_mul(2)
+                .max(need)
+                .max(CHUNK)
+                .min(limit);
+            out.reserve_exact(want - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+}
+
 /// Reads a whole file into one buffer of its exact size, on huge pages when large.
 pub fn read_file(file: &mut std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
@@ -121,6 +154,27 @@ mod tests {
             .collect();
         assert_eq!(one_member(&gz(&data), u64::MAX).as_deref(), Some(&data[..]));
         assert_eq!(one_member(&gz(b""), u64::MAX).as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn bounded_reads_never_grow_past_the_limit() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        for limit in [0u64, 1, 65_535, 65_536, 200_000, 299_999] {
+            assert_eq!(read_bounded(&data[..], limit).unwrap(), None, "{limit}");
+        }
+        for limit in [300_000u64, 300_001, 1 << 20, u64::MAX] {
+            let out = read_bounded(&data[..], limit).unwrap().unwrap();
+            assert_eq!(out, data);
+            assert!(
+                out.capacity() as u64 <= limit,
+                "{limit}: {}",
+                out.capacity()
+            );
+        }
+        // A bomb: a large inflated stream under a small limit is refused, holding at most it.
+        let bomb = gz(&vec![0u8; 8 << 20]);
+        let dec = flate2::read::GzDecoder::new(&bomb[..]);
+        assert_eq!(read_bounded(dec, 1 << 20).unwrap(), None);
     }
 
     #[test]
