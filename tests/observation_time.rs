@@ -75,6 +75,8 @@ fn ok(o: &Output, what: &str) {
 }
 
 /// Starts a live capture on free loopback ports; returns the child and its addresses.
+// The child is returned to the caller, which waits for it (bounded).
+#[allow(clippy::zombie_processes)]
 fn live(store: &Path, name: &str, extra: &[&str]) -> (Child, String, String) {
     let ready = store.with_extension(format!("{name}.ready"));
     let child = otelsnap(store)
@@ -102,7 +104,12 @@ fn live(store: &Path, name: &str, extra: &[&str]) -> (Child, String, String) {
             let a = |k: &str| v[k].as_str().unwrap_or_default().to_string();
             return (child, a("grpc"), a("http"));
         }
-        assert!(Instant::now() < deadline, "capture never became ready");
+        if Instant::now() > deadline {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("capture never became ready");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
