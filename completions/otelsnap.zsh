@@ -37,8 +37,8 @@ _otelsnap() {
         case $line[1] in
             (capture)
 _arguments "${_arguments_options[@]}" : \
-'--grpc=[OTLP/gRPC listen address (port 0 picks a free port)]:ADDR:_default' \
-'--http=[OTLP/HTTP listen address (port 0 picks a free port)]:ADDR:_default' \
+'--grpc=[OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
+'--http=[OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
 '--duration=[Stop after this long (e.g. 30s, 5m, 1h)]:D:_default' \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
@@ -53,6 +53,10 @@ _arguments "${_arguments_options[@]}" : \
 '--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
+'-o+[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--output=[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--protocol=[With -- CMD\: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)]:PROTOCOL:(http/protobuf http/json grpc)' \
+'--grace=[With -- CMD\: how long to keep receiving after CMD exits, for its final exports]:D:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
@@ -63,6 +67,7 @@ _arguments "${_arguments_options[@]}" : \
 '--force[Replace an existing session of the same name]' \
 '--allow-empty[Save even when nothing was received]' \
 '--no-analyze[Decode requests but skip analysis (for measuring the receiver alone)]' \
+'--baseline[Save a diff-only baseline (as \`export --baseline\`\: no value samples or sketches)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -70,6 +75,7 @@ _arguments "${_arguments_options[@]}" : \
 '-V[Print version]' \
 '--version[Print version]' \
 ':name -- Name to save the session as (kebab-case):_default' \
+'*::command -- Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits:_default' \
 && ret=0
 ;;
 (list)
@@ -130,6 +136,24 @@ _arguments "${_arguments_options[@]}" : \
 '-V[Print version]' \
 '--version[Print version]' \
 '*::names -- Session names:_default' \
+&& ret=0
+;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+'--keep=[Keep the N newest sessions (by creation time)]:N:_default' \
+'--older-than=[Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)]:D:_default' \
+'--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
+'--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
+'--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
+'--max-sessions=[Most sessions the directory may hold]:N:_default' \
+'--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--dry-run[Print what would be deleted, delete nothing]' \
+'-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
 && ret=0
 ;;
 (merge)
@@ -194,6 +218,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
 '--strip-samples[Remove value samples (for sharing)]' \
+'--baseline[A diff-only baseline for a repository\: no value samples, no mergeable sketches (estimates kept; merge refuses it)]' \
 '--force[Replace FILE if it exists]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
@@ -266,6 +291,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (merge)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -306,6 +335,7 @@ _otelsnap_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -347,6 +377,7 @@ _otelsnap__subcmd__help_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -401,6 +432,11 @@ _otelsnap__subcmd__help__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap help merge commands' commands "$@"
 }
+(( $+functions[_otelsnap__subcmd__help__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__help__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap help prune commands' commands "$@"
+}
 (( $+functions[_otelsnap__subcmd__help__subcmd__show_commands] )) ||
 _otelsnap__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -420,6 +456,11 @@ _otelsnap__subcmd__list_commands() {
 _otelsnap__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap merge commands' commands "$@"
+}
+(( $+functions[_otelsnap__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap prune commands' commands "$@"
 }
 (( $+functions[_otelsnap__subcmd__show_commands] )) ||
 _otelsnap__subcmd__show_commands() {

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::diff::{DiffReport, Severity};
+use crate::render::wording;
 
 /// Escapes a workflow-command message (`%`, CR, LF).
 pub fn escape_data(s: &str) -> String {
@@ -51,7 +52,7 @@ pub fn render(r: &DiffReport) -> String {
         let mut lines: Vec<String> = c
             .details
             .iter()
-            .map(|d| format!("{} [{}, {}]", d.message, d.rule, d.fingerprint))
+            .map(|d| format!("{} [{}, {}]", wording::detail(d), d.rule, d.fingerprint))
             .collect();
         if !c.services.is_empty() {
             lines.push(format!("services: {}", c.services.join(", ")));

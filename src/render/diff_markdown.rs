@@ -1,6 +1,7 @@
 //! `diff --format markdown`: for `$GITHUB_STEP_SUMMARY` and pull-request comments.
 
 use crate::diff::{Change, DiffReport, Severity};
+use crate::render::wording;
 
 /// Details shown per change before the rest are counted.
 const MAX_DETAILS: usize = 5;
@@ -31,7 +32,7 @@ fn changes_table(out: &mut String, changes: &[&Change]) {
             .details
             .iter()
             .take(MAX_DETAILS)
-            .map(|d| cell(&d.message))
+            .map(|d| cell(&wording::detail(d)))
             .collect();
         if c.details.len() > MAX_DETAILS {
             lines.push(format!("… and {} more", c.details.len() - MAX_DETAILS));
@@ -65,8 +66,8 @@ pub fn render(r: &DiffReport) -> String {
         cell(&r.from.id),
         cell(&r.to.id)
     ));
-    out.push_str(&format!("**{}**\n\n", cell(&r.verdict())));
-    out.push_str(&format!("_{}_\n\n", r.rate_basis.describe()));
+    out.push_str(&format!("**{}**\n\n", cell(&wording::verdict(r))));
+    out.push_str(&format!("_{}_\n\n", wording::rate_basis(r.rate_basis)));
     for nc in &r.not_compared {
         out.push_str(&format!(
             "- {} not compared: captured only by `{}`\n",

@@ -9,3 +9,4 @@ pub mod html;
 pub mod human;
 pub mod list;
 pub mod show;
+pub mod wording;

@@ -603,6 +603,7 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
             created,
         )),
         completeness: None,
+        baseline: false,
         data: SessionData {
             metrics,
             spans,

@@ -51,6 +51,10 @@ pub struct Session {
     /// (+) What capture caps refused. Absent: complete (older files read as complete).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completeness: Option<Completeness>,
+    /// (+) True for a diff-only baseline (`export --baseline`): value samples and mergeable
+    /// sketches were removed, estimates kept, so it can be diffed but not merged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
     /// Required, and an object: a missing or empty-array `data` used to read as an empty
     /// session, and an empty baseline passes every gate.
     #[serde(deserialize_with = "object")]
@@ -754,6 +758,7 @@ impl Session {
             notes: Vec::new(),
             observed: None,
             completeness: None,
+            baseline: false,
             data: SessionData::default(),
             stats: SessionStats::default(),
             size_bytes: None,
