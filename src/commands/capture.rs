@@ -118,7 +118,12 @@ struct Collector {
 impl Collector {
     fn new(opts: AnalyzerOptions, analyze: bool, max_requests: Option<u64>) -> Collector {
         Collector {
-            analyzer: analyze.then(|| Mutex::new(Analyzer::new(opts))),
+            analyzer: analyze.then(|| {
+                let mut a = Analyzer::new(opts);
+                // Live: untimed telemetry is observed from the first to the last request.
+                a.set_request_time_fallback(true);
+                Mutex::new(a)
+            }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
