@@ -319,14 +319,14 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__diff)
-            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --location --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown github html" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown github html junit sarif" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -358,6 +358,10 @@ _otelsnap() {
                     return 0
                     ;;
                 --tolerance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --location)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

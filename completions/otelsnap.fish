@@ -162,7 +162,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l format -d 'Ou
 json\t''
 markdown\t''
 github\t''
-html\t'One self-contained HTML page (no network) with both sessions\' items'"
+html\t'One self-contained HTML page (no network) with both sessions\' items'
+junit\t'JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold'
+sarif\t'SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)'"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l min-severity -d 'Show only changes at or above this severity' -r -f -a "info\t''
 warning\t''
@@ -174,7 +176,8 @@ never\t''"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l signal -d 'Only these signals (comma-separated: metrics,spans,logs,attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l service -d 'Only items with this service on either side' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l rules -d 'Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]' -r -F
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l tolerance -d 'Relative tolerance for numeric changes, overriding the rules (0 reports every difference)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l tolerance -d 'Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l location -d 'File that sarif results and github annotations point at [sarif default: FROM, when it is a file]' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless `always`)' -r -f -a "auto\t''
 always\t''

@@ -186,7 +186,9 @@ _arguments "${_arguments_options[@]}" : \
 json\:""
 markdown\:""
 github\:""
-html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"
+junit\:"JUnit XML\: a suite per signal, a case per changed item, failing at or above the exit threshold"
+sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)"))' \
 '-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
@@ -194,7 +196,8 @@ html\:"One self-contained HTML page (no network) with both sessions'\'' items"))
 '*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \
 '--service=[Only items with this service on either side]:NAME:_default' \
 '--rules=[Rules file (TOML) \[default\: \$OTELSNAP_RULES, else .otelsnap.toml here or in a parent\]]:FILE:_files' \
-'--tolerance=[Relative tolerance for numeric changes, overriding the rules (0 reports every difference)]:FRACTION:_default' \
+'--tolerance=[Relative tolerance for numeric changes, overriding the rules\: 10% or 0.1 (0 reports every difference)]:FRACTION:_default' \
+'--location=[File that sarif results and github annotations point at \[sarif default\: FROM, when it is a file\]]:PATH:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \

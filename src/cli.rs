@@ -335,6 +335,10 @@ pub enum DiffFormat {
     Github,
     /// One self-contained HTML page (no network) with both sessions' items
     Html,
+    /// JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold
+    Junit,
+    /// SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)
+    Sarif,
 }
 
 /// A diff severity on the command line.
@@ -361,7 +365,9 @@ pub enum FailOn {
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
 otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
-otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact\n  \
+otelsnap diff baseline.json.gz current --format sarif -o otelsnap.sarif\n\
+Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"Rules file\"."
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -389,9 +395,12 @@ pub struct DiffArgs {
     /// Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]
     #[arg(long, value_name = "FILE", env = "OTELSNAP_RULES")]
     pub rules: Option<PathBuf>,
-    /// Relative tolerance for numeric changes, overriding the rules (0 reports every difference)
-    #[arg(long, value_name = "FRACTION")]
+    /// Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
+    /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
+    #[arg(long, value_name = "PATH")]
+    pub location: Option<String>,
 }
 
 /// `export`.
@@ -442,6 +451,21 @@ pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Parses `10%` or `0.1` as the fraction 0.1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let err = || format!("invalid fraction '{s}': use e.g. 10% or 0.1 (at least 0)");
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| err())? / 100.0,
+        None => t.parse::<f64>().map_err(|_| err())?,
+    };
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(err())
+    }
 }
 
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
@@ -498,6 +522,15 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("10%"), Ok(0.1));
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("ten").is_err());
     }
 
     #[test]

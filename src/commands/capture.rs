@@ -338,8 +338,12 @@ impl Collector {
         quiet: bool,
     ) -> Collector {
         Collector {
-            analyzer: analyze
-                .then(|| Mutex::new(Budgeted::new(Analyzer::new(opts), budget, quiet))),
+            analyzer: analyze.then(|| {
+                let mut a = Analyzer::new(opts);
+                // Live: untimed telemetry is observed from the first to the last request.
+                a.set_request_time_fallback(true);
+                Mutex::new(Budgeted::new(a, budget, quiet))
+            }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
             rejected: AtomicU64::new(0),

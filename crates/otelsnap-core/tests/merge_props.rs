@@ -259,6 +259,9 @@ fn build(id: &str, g: &SessionGen) -> Session {
             ..Default::default()
         });
     }
+    // As every read leaves it: no estimate above its occurrence count (the generator draws
+    // them independently; a file holding more is lowered on read, so merge never sees one).
+    otelsnap_core::session::occ::clamp_estimates(&mut s);
     s.canonicalize();
     s
 }
