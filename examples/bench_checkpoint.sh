@@ -1,7 +1,8 @@
 #!/bin/bash
 # Checkpoint cost: the same load with --checkpoint 0 and --checkpoint 1s (distinct names: the
 # state grows all along, so each checkpoint copies a growing state).
-B=/work/wt-lost/target/release
+# Needs: cargo build --release --bin otelsnap --example otlp_load
+B="$(cd "$(dirname "$0")/.." && pwd)/target/release"
 for round in 1 2; do
 for ck in 0 1s; do
   D=$(mktemp -d)
