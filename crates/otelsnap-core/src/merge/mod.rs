@@ -269,6 +269,10 @@ fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
                 o.requests += c.requests;
                 o.rejected += c.rejected;
                 o.dropped += c.dropped;
+                o.truncated += c.truncated;
+                if o.incomplete.is_none() {
+                    o.incomplete.clone_from(&c.incomplete);
+                }
             }
         }
     }
