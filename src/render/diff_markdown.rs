@@ -13,7 +13,9 @@ pub const MARKER: &str = "<!-- otelsnap-diff -->";
 
 /// Escapes text for a Markdown table cell (no raw HTML, no column breaks, no @-mentions).
 pub fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // Control characters are made visible first (newlines stay, as <br> below).
+    super::escape::term_lines(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
@@ -25,28 +27,27 @@ pub fn cell(s: &str) -> String {
 /// Escapes text for HTML inside the Markdown (the `<summary>` line, which GitHub does not
 /// parse as Markdown): markup, and `@` so a name cannot mention a user.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    super::escape::term(&s.replace(['\r', '\n'], " "))
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('@', "&#64;")
-        .replace(['\r', '\n'], " ")
 }
-
-use super::escape::term;
 
 fn code(s: &str) -> String {
     if s.contains('`') || s.is_empty() {
         cell(s)
     } else {
-        format!("`{}`", s.replace('|', "\\|").replace(['\r', '\n'], " "))
+        let s = s.replace(['\r', '\n'], " ");
+        format!("`{}`", super::escape::term(&s).replace('|', "\\|"))
     }
 }
 
 fn value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "—".to_string(),
-        serde_json::Value::String(s) => cell(&term(s)),
+        serde_json::Value::String(s) => cell(s),
         serde_json::Value::Number(n) => match n.as_u64() {
             Some(u) => crate::render::human::with_commas(u),
             None => n.to_string(),
@@ -70,8 +71,8 @@ fn change_block(out: &mut String, c: &Change) {
         "<details><summary>{sev} · {} {} <code>{}</code>: {}{more}</summary>\n\n",
         c.signal_type.as_str(),
         c.change_type.as_str(),
-        html(&term(&c.name)),
-        html(&term(&headline)),
+        html(&c.name),
+        html(&headline),
     ));
     out.push_str("| field | before | after | change | severity | rule | why |\n");
     out.push_str("|---|--:|--:|--:|---|---|---|\n");
@@ -82,20 +83,17 @@ fn change_block(out: &mut String, c: &Change) {
             .unwrap_or_default();
         out.push_str(&format!(
             "| {} | {} | {} | {pct} | {} | `{}` | {} |\n",
-            code(&term(&d.field)),
+            code(&d.field),
             value(&d.from),
             value(&d.to),
             d.severity.as_str(),
             d.rule.as_str(),
-            cell(&term(&wording::detail(d))),
+            cell(&wording::detail(d)),
         ));
     }
     out.push('\n');
     if !c.services.is_empty() {
-        out.push_str(&format!(
-            "Services: {}\n\n",
-            cell(&term(&c.services.join(", ")))
-        ));
+        out.push_str(&format!("Services: {}\n\n", cell(&c.services.join(", "))));
     }
     out.push_str("</details>\n");
 }

@@ -130,11 +130,11 @@ impl Analyzer {
             keys_per_item: opts.max_items.min(MAX_KEYS_PER_ITEM),
             key_budget: KEY_BUDGET,
             dropped: 0,
-            truncated: 0,
-            frozen: false,
             by_cap: Default::default(),
             refused_items: 0,
             times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),
@@ -216,7 +216,12 @@ impl Analyzer {
                     let acc = match metrics.get_mut(m.name.as_str()) {
                         Some(a) => a,
                         None if full => {
-                            ctx.refuse(Cap::Items, point_count(m).max(1), None);
+                            let cap = if ctx.frozen {
+                                Cap::ByteBudget
+                            } else {
+                                Cap::Items
+                            };
+                            ctx.refuse(cap, point_count(m).max(1), None);
                             continue;
                         }
                         None => metrics.entry(m.name.as_str().into()).or_default(),
@@ -258,7 +263,15 @@ impl Analyzer {
                     let acc = match (kinds, known) {
                         (Some(k), Some(i)) => &mut k[i],
                         _ if counts.span_names as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(Cap::Items, 1, None);
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (kinds, _) => {
@@ -316,7 +329,15 @@ impl Analyzer {
                     let acc = match (entries, known) {
                         (Some(e), Some(i)) => &mut e[i],
                         _ if counts.severities as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(Cap::Items, 1, None);
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (entries, _) => {

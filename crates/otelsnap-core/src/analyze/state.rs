@@ -429,16 +429,16 @@ pub(crate) struct Ctx {
     pub key_budget: usize,
     /// Everything refused by a cap.
     pub dropped: u64,
-    /// Names, keys and values cut to their length cap.
-    pub truncated: u64,
-    /// Past the memory budget: nothing new is created, nothing grows; counts go on.
-    pub frozen: bool,
     /// `dropped` per [`Cap`] (indexed by `Cap as usize`).
     pub by_cap: [u64; Cap::ALL.len()],
     /// Whole items refused (never stored).
     pub refused_items: u64,
     /// Earliest and latest telemetry time seen (Unix nanoseconds), zero times ignored.
     pub times: Option<(u64, u64)>,
+    /// Names, keys and values cut to their length cap.
+    pub truncated: u64,
+    /// Past the memory budget: nothing new is created, nothing grows; counts go on.
+    pub frozen: bool,
     /// Receive time of the request being ingested.
     pub at: DateTime<Utc>,
     /// Scratch buffer for stable strings of non-string values.
@@ -876,11 +876,11 @@ mod tests {
             keys_per_item: 10,
             key_budget: 100,
             dropped: 0,
-            truncated: 0,
-            frozen: false,
             by_cap: Default::default(),
             refused_items: 0,
             times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),
