@@ -182,6 +182,7 @@ never\t''"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-session-size -d 'Largest session file read or written, in bytes' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-sessions -d 'Most sessions the directory may hold' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-decompressed -d 'Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l ids -d 'Table: show each detail\'s severity, rule and fingerprint (automatic from 160 columns)'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s V -l version -d 'Print version'

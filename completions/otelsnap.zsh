@@ -201,6 +201,7 @@ sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or -
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--ids[Table\: show each detail'\''s severity, rule and fingerprint (automatic from 160 columns)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \

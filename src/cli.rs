@@ -389,6 +389,9 @@ pub struct DiffArgs {
     /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
     #[arg(long, value_name = "PATH")]
     pub location: Option<String>,
+    /// Table: show each detail's severity, rule and fingerprint (automatic from 160 columns)
+    #[arg(long)]
+    pub ids: bool,
 }
 
 /// `export`.
