@@ -1202,14 +1202,13 @@ fn fixture_user_id_is_critical_at_the_top_in_every_format() {
     assert!(block.contains("user_id"), "{table}");
 
     let md = run("markdown");
+    assert!(md.starts_with("<!-- otelsnap-diff -->\n"), "{md}");
     let row = md
         .lines()
-        .find(|l| {
-            l.starts_with("| **critical**") || l.starts_with("| warning") || l.starts_with("| info")
-        })
+        .find(|l| l.starts_with("<details><summary>"))
         .unwrap();
     assert!(
-        row.starts_with("| **critical**") && row.contains("user_id"),
+        row.contains("<b>critical</b>") && row.contains("user_id"),
         "{md}"
     );
 
