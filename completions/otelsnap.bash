@@ -154,7 +154,7 @@ _otelsnap() {
                     return 0
                     ;;
                 --from-file-signal)
-                    COMPREPLY=($(compgen -W "metrics traces logs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "metrics traces spans logs" -- "${cur}"))
                     return 0
                     ;;
                 --signals)
