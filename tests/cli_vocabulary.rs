@@ -154,14 +154,15 @@ fn capture_summary_uses_plurals() {
 }
 
 #[test]
-fn delete_given_a_path_says_so_without_suggesting_a_name() {
+fn delete_of_a_missing_name_does_not_suggest_a_path() {
     let d = tempfile::tempdir().unwrap();
     common::cmd(d.path())
-        .args(["delete", "./old.json.gz"])
+        .args(["delete", "old"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("'./old.json.gz' is a path"))
-        .stderr(predicate::str::contains("try").not());
+        .stderr(predicate::str::contains("no session named 'old'"))
+        .stderr(predicate::str::contains("delete takes names only"))
+        .stderr(predicate::str::contains("path").not());
 }
 
 #[test]
