@@ -69,6 +69,8 @@ pub enum ColorChoice {
 }
 
 /// The subcommands.
+// Parsed once per run: the size of the largest variant (capture's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session
@@ -91,6 +93,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+    /// Save what a killed capture checkpointed (--checkpoint) as the session NAME
+    Recover(RecoverArgs),
 }
 
 /// `capture`.
@@ -166,6 +170,14 @@ pub struct CaptureArgs {
     /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
+    /// and the session is marked incomplete
+    #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_STATE_BYTES", default_value_t = crate::commands::capture::DEFAULT_MAX_STATE_BYTES)]
+    pub max_state_bytes: u64,
+    /// Write the analyzed state this often, so a kill or crash loses at most this much (0 = off);
+    /// the next capture of the name, or `otelsnap recover NAME`, restores it
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "30s")]
+    pub checkpoint: std::time::Duration,
     /// Description stored in the session
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
@@ -421,6 +433,16 @@ pub struct ImportArgs {
     /// Save under this name instead of the file's id
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `recover`.
+#[derive(Debug, Clone, Args)]
+pub struct RecoverArgs {
+    /// Name of the capture that was interrupted
+    pub name: String,
     /// Replace an existing session of the same name
     #[arg(long)]
     pub force: bool,

@@ -89,6 +89,16 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     } else {
         ctx.load_pair(&args.from, &args.to)?
     };
+    check_filters_match(&filters, &from, &to)?;
+    if from.created > to.created {
+        ctx.note(format!(
+            "warning: FROM ({}) was created after TO ({}); a diff reads FROM as the baseline: did you mean `otelsnap diff {} {}`?",
+            crate::session::format_time(&from.created),
+            crate::session::format_time(&to.created),
+            args.to,
+            args.from
+        ));
+    }
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
         DiffFormat::Table => diff_table::render_with(
@@ -130,6 +140,94 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     std::mem::forget(from);
     std::mem::forget(to);
     Ok(report.exit_code)
+}
+
+/// Refuses a `--service` or `--signal` filter that matches nothing in either session: the
+/// diff would compare nothing and report "no changes", a gate that passes on anything.
+fn check_filters_match(
+    filters: &Filters,
+    from: &crate::session::Session,
+    to: &crate::session::Session,
+) -> anyhow::Result<()> {
+    // Names are telemetry: quoted and escaped, so they cannot drive the terminal.
+    use crate::session::validate::quote as esc;
+    let both = [from, to];
+    if let Some(want) = &filters.service {
+        let mut services: BTreeSet<&str> = BTreeSet::new();
+        for s in both {
+            let d = &s.data;
+            services.extend(
+                d.metrics
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+            services.extend(
+                d.spans
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+            services.extend(
+                d.logs
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+        }
+        if !services.contains(want.as_str()) {
+            let mut listed: Vec<String> = services.iter().take(20).map(|s| esc(s)).collect();
+            if services.len() > 20 {
+                listed.push(format!("and {} more", services.len() - 20));
+            }
+            bail!(
+                "--service {} matches nothing in either session: they hold {}",
+                esc(want),
+                if listed.is_empty() {
+                    "no services".to_string()
+                } else {
+                    format!("services {}", listed.join(", "))
+                }
+            );
+        }
+    }
+    if !filters.kinds.is_empty() {
+        let has = |k: ItemKind| {
+            both.iter().any(|s| match k {
+                ItemKind::Metric => !s.data.metrics.is_empty(),
+                ItemKind::Span => !s.data.spans.is_empty(),
+                ItemKind::Log => !s.data.logs.is_empty(),
+                ItemKind::Attribute => !s.data.attributes.is_empty(),
+            })
+        };
+        if !filters.kinds.iter().any(|k| has(*k)) {
+            let present: Vec<&str> = [
+                ItemKind::Metric,
+                ItemKind::Span,
+                ItemKind::Log,
+                ItemKind::Attribute,
+            ]
+            .into_iter()
+            .filter(|k| has(*k))
+            .map(|k| k.plural())
+            .collect();
+            bail!(
+                "--signal {} matches nothing in either session: they hold {}",
+                filters
+                    .kinds
+                    .iter()
+                    .map(|k| k.plural())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                if present.is_empty() {
+                    "nothing at all".to_string()
+                } else {
+                    present.join(", ")
+                }
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Loads both sessions as [`Ctx::load_pair`] does, but keeps value samples (sketch bytes are

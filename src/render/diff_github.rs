@@ -65,7 +65,7 @@ pub fn render(r: &DiffReport, file: Option<&str>) -> String {
             "{} {} {} {}",
             c.severity,
             c.signal_type.as_str(),
-            c.name,
+            super::escape::term(&c.name),
             c.change_type.as_str()
         );
         let mut lines: Vec<String> = c
@@ -74,13 +74,16 @@ pub fn render(r: &DiffReport, file: Option<&str>) -> String {
             .map(|d| format!("{} [{}, {}]", wording::detail(d), d.rule, d.fingerprint))
             .collect();
         if !c.services.is_empty() {
-            lines.push(format!("services: {}", c.services.join(", ")));
+            lines.push(format!(
+                "services: {}",
+                super::escape::term(&c.services.join(", "))
+            ));
         }
         out.push_str(&format!(
             "::{} {file_prop}title={}::{}\n",
             command(c.severity),
             escape_property(&title),
-            escape_data(&lines.join("\n"))
+            escape_data(&super::escape::term_lines(&lines.join("\n")))
         ));
     }
     let mut rest = Vec::new();

@@ -13,7 +13,9 @@ pub const MARKER: &str = "<!-- otelsnap-diff -->";
 
 /// Escapes text for a Markdown table cell (no raw HTML, no column breaks, no @-mentions).
 pub fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // Control characters are made visible first (newlines stay, as <br> below).
+    super::escape::term_lines(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
@@ -25,19 +27,20 @@ pub fn cell(s: &str) -> String {
 /// Escapes text for HTML inside the Markdown (the `<summary>` line, which GitHub does not
 /// parse as Markdown): markup, and `@` so a name cannot mention a user.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    super::escape::term(&s.replace(['\r', '\n'], " "))
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('@', "&#64;")
-        .replace(['\r', '\n'], " ")
 }
 
 fn code(s: &str) -> String {
     if s.contains('`') || s.is_empty() {
         cell(s)
     } else {
-        format!("`{}`", s.replace('|', "\\|").replace(['\r', '\n'], " "))
+        let s = s.replace(['\r', '\n'], " ");
+        format!("`{}`", super::escape::term(&s).replace('|', "\\|"))
     }
 }
 

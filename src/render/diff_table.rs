@@ -191,9 +191,14 @@ pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
                 c.severity.as_str().to_string(),
                 c.signal_type.as_str().to_string(),
                 c.change_type.as_str().to_string(),
-                c.name.clone(),
-                details.join("\n"),
-                services_text(c, MAX_SERVICES),
+                // Telemetry is untrusted: control characters are shown, never sent.
+                super::escape::term(&c.name).into_owned(),
+                details
+                    .iter()
+                    .map(|l| super::escape::term(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                super::escape::term(&services_text(c, MAX_SERVICES)).into_owned(),
             ]
         })
         .collect();

@@ -171,7 +171,7 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
         .map(|r| match &r.error {
             // The error goes last, where a long message does not push the other columns apart.
             Some(err) => [
-                r.name.clone(),
+                super::escape::term(&r.name).into_owned(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -179,7 +179,7 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
                 "-".into(),
                 "-".into(),
                 human::human_bytes(r.size_bytes),
-                format!("unreadable: {err}"),
+                super::escape::term(&format!("unreadable: {err}")).into_owned(),
             ],
             None => {
                 // Minutes are enough to tell sessions apart and keep the column narrow.
@@ -195,7 +195,7 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
                     })
                     .unwrap_or_default();
                 [
-                    r.name.clone(),
+                    super::escape::term(&r.name).into_owned(),
                     created,
                     r.signals.join(","),
                     opt(r.metrics_count),
@@ -203,7 +203,8 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
                     opt(r.logs_count),
                     opt(r.attributes_count),
                     human::human_bytes(r.size_bytes),
-                    services_cell(&r.services, r.services_total.unwrap_or(0)),
+                    super::escape::term(&services_cell(&r.services, r.services_total.unwrap_or(0)))
+                        .into_owned(),
                 ]
             }
         })

@@ -39,6 +39,13 @@ pub enum SessionError {
     #[error("{origin} is not a valid session file: {reason}")]
     Corrupt { origin: String, reason: String },
     #[error(
+        "{origin} is not a valid session file: {problem}; it was damaged or edited by hand: restore it from its source or capture again"
+    )]
+    Invalid {
+        origin: String,
+        problem: super::validate::Problem,
+    },
+    #[error(
         "{origin} is truncated ({what} ends early): the file was cut short; restore it from its source or capture again"
     )]
     Truncated { origin: String, what: &'static str },

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 
 use chrono::{DateTime, Utc};
-use flate2::{Compression, GzBuilder, read::GzDecoder};
+use flate2::{Compression, GzBuilder, bufread::GzDecoder};
 use serde::{Deserialize, Serialize};
 
 use super::error::SessionError;
@@ -156,6 +156,29 @@ pub fn inflate<'a>(
     // only counting, so a bomb is refused without holding any of it, then into a buffer of
     // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
     // and its reallocation holds old and new at once).
+    let limit = limits.max_decompressed;
+    let size = members(bytes, limit.saturating_add(1), &mut std::io::sink(), origin)?;
+    if size > limit {
+        return Err(SessionError::Bomb {
+            origin: origin.to_string(),
+            limit,
+        });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    members(bytes, size, &mut out, origin)?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// Inflates the gzip members of `bytes` one after another into `sink`, at most `limit` bytes
+/// in all; returns how many were written. Member by member, because a reader that stops after
+/// the first member silently ignores whatever follows it, and a file with anything but another
+/// member after its data was mangled (two files concatenated, garbage appended): refused.
+fn members(
+    bytes: &[u8],
+    limit: u64,
+    sink: &mut impl Write,
+    origin: &str,
+) -> Result<u64, SessionError> {
     let gz_error = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             SessionError::Truncated {
@@ -169,24 +192,25 @@ pub fn inflate<'a>(
             }
         }
     };
-    let limit = limits.max_decompressed;
-    let size = std::io::copy(
-        &mut GzDecoder::new(bytes).take(limit.saturating_add(1)),
-        &mut std::io::sink(),
-    )
-    .map_err(gz_error)?;
-    if size > limit {
-        return Err(SessionError::Bomb {
-            origin: origin.to_string(),
-            limit,
-        });
+    let mut rest = bytes;
+    let mut total = 0u64;
+    loop {
+        let mut dec = GzDecoder::new(rest);
+        total += std::io::copy(&mut (&mut dec).take(limit - total), sink).map_err(gz_error)?;
+        if total >= limit {
+            return Ok(total);
+        }
+        rest = dec.into_inner();
+        if rest.is_empty() {
+            return Ok(total);
+        }
+        if !is_gzip(rest) {
+            return Err(SessionError::Corrupt {
+                origin: origin.to_string(),
+                reason: format!("{} bytes follow the end of the gzip stream", rest.len()),
+            });
+        }
     }
-    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    GzDecoder::new(bytes)
-        .take(size)
-        .read_to_end(&mut out)
-        .map_err(gz_error)?;
-    Ok(std::borrow::Cow::Owned(out))
 }
 
 #[derive(Deserialize)]
@@ -261,6 +285,10 @@ pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session
         });
     }
     occ::normalize(&mut session);
+    super::validate::check(&session).map_err(|problem| SessionError::Invalid {
+        origin: origin.into(),
+        problem,
+    })?;
     Ok(session)
 }
 
@@ -277,6 +305,7 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             reason: format!("invalid JSON ({e})"),
         };
     }
+    let at = super::validate::path_at(text, super::validate::offset_of(text, e.line(), e.column()));
     // Valid JSON that does not fit the model: tell a foreign version or a foreign document apart.
     // Probe only the first JSON value: a JSON-lines file (e.g. OTLP) is several documents, and
     // the first tells whether this is a session at all.
@@ -310,60 +339,23 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             }
             SessionError::Corrupt {
                 origin: origin.into(),
-                reason: e.to_string(),
+                reason: format!("at {at}: {e}"),
             }
         }
         Some(Err(_)) | None => SessionError::Corrupt {
             origin: origin.into(),
-            reason: e.to_string(),
+            reason: format!("at {at}: {e}"),
         },
     }
 }
 
-/// Decodes every sketch in a session, so an import refuses a damaged file before writing it.
+/// Decodes every sketch in a session and checks each estimate against its sketch, so an
+/// import or merge refuses a damaged or crafted file before writing anything from it.
 pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError> {
-    use crate::sketch::Sketch;
-    let bad = |what: String, e: crate::sketch::SketchError| SessionError::Corrupt {
+    super::validate::check_sketches(session).map_err(|problem| SessionError::Invalid {
         origin: origin.into(),
-        reason: format!("{what}: {e}"),
-    };
-    let keys = |m: &super::KeyStatsMap, ctx: &str| -> Result<(), SessionError> {
-        for (k, ks) in m {
-            if let Some(d) = &ks.sketch {
-                Sketch::from_data(d)
-                    .map_err(|e| bad(format!("sketch of key '{k}' in {ctx}"), e))?;
-            }
-        }
-        Ok(())
-    };
-    for m in &session.data.metrics {
-        let ctx = format!("metric '{}'", m.name);
-        keys(&m.label_keys, &ctx)?;
-        keys(&m.resource_keys, &ctx)?;
-        if let Some(d) = &m.series_sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("series sketch of {ctx}"), e))?;
-        }
-    }
-    for s in &session.data.spans {
-        let ctx = format!("span '{}'", s.name);
-        keys(&s.attribute_keys, &ctx)?;
-        keys(&s.resource_keys, &ctx)?;
-        keys(&s.link_attribute_keys, &ctx)?;
-        for ev in s.event_attribute_keys.values() {
-            keys(ev, &ctx)?;
-        }
-    }
-    for l in &session.data.logs {
-        let ctx = format!("log severity '{}'", l.severity);
-        keys(&l.attribute_keys, &ctx)?;
-        keys(&l.resource_keys, &ctx)?;
-    }
-    for a in &session.data.attributes {
-        if let Some(d) = &a.sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("sketch of attribute '{}'", a.key), e))?;
-        }
-    }
-    Ok(())
+        problem,
+    })
 }
 
 /// Reads only the gzip header's metadata from the start of a file. `None` when it has none.
@@ -516,6 +508,31 @@ mod tests {
             .unwrap()
             .replace("\"encoding\"", "\"enc\"");
         assert!(crate::session::without_sketch_data(|| decode(bad.as_bytes(), &lim, "t")).is_err());
+    }
+
+    #[test]
+    fn nothing_may_follow_the_gzip_stream() {
+        let lim = ReadLimits::default();
+        let gz = to_gzip(&sample());
+        for tail in [b"x".as_slice(), b"\0\0\0\0", b"{}"] {
+            let mut bad = gz.clone();
+            bad.extend_from_slice(tail);
+            let e = decode(&bad, &lim, "t").unwrap_err();
+            assert!(
+                e.to_string().contains(&format!(
+                    "{} bytes follow the end of the gzip stream",
+                    tail.len()
+                )),
+                "{e}"
+            );
+        }
+        // A second whole member is data, read as the continuation of the first.
+        let s = sample();
+        let json = to_json(&s, false);
+        let (a, b) = json.split_at(json.len() / 2);
+        let mut two = gzip_with_header(a, None);
+        two.extend(gzip_with_header(b, None));
+        assert_eq!(decode(&two, &lim, "t").unwrap(), s);
     }
 
     #[test]
