@@ -77,10 +77,14 @@ fn control_characters_are_escaped_everywhere_humans_read_and_exact_in_json() {
             "info",
         ]);
         no_raw_controls(format, &d.stdout);
-        assert!(
-            String::from_utf8_lossy(&d.stdout).contains("evil\\x1b[2J"),
-            "{format}"
-        );
+        // github annotates warning and above only (issue #14); this info change is counted in
+        // its summary notice, so its name is not in that output.
+        if format != "github" {
+            assert!(
+                String::from_utf8_lossy(&d.stdout).contains("evil\\x1b[2J"),
+                "{format}"
+            );
+        }
     }
     // An error quoting a hostile argument.
     let e = cmd(&s)
