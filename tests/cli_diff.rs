@@ -872,8 +872,18 @@ fn service_filter() {
     assert_eq!(names(&v), vec!["metric:y"]);
     let (v, _) = run_json(dir.path(), &[&pa, &pb, "--service", "checkout"]);
     assert_eq!(names(&v), vec!["metric:x"]);
-    let (v, code) = run_json(dir.path(), &[&pa, &pb, "--service", "nobody"]);
-    assert_eq!((names(&v).len(), code), (0, 0));
+    // A service neither side has is an error naming what exists, not a silent pass (#11).
+    let out = otelsnap(dir.path())
+        .args(["diff", &pa, &pb, "--service", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"nobody\" matches nothing") && err.contains("\"payments\""),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
