@@ -101,7 +101,7 @@ impl SpanAcc {
                 ctx.dropped += 1;
             }
         }
-        res.observe_into(&mut self.resource_keys, ctx, 1);
+        res.observe_into(&mut self.resource_keys, ctx, 1, 1);
         add_service(&mut self.services, ctx, &res.service, 1);
     }
 

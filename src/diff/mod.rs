@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod rules;
+pub mod verdict_rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 

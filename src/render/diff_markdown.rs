@@ -93,6 +93,8 @@ pub fn render(r: &DiffReport) -> String {
     if !above.is_empty() {
         changes_table(&mut out, &above);
         out.push('\n');
+        let fixes: Vec<_> = above.iter().flat_map(|c| super::fix::fixes_of(c)).collect();
+        out.push_str(&super::fix::markdown(&fixes));
     }
     if !below.is_empty() {
         out.push_str(&format!(

@@ -148,5 +148,6 @@ pub fn render(r: &DiffReport, color: bool) -> String {
         out.push_str(&rendered);
         out.push('\n');
     }
+    out.push_str(&super::fix::text(&super::fix::report_fixes(r)));
     out
 }
