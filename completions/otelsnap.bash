@@ -117,7 +117,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --description --force --allow-empty --ready-file --no-analyze --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --description --force --allow-empty --ready-file --no-analyze --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +168,14 @@ _otelsnap() {
                     return 0
                     ;;
                 --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conn-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,14 +283,22 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__diff)
-            opts="-q -h -V --format --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown github" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown github html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --min-severity)
@@ -663,14 +679,22 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__show)
-            opts="-q -h -V --format --top --signal --service --metric --span --log --attribute --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --top --signal --service --metric --span --log --attribute --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --top)

@@ -58,6 +58,8 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l services -
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l samples -d 'Value samples kept per key (0 = none)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items -d 'Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-body -d 'Largest request body accepted, before or after decompression, in bytes' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l conn-timeout -d 'OTLP/HTTP: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-connections -d 'OTLP/HTTP: connections open at once at most; more are answered 503 and closed' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l description -d 'Description stored in the session' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l ready-file -d 'Write {"grpc":ADDR,"http":ADDR} here once listening' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
@@ -88,7 +90,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s q -l quiet -d
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand list" -s V -l version -d 'Print version'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l format -d 'Output format' -r -f -a "table\t''
-json\t''"
+json\t''
+html\t'One self-contained HTML page (no network), with every item and key'"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l top -d 'Items shown per section' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l signal -d 'Only these signals (comma-separated: metrics,traces,logs,attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l service -d 'Only items with this service' -r
@@ -134,7 +138,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -s V -l version
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 markdown\t''
-github\t''"
+github\t''
+html\t'One self-contained HTML page (no network) with both sessions\' items'"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l min-severity -d 'Show only changes at or above this severity' -r -f -a "info\t''
 warning\t''
 critical\t''"

@@ -49,6 +49,8 @@ _arguments "${_arguments_options[@]}" : \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \
 '--max-items=[Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)]:N:_default' \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
+'--conn-timeout=[OTLP/HTTP\: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body]:D:_default' \
+'--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
@@ -88,7 +90,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (show)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+html\:"One self-contained HTML page (no network), with every item and key"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--top=[Items shown per section]:N:_default' \
 '*--signal=[Only these signals (comma-separated\: metrics,traces,logs,attributes)]:LIST:_default' \
 '--service=[Only items with this service]:NAME:_default' \
@@ -150,7 +156,13 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (diff)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json markdown github)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+markdown\:""
+github\:""
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
 '--fail-on=[Exit 1 when a change at or above this severity remains \[default\: --min-severity\]]:FAIL_ON:(info warning critical never)' \
 '*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \

@@ -16,7 +16,7 @@ use otelsnap::diff::{DiffReport, Filters, Rules};
 use otelsnap::render::diff_json;
 use otelsnap::session::store::read_file;
 use otelsnap::session::{Limits, Session, format};
-use otelsnap::synth;
+use otelsnap_testkit::synth;
 
 const METRICS: usize = 50_000;
 const CHANGES: usize = 300;

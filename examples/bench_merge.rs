@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use otelsnap::merge::{MergeOptions, merge};
 use otelsnap::session::{Limits, Session, SessionName, Store};
-use otelsnap::synth;
+use otelsnap_testkit::synth;
 
 /// Counts live heap bytes and their peak, over the binary's allocator (mimalloc).
 struct Counting;

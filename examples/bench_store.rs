@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut largest: Option<(Session, std::path::PathBuf)> = None;
     for &n in &SIZES {
         let t = Instant::now();
-        let session = otelsnap::synth::session(&format!("bench-{n}"), n, 42);
+        let session = otelsnap_testkit::synth::session(&format!("bench-{n}"), n, 42);
         eprintln!("synth {n}: {:?}", t.elapsed());
         let json_bytes = format::to_json(&session, false).len() as u64;
         let dir = tmp.path().join(format!("s{n}"));
@@ -161,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("## Session store (`examples/bench_store.rs`)\n");
     println!(
-        "Synthetic sessions from `otelsnap::synth::session(id, n, 42)`: 5 label keys per metric \
+        "Synthetic sessions from `otelsnap_testkit::synth::session(id, n, 42)`: 5 label keys per metric \
          (most with 2-50 values, a few hundred occasionally), 1-3 resource keys, real HLL++ \
          sketches for every key and for active series, value samples, plus {} span names, {} \
          log severities and the attribute catalog. Median of {runs} runs.\n",

@@ -1,12 +1,12 @@
 //! Precision and recall of the `unbounded` verdict on the generated evaluation set
-//! (`otelsnap::analyze::evalset`): 44 labelled keys at 20, 50, 200 and 2,000 occurrences,
+//! (`otelsnap_testkit::evalset`): 44 labelled keys at 20, 50, 200 and 2,000 occurrences,
 //! as span attributes (no repeats) and as the only label of a cumulative counter re-exported
 //! in full every interval (repeats).
 //!
 //! `cargo run --release --example eval_verdicts [-- --verbose]`
 
-use otelsnap::analyze::evalset::{LEVELS, Score, keys, run_all};
 use otelsnap::session::Verdict;
+use otelsnap_testkit::evalset::{LEVELS, Score, keys, run_all};
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "--verbose");

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
-use otelsnap::analyze::testdata;
+use otelsnap_testkit::testdata;
 use prost::Message;
 
 /// Where to send.

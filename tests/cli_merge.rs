@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use otelsnap::session::{Limits, MetricType, Session, SessionName, Store};
-use otelsnap::synth;
+use otelsnap_testkit::synth;
 
 use common::cmd;
 

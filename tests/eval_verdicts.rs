@@ -1,8 +1,8 @@
 //! The verdict targets on the generated evaluation set: at 50 occurrences and above, recall of
 //! `unbounded` ≥ 95% and no bounded key called unbounded; at 20, no bounded key called unbounded.
 
-use otelsnap::analyze::evalset::{LEVELS, Score, keys, run_key};
 use otelsnap::session::Verdict;
+use otelsnap_testkit::evalset::{LEVELS, Score, keys, run_key};
 
 #[test]
 fn the_set_has_forty_labelled_keys_of_both_kinds() {

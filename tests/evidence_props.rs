@@ -3,11 +3,11 @@
 //! on sessions built by the real analyzer from random streams of values.
 
 use chrono::DateTime;
-use otelsnap::analyze::testdata::{kv_str, resource, span, traces_request};
 use otelsnap::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap::merge::{MergeOptions, merge};
 use otelsnap::session::evidence::{Shape, ShapeSample};
 use otelsnap::session::{KeyEvidence, Session};
+use otelsnap_testkit::testdata::{kv_str, resource, span, traces_request};
 use proptest::prelude::*;
 
 /// A capture: values of key `k` on spans, drawn as (is id-like, number).

@@ -1,14 +1,12 @@
-//! `fixtures/` is what `examples/gen_fixtures.rs` generates, and tells the story it claims.
+//! `fixtures/` is what the generator (`otelsnap_testkit::fixtures`, run by
+//! `examples/gen_fixtures.rs`) writes, and tells the story it claims.
 
 use std::io::BufRead;
 use std::path::Path;
 
-#[allow(dead_code)]
-#[path = "../examples/gen_fixtures.rs"]
-mod gen_fixtures;
-
 use otelsnap::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap::session::format::{self, ReadLimits};
+use otelsnap_testkit::fixtures as gen_fixtures;
 
 const REGENERATE: &str = "run `cargo run --example gen_fixtures` and commit fixtures/";
 

@@ -37,6 +37,9 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     let name = SessionName::parse(&args.name)?;
     ctx.store.check_target(&name, args.force)?;
     let opts = analyzer_options(args)?;
+    if let Some(p) = &args.ready_file {
+        crate::session::store::check_replaceable(p).map_err(|e| anyhow!("--ready-file: {e}"))?;
+    }
     let file_signal = args
         .from_file_signal
         .as_deref()
@@ -258,6 +261,17 @@ async fn bind(addr: &str, flag: &str, off_flag: &str) -> anyhow::Result<TcpListe
     })
 }
 
+/// A warning when a receiver listens beyond this machine: anyone who reaches the port can put
+/// data into the session, and OTLP has no authentication here.
+fn exposure_warning(addr: std::net::SocketAddr, flag: &str) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: {flag} {addr} accepts telemetry from other machines (not only this one): anyone who can reach the port can add data to the session; use {flag} 127.0.0.1:{} unless that is intended",
+            addr.port()
+        )
+    })
+}
+
 type BoxFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
 async fn capture_listen(
@@ -287,7 +301,14 @@ async fn capture_listen(
     let sink: Arc<dyn Sink> = collector.clone();
     let cfg = ReceiverConfig {
         max_body: args.max_body,
+        conn_timeout: args.conn_timeout,
+        max_connections: args.max_connections,
     };
+    for (addr, flag) in [(grpc_addr, "--grpc"), (http_addr, "--http")] {
+        if let Some(w) = addr.and_then(|a| exposure_warning(a, flag)) {
+            ctx.note(w);
+        }
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let shutdown = move || {
         let mut rx = stop_rx.clone();
@@ -357,11 +378,27 @@ async fn capture_listen(
         bar.finish_and_clear();
     }
 
-    // Stop accepting, drain what is in flight; a second signal aborts.
+    // Stop accepting, drain what is in flight, save. One signal is the normal way a supervisor
+    // (Docker, Kubernetes, `timeout`) stops us, so the first one only stops the capture, even
+    // when it comes after another stop condition; only a second one aborts.
     let _ = stop_tx.send(true);
+    let mut signals = Signals {
+        int: sigint,
+        term: sigterm,
+        seen: u32::from(matches!(reason, StopReason::Signal(_))),
+    };
     ctx.note(format!(
-        "stopping: {reason}; finishing requests in flight (Ctrl-C again aborts without saving)"
+        "stopping: {reason}; finishing requests in flight and saving ({})",
+        if signals.seen == 0 {
+            "a second Ctrl-C or SIGTERM aborts without saving"
+        } else {
+            "Ctrl-C again aborts without saving"
+        }
     ));
+    let lost_so_far = {
+        let c = collector.clone();
+        move || lost_text(c.requests.load(Ordering::SeqCst), &c.counts())
+    };
     let drain = async {
         let mut errors = Vec::new();
         for t in tasks {
@@ -371,10 +408,7 @@ async fn capture_listen(
         }
         errors
     };
-    let mut drain_errors = tokio::select! {
-        errs = drain => errs,
-        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
-    };
+    let mut drain_errors = signals.finish_despite(ctx, drain, &lost_so_far).await;
     while let Ok(msg) = fail_rx.try_recv() {
         drain_errors.push(msg);
     }
@@ -383,6 +417,13 @@ async fn capture_listen(
     let requests = collector.requests.load(Ordering::SeqCst);
     let rejected = collector.rejected.load(Ordering::SeqCst);
     let analyzer = collector.close();
+    let lost_in_save = {
+        let text = lost_text(
+            requests,
+            &analyzer.as_ref().map(|a| a.counts()).unwrap_or_default(),
+        );
+        move || text.clone()
+    };
     let info = CaptureInfo {
         started,
         ended,
@@ -400,11 +441,10 @@ async fn capture_listen(
     let finish = tokio::task::spawn_blocking(move || {
         finish_and_save(&ctx2, &args2, &name, analyzer, info, outcome)
     });
-    let result = tokio::select! {
-        r = finish => r.map_err(|e| anyhow!("internal error while saving: {e}"))?,
-        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
-    };
-    let code = result?;
+    let code = signals
+        .finish_despite(ctx, finish, &lost_in_save)
+        .await
+        .map_err(|e| anyhow!("internal error while saving: {e}"))??;
     if !drain_errors.is_empty() {
         bail!(
             "the session was saved, but a receiver failed: {}",
@@ -435,16 +475,64 @@ async fn sleep_opt(at: Option<tokio::time::Instant>) {
     }
 }
 
-async fn second_signal(sigint: &mut UnixSignal, sigterm: &mut UnixSignal) -> &'static str {
-    tokio::select! {
-        _ = sigint.recv() => "SIGINT",
-        _ = sigterm.recv() => "SIGTERM",
+/// SIGINT and SIGTERM after the capture stopped, and how many have arrived.
+struct Signals {
+    int: UnixSignal,
+    term: UnixSignal,
+    /// Signals received so far (the one that stopped the capture counts).
+    seen: u32,
+}
+
+impl Signals {
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+
+    /// Runs `work` to its end. The first signal is noted and the work goes on; a second one
+    /// ends the process at once, saying what is lost (`lost` describes it).
+    async fn finish_despite<T>(
+        &mut self,
+        ctx: &Ctx,
+        work: impl Future<Output = T>,
+        lost: &dyn Fn() -> String,
+    ) -> T {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                s = self.next() => {
+                    self.seen += 1;
+                    if self.seen >= 2 {
+                        abort(s, &lost());
+                    }
+                    ctx.note(format!(
+                        "{s} received: finishing the save (a second signal aborts it and loses {})",
+                        lost()
+                    ));
+                }
+            }
+        }
     }
 }
 
+/// `3 acknowledged requests (18 data points, 0 spans, 0 log records)`.
+fn lost_text(requests: u64, c: &LiveCounts) -> String {
+    format!(
+        "{} acknowledged request{} ({} data points, {} spans, {} log records)",
+        human::with_commas(requests),
+        if requests == 1 { "" } else { "s" },
+        human::with_commas(c.data_points),
+        human::with_commas(c.spans),
+        human::with_commas(c.log_records),
+    )
+}
+
 /// Ends the process at once: the user asked twice.
-fn abort(signal: &str) -> ! {
-    eprintln!("aborted by a second {signal}: nothing saved");
+fn abort(signal: &str, lost: &str) -> ! {
+    eprintln!("aborted by a second {signal}: nothing saved; lost {lost}");
     std::process::exit(i32::from(crate::error::EXIT_ERROR))
 }
 
@@ -642,7 +730,13 @@ fn finish_and_save(
             info.requests
         );
     }
-    let saved = ctx.store.save(&session, args.force)?;
+    let saved = match ctx.store.save(&session, args.force) {
+        Ok(saved) => saved,
+        Err(e) => {
+            ctx.note(summary);
+            return Err(rescue(ctx, &session, &counts, &info, e));
+        }
+    };
     ctx.note(summary);
     ctx.note(format!(
         "saved {} ({})",
@@ -654,6 +748,44 @@ fn finish_and_save(
     }
     println!("{}", name);
     Ok(crate::error::EXIT_OK)
+}
+
+/// After a failed save, writes everything received to a rescue file and names it in the
+/// error; only when that fails too is anything lost, and the error says how much.
+fn rescue(
+    ctx: &Ctx,
+    session: &Session,
+    counts: &LiveCounts,
+    info: &CaptureInfo,
+    e: crate::session::SessionError,
+) -> anyhow::Error {
+    use crate::session::SessionError as E;
+    let name = &session.id;
+    match ctx.store.rescue(session) {
+        Ok(path) => {
+            let import = format!("otelsnap import {}", path.display());
+            let advice = match &e {
+                E::AlreadyExists { .. } => {
+                    format!("run `{import} --name OTHER-NAME` (or add --force to replace '{name}')")
+                }
+                E::TooLarge { .. } => {
+                    format!("run `{import} --max-session-size BYTES` with a limit above its size")
+                }
+                E::TooMany { .. } => {
+                    format!("delete a session (or raise --max-sessions), then run `{import}`")
+                }
+                _ => format!("once the cause is fixed, run `{import}`"),
+            };
+            anyhow!(
+                "cannot save session '{name}': {e}; everything received is kept in the rescue file {}; {advice}",
+                path.display()
+            )
+        }
+        Err(why) => anyhow!(
+            "cannot save session '{name}': {e}; the rescue file could not be written either ({why}): lost {}",
+            lost_text(info.requests, counts)
+        ),
+    }
 }
 
 fn summary_table(
@@ -733,4 +865,23 @@ fn summary_table(
         c.set_cell_alignment(CellAlignment::Left);
     }
     t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_loopback_binds_are_warned_about() {
+        let warn = |a: &str| exposure_warning(a.parse().unwrap(), "--http");
+        assert_eq!(warn("127.0.0.1:4318"), None);
+        assert_eq!(warn("[::1]:4318"), None);
+        let w = warn("0.0.0.0:4318").unwrap();
+        assert!(
+            w.starts_with("warning: --http 0.0.0.0:4318 accepts telemetry from other machines")
+        );
+        assert!(w.contains("use --http 127.0.0.1:4318"), "{w}");
+        assert!(warn("[::]:4317").is_some());
+        assert!(warn("192.168.1.5:4317").is_some());
+    }
 }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod list;
 pub mod merge;
+pub mod output;
 pub mod show;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};

@@ -1,41 +1,11 @@
-//! OTLP input: receivers (gRPC, HTTP), file reading, and a spec-exact OTLP/JSON decoder.
+//! OTLP receivers (gRPC, HTTP) and what they hand requests to. Decoding and file reading are
+//! the core library's (`otelsnap_core::otlp`), re-exported here so `crate::otlp::json` and
+//! `crate::otlp::file` read the same from the binary's modules.
 
-pub mod file;
 pub mod grpc;
 pub mod http;
-pub mod json;
 
-use opentelemetry_proto::tonic::collector::{
-    logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
-    trace::v1::ExportTraceServiceRequest,
-};
-
-/// One decoded OTLP export request of any signal.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OtlpRequest {
-    Metrics(ExportMetricsServiceRequest),
-    Traces(ExportTraceServiceRequest),
-    Logs(ExportLogsServiceRequest),
-}
-
-impl OtlpRequest {
-    /// The signal this request carries.
-    pub fn signal(&self) -> crate::session::Signal {
-        match self {
-            OtlpRequest::Metrics(_) => crate::session::Signal::Metrics,
-            OtlpRequest::Traces(_) => crate::session::Signal::Traces,
-            OtlpRequest::Logs(_) => crate::session::Signal::Logs,
-        }
-    }
-}
-
-/// Why a sink refused a well-formed request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// The capture is stopping (e.g. `--max-requests` reached); the sender should retry elsewhere.
-    #[error("otelsnap is stopping and accepts no more data")]
-    Stopping,
-}
+pub use otelsnap_core::otlp::{OtlpRequest, Refusal, file, json};
 
 /// Where receivers hand decoded requests. A request is acknowledged (200 / OK) only after
 /// `accept` returned `Ok`, so everything acknowledged is in the session.
@@ -51,12 +21,28 @@ pub trait Sink: Send + Sync + 'static {
 pub struct ReceiverConfig {
     /// Largest body accepted, before or after decompression.
     pub max_body: usize,
+    /// HTTP: how long a connection may take to send a request's headers (also the idle time
+    /// allowed between requests on a kept-alive connection), and the longest pause in a body.
+    pub conn_timeout: std::time::Duration,
+    /// HTTP: connections open at once at most; more are answered 503 and closed.
+    pub max_connections: usize,
 }
+
+/// Default of [`ReceiverConfig::conn_timeout`]: SDK exporters send a whole request at once
+/// and their own timeouts are 10 s, so a connection silent for this long is stalled or hostile.
+pub const DEFAULT_CONN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Default of [`ReceiverConfig::max_connections`]: far more than the few connections an SDK or
+/// a Collector keeps open, and well under a typical descriptor limit (1024), so stalled
+/// connections can never starve the other receiver or the store of descriptors.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl Default for ReceiverConfig {
     fn default() -> Self {
         ReceiverConfig {
             max_body: 16 * 1024 * 1024,
+            conn_timeout: DEFAULT_CONN_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

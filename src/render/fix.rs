@@ -1,151 +1,13 @@
-//! Paste-ready fixes for an unbounded metric key: an OpenTelemetry SDK View (declarative
-//! configuration YAML) that keeps only the metric's other keys, and a Collector `transform`
-//! processor that deletes the key from that metric's data points with OTTL.
+//! The fixes of a diff (see `otelsnap_core::diff::fix`) as text and Markdown.
 
-use serde::{Deserialize, Serialize};
-
-use crate::diff::{Change, DiffReport};
-
-/// The two snippets for one metric and key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fix {
-    pub metric: String,
-    pub key: String,
-    /// `label` (a data point attribute) or `resource`.
-    pub scope: String,
-    /// OpenTelemetry SDK declarative configuration (`OTEL_EXPERIMENTAL_CONFIG_FILE`): a view
-    /// keeping only the other keys. Absent for resource keys, which views cannot drop.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sdk_view: Option<String>,
-    /// OpenTelemetry Collector configuration: a `transform` processor.
-    pub collector: String,
-}
-
-/// Invisible or direction-changing characters that would make a snippet read differently
-/// from what it does.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-}
-
-/// A YAML double-quoted scalar: every character that could end or bend it escaped, and
-/// control characters spelled out, so any metric name or key stays one plain string.
-pub fn yaml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if hidden(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An OTTL string literal (double quotes; `"` and `\` escaped, control characters dropped
-/// since OTTL has no escape for them).
-pub fn ottl_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if hidden(c) => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A processor name part from a key: letters, digits and `_` only.
-fn slug(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .take(40)
-        .collect();
-    if out.is_empty() {
-        out.push('x');
-    }
-    out
-}
-
-/// The fix for label `key` of `metric`, whose other label keys are `others`.
-pub fn for_label(metric: &str, key: &str, others: &[&str]) -> Fix {
-    let mut view = String::new();
-    view.push_str("# OpenTelemetry SDK declarative configuration: keep every key but this one\n");
-    view.push_str("meter_provider:\n  views:\n    - selector:\n");
-    view.push_str(&format!("        instrument_name: {}\n", yaml_str(metric)));
-    view.push_str("      stream:\n        attribute_keys:\n");
-    if others.is_empty() {
-        view.push_str("          included: []\n");
-    } else {
-        view.push_str("          included:\n");
-        for k in others {
-            view.push_str(&format!("            - {}\n", yaml_str(k)));
-        }
-    }
-    let stmt = format!(
-        "delete_key(attributes, {}) where metric.name == {}",
-        ottl_str(key),
-        ottl_str(metric)
-    );
-    let collector = format!(
-        "# OpenTelemetry Collector: add transform/drop_{s} to the metrics pipeline's processors\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: datapoint\n        statements:\n          - {}\n",
-        yaml_str(&stmt),
-        s = slug(key)
-    );
-    Fix {
-        metric: metric.to_string(),
-        key: key.to_string(),
-        scope: "label".into(),
-        sdk_view: Some(view),
-        collector,
-    }
-}
-
-/// The fix for resource key `key` seen on `metric`: SDK views act on point attributes, so
-/// only the Collector can drop it (from every metric of that resource).
-pub fn for_resource(metric: &str, key: &str) -> Fix {
-    let stmt = format!("delete_key(attributes, {})", ottl_str(key));
-    let collector = format!(
-        "# OpenTelemetry Collector: drops the resource attribute from every metric of the resource\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: resource\n        statements:\n          - {}\n",
-        yaml_str(&stmt),
-        s = slug(key)
-    );
-    Fix {
-        metric: metric.to_string(),
-        key: key.to_string(),
-        scope: "resource".into(),
-        sdk_view: None,
-        collector,
-    }
-}
+use crate::diff::DiffReport;
+pub use crate::diff::fix::{Fix, fixes_of, yaml_str};
 
 /// A Markdown fenced code block that the content cannot close early.
 pub fn fenced(lang: &str, body: &str) -> String {
     let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{body}{fence}\n")
-}
-
-/// The fixes attached to a change (by the verdict rules), if any.
-pub fn fixes_of(c: &Change) -> Vec<Fix> {
-    c.metadata
-        .get(crate::diff::verdict_rules::FIXES)
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
 }
 
 /// Every fix of the shown changes at or above `min`, in ranking order.
@@ -202,10 +64,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_keep_hostile_names_inside_one_string() {
-        assert_eq!(yaml_str("a\"b\\c\nd"), "\"a\\\"b\\\\c\\u000ad\"");
-        assert_eq!(ottl_str("x\"y\n"), "\"x\\\"y\"");
-        assert_eq!(slug("user.id-Ä"), "user_id__");
+    fn fences_are_longer_than_any_backtick_run_inside() {
         let f = fenced("yaml", "a ``` b\n");
         assert!(f.starts_with("````yaml\n") && f.ends_with("````\n"), "{f}");
     }

@@ -6,6 +6,7 @@ pub mod diff_json;
 pub mod diff_markdown;
 pub mod diff_table;
 pub mod fix;
+pub mod html;
 pub mod human;
 pub mod list;
 pub mod show;

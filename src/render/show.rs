@@ -1084,7 +1084,7 @@ mod tests {
 
     #[test]
     fn overview_ranks_by_series_and_respects_top() {
-        let s = crate::synth::session("ov", 40, 3);
+        let s = otelsnap_testkit::synth::session("ov", 40, 3);
         let o = overview(&s, &Origin::default(), 5, Sections::ALL, None);
         let m = o.metrics.unwrap();
         assert_eq!(m.total, 40);

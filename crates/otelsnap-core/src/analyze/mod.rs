@@ -1,0 +1,522 @@
+//! The analyzer: OTLP requests in, session metadata out.
+//!
+//! Per request, per resource (its `service.name`, or `unknown_service`) and scope, it records
+//! metrics by name, spans by name and kind, and logs by severity, with per-key statistics
+//! (count, percentage, HyperLogLog++ sketch of values, first-seen value samples), and builds the
+//! attribute catalog across signals at [`Analyzer::finish`].
+//!
+//! Memory is bounded: distinct metric names, (span name, kind) pairs and severities are capped
+//! at `max_items`; keys, event names and services per item at `min(max_items,`
+//! [`MAX_KEYS_PER_ITEM`]`)`; key entries across all items at [`KEY_BUDGET`]; templates per
+//! severity at `min(max_items,` [`logs::MAX_TEMPLATES_PER_SEVERITY`]`)`; catalog keys at
+//! `max_items`. Whatever a cap refuses is counted in `dropped`, in these units:
+//! - a refused metric: its data points (at least 1, so an empty metric is not lost silently);
+//! - a refused span or log record (new name/severity past the cap): 1 each;
+//! - a refused key: each occurrence (one per data point, span, event, link or record that
+//!   carried it; a refused resource key counts once per data point/span/record);
+//! - a refused event name, service, status code, bucket bound or scale: each occurrence;
+//! - a refused template: each log record that would have started it;
+//! - a catalog key past the cap (decided at finish): its occurrence count.
+
+pub mod drain;
+pub mod evidence;
+pub mod logs;
+pub mod metrics;
+pub mod names;
+pub(crate) mod state;
+pub mod traces;
+pub mod value;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use opentelemetry_proto::tonic::collector::{
+    logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
+    trace::v1::ExportTraceServiceRequest,
+};
+
+use crate::otlp::OtlpRequest;
+use crate::session::{AttributeMeta, Session, Signal};
+use logs::{LogAcc, MAX_TEMPLATES_PER_SEVERITY, severity_name};
+use metrics::{MetricAcc, point_count};
+use state::{Ctx, KeyAcc, ResView};
+use traces::SpanAcc;
+
+pub use state::UNKNOWN_SERVICE;
+
+/// Keys (and event names, services) per item at most, whatever `max_items` is: an item with
+/// more distinct keys than this is hostile or broken, and each key holds a sketch.
+pub const MAX_KEYS_PER_ITEM: usize = 1000;
+/// Key entries across all items at most (a few hundred bytes each), the last memory guard.
+pub const KEY_BUDGET: usize = 2_000_000;
+
+/// What to keep and how much.
+#[derive(Debug, Clone)]
+pub struct AnalyzerOptions {
+    /// Value samples kept per key (0 = none).
+    pub samples: usize,
+    /// Cap on distinct metric names, span names, severities, keys per item and templates.
+    pub max_items: usize,
+    /// Keep only these signals (None = all).
+    pub signals: Option<BTreeSet<Signal>>,
+    /// Keep only these services (None = all).
+    pub services: Option<BTreeSet<String>>,
+}
+
+impl Default for AnalyzerOptions {
+    fn default() -> Self {
+        AnalyzerOptions {
+            samples: 5,
+            max_items: 100_000,
+            signals: None,
+            services: None,
+        }
+    }
+}
+
+/// Running totals for the live status line and the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveCounts {
+    /// Data points kept.
+    pub data_points: u64,
+    /// Spans kept.
+    pub spans: u64,
+    /// Log records kept.
+    pub log_records: u64,
+    /// Distinct metric names.
+    pub metrics: u64,
+    /// Distinct (span name, kind) pairs.
+    pub span_names: u64,
+    /// Distinct (severity, severity number) pairs.
+    pub severities: u64,
+    /// Items dropped because a cap was reached.
+    pub dropped: u64,
+}
+
+/// Accumulates metadata from OTLP requests.
+#[derive(Debug)]
+pub struct Analyzer {
+    opts: AnalyzerOptions,
+    counts: LiveCounts,
+    ctx: Ctx,
+    /// Boxed: a table slot is then a pointer, not a few hundred bytes that empty slots and
+    /// the doubling on growth would multiply.
+    metrics: HashMap<Box<str>, Box<MetricAcc>>,
+    /// By span name, then one entry per kind seen with that name.
+    spans: HashMap<String, Vec<SpanAcc>>,
+    /// By severity text, then one entry per severity number seen with that text.
+    logs: HashMap<String, Vec<LogAcc>>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(AnalyzerOptions::default())
+    }
+}
+
+impl Analyzer {
+    /// A fresh analyzer.
+    pub fn new(opts: AnalyzerOptions) -> Self {
+        let ctx = Ctx {
+            samples: opts.samples,
+            max_items: opts.max_items,
+            keys_per_item: opts.max_items.min(MAX_KEYS_PER_ITEM),
+            key_budget: KEY_BUDGET,
+            dropped: 0,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            buf: String::new(),
+            names: Default::default(),
+        };
+        Analyzer {
+            opts,
+            counts: LiveCounts::default(),
+            ctx,
+            metrics: HashMap::new(),
+            spans: HashMap::new(),
+            logs: HashMap::new(),
+        }
+    }
+
+    /// Ingests one request of any signal, received at `at`.
+    pub fn ingest(&mut self, req: &OtlpRequest, at: DateTime<Utc>) {
+        match req {
+            OtlpRequest::Metrics(r) => self.ingest_metrics(r, at),
+            OtlpRequest::Traces(r) => self.ingest_traces(r, at),
+            OtlpRequest::Logs(r) => self.ingest_logs(r, at),
+        }
+    }
+
+    fn signal_enabled(&self, s: Signal) -> bool {
+        self.opts
+            .signals
+            .as_ref()
+            .is_none_or(|set| set.contains(&s))
+    }
+
+    fn service_enabled(services: &Option<BTreeSet<String>>, service: &str) -> bool {
+        services.as_ref().is_none_or(|set| set.contains(service))
+    }
+
+    /// Ingests a metrics export request.
+    pub fn ingest_metrics(&mut self, req: &ExportMetricsServiceRequest, at: DateTime<Utc>) {
+        if !self.signal_enabled(Signal::Metrics) {
+            return;
+        }
+        let Analyzer {
+            opts,
+            counts,
+            ctx,
+            metrics,
+            ..
+        } = self;
+        ctx.at = at;
+        for rm in &req.resource_metrics {
+            let res = ResView::new(rm.resource.as_ref(), ctx);
+            if !Self::service_enabled(&opts.services, &res.service) {
+                continue;
+            }
+            for sm in &rm.scope_metrics {
+                for m in &sm.metrics {
+                    let full = metrics.len() >= ctx.max_items;
+                    let acc = match metrics.get_mut(m.name.as_str()) {
+                        Some(a) => a,
+                        None if full => {
+                            ctx.dropped += point_count(m).max(1);
+                            continue;
+                        }
+                        None => metrics.entry(m.name.as_str().into()).or_default(),
+                    };
+                    acc.ingest(m, &res, ctx);
+                    counts.data_points += point_count(m);
+                }
+            }
+        }
+        counts.metrics = metrics.len() as u64;
+        counts.dropped = ctx.dropped;
+    }
+
+    /// Ingests a traces export request.
+    pub fn ingest_traces(&mut self, req: &ExportTraceServiceRequest, at: DateTime<Utc>) {
+        if !self.signal_enabled(Signal::Traces) {
+            return;
+        }
+        let Analyzer {
+            opts,
+            counts,
+            ctx,
+            spans,
+            ..
+        } = self;
+        ctx.at = at;
+        for rs in &req.resource_spans {
+            let res = ResView::new(rs.resource.as_ref(), ctx);
+            if !Self::service_enabled(&opts.services, &res.service) {
+                continue;
+            }
+            for ss in &rs.scope_spans {
+                for s in &ss.spans {
+                    let kinds = spans.get_mut(&s.name);
+                    let known = kinds
+                        .as_ref()
+                        .and_then(|k| k.iter().position(|a| a.kind == s.kind));
+                    let acc = match (kinds, known) {
+                        (Some(k), Some(i)) => &mut k[i],
+                        _ if counts.span_names as usize >= ctx.max_items => {
+                            ctx.dropped += 1;
+                            continue;
+                        }
+                        (kinds, _) => {
+                            counts.span_names += 1;
+                            let k = match kinds {
+                                Some(k) => k,
+                                None => spans.entry(s.name.clone()).or_default(),
+                            };
+                            k.push(SpanAcc::new(s.kind));
+                            let last = k.len() - 1;
+                            &mut k[last]
+                        }
+                    };
+                    acc.ingest(s, &res, ctx);
+                    counts.spans += 1;
+                }
+            }
+        }
+        counts.dropped = ctx.dropped;
+    }
+
+    /// Ingests a logs export request.
+    pub fn ingest_logs(&mut self, req: &ExportLogsServiceRequest, at: DateTime<Utc>) {
+        if !self.signal_enabled(Signal::Logs) {
+            return;
+        }
+        let Analyzer {
+            opts,
+            counts,
+            ctx,
+            logs,
+            ..
+        } = self;
+        ctx.at = at;
+        let max_templates = opts.max_items.min(MAX_TEMPLATES_PER_SEVERITY);
+        for rl in &req.resource_logs {
+            let res = ResView::new(rl.resource.as_ref(), ctx);
+            if !Self::service_enabled(&opts.services, &res.service) {
+                continue;
+            }
+            for sl in &rl.scope_logs {
+                for r in &sl.log_records {
+                    let named;
+                    let severity: &str = if r.severity_text.is_empty() {
+                        named = severity_name(r.severity_number);
+                        &named
+                    } else {
+                        &r.severity_text
+                    };
+                    let entries = logs.get_mut(severity);
+                    let known = entries
+                        .as_ref()
+                        .and_then(|e| e.iter().position(|a| a.number == r.severity_number));
+                    let acc = match (entries, known) {
+                        (Some(e), Some(i)) => &mut e[i],
+                        _ if counts.severities as usize >= ctx.max_items => {
+                            ctx.dropped += 1;
+                            continue;
+                        }
+                        (entries, _) => {
+                            counts.severities += 1;
+                            let e = match entries {
+                                Some(e) => e,
+                                None => logs.entry(severity.to_string()).or_default(),
+                            };
+                            e.push(LogAcc::new(r.severity_number, max_templates));
+                            let last = e.len() - 1;
+                            &mut e[last]
+                        }
+                    };
+                    acc.ingest(r, &res, ctx);
+                    counts.log_records += 1;
+                }
+            }
+        }
+        counts.dropped = ctx.dropped;
+    }
+
+    /// Totals so far.
+    pub fn counts(&self) -> LiveCounts {
+        self.counts
+    }
+
+    /// The options in effect.
+    pub fn options(&self) -> &AnalyzerOptions {
+        &self.opts
+    }
+
+    /// Writes everything seen into `session.data` and `session.signals` (then canonicalizes).
+    ///
+    /// `session.data` is replaced; the drops are added to `session.capture` when it is set.
+    pub fn finish(self, session: &mut Session) {
+        let Analyzer {
+            opts,
+            mut ctx,
+            metrics,
+            spans,
+            logs,
+            ..
+        } = self;
+        let attributes = build_catalog(&metrics, &spans, &logs, &opts, &mut ctx);
+        let mut signals = Vec::new();
+        if !metrics.is_empty() {
+            signals.push(Signal::Metrics);
+        }
+        if !spans.is_empty() {
+            signals.push(Signal::Traces);
+        }
+        if !logs.is_empty() {
+            signals.push(Signal::Logs);
+        }
+        let d = &mut session.data;
+        // In name order (what canonicalize wants), each accumulator freed as soon as its
+        // metric is built.
+        let mut metrics: Vec<(Box<str>, Box<MetricAcc>)> = metrics.into_iter().collect();
+        metrics.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        d.metrics = Vec::with_capacity(metrics.len());
+        d.metrics.extend(
+            metrics
+                .into_iter()
+                .map(|(n, a)| a.into_meta(String::from(n))),
+        );
+        d.spans = spans
+            .into_iter()
+            .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
+            .collect();
+        d.logs = logs
+            .into_iter()
+            .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
+            .collect();
+        d.attributes = attributes;
+        session.signals = signals;
+        if let Some(c) = session.capture.as_mut() {
+            c.dropped += ctx.dropped;
+        }
+        session.canonicalize();
+    }
+}
+
+const SIG_METRICS: u8 = 1;
+const SIG_TRACES: u8 = 2;
+const SIG_LOGS: u8 = 4;
+const SCOPE_RESOURCE: u8 = 1;
+const SCOPE_ATTRIBUTE: u8 = 2;
+
+struct CatAcc {
+    acc: KeyAcc,
+    signals: u8,
+    scope: u8,
+}
+
+/// Merges every item's key statistics into the catalog. Items are visited in sorted order so
+/// the catalog's samples are deterministic (first seen in item order, not in time).
+fn build_catalog(
+    metrics: &HashMap<Box<str>, Box<MetricAcc>>,
+    spans: &HashMap<String, Vec<SpanAcc>>,
+    logs: &HashMap<String, Vec<LogAcc>>,
+    opts: &AnalyzerOptions,
+    ctx: &mut Ctx,
+) -> Vec<AttributeMeta> {
+    let mut cat: HashMap<&str, CatAcc> = HashMap::new();
+    let samples = opts.samples;
+    let cat_ref = &mut cat;
+    for name in sorted_keys(metrics) {
+        let m = &metrics[name];
+        add(
+            samples,
+            &m.label_keys,
+            SIG_METRICS,
+            SCOPE_ATTRIBUTE,
+            cat_ref,
+        );
+        add(
+            samples,
+            &m.resource_keys,
+            SIG_METRICS,
+            SCOPE_RESOURCE,
+            cat_ref,
+        );
+    }
+    for name in sorted_keys(spans) {
+        for s in &spans[name] {
+            add(samples, &s.attrs, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
+            let mut evs: Vec<&String> = s.events.keys().collect();
+            evs.sort();
+            for ev in evs {
+                add(
+                    samples,
+                    &s.events[ev].keys,
+                    SIG_TRACES,
+                    SCOPE_ATTRIBUTE,
+                    cat_ref,
+                );
+            }
+            add(samples, &s.link_keys, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
+            add(
+                samples,
+                &s.resource_keys,
+                SIG_TRACES,
+                SCOPE_RESOURCE,
+                cat_ref,
+            );
+        }
+    }
+    for name in sorted_keys(logs) {
+        for l in &logs[name] {
+            add(samples, &l.attrs, SIG_LOGS, SCOPE_ATTRIBUTE, cat_ref);
+            add(samples, &l.resource_keys, SIG_LOGS, SCOPE_RESOURCE, cat_ref);
+        }
+    }
+    let mut entries: Vec<(&str, CatAcc)> = cat.into_iter().collect();
+    if entries.len() > ctx.max_items {
+        // Keep the keys seen first; the rest are counted as dropped.
+        entries.sort_by(|a, b| {
+            a.1.acc
+                .first_seen
+                .cmp(&b.1.acc.first_seen)
+                .then(a.0.cmp(b.0))
+        });
+        for (_, c) in entries.drain(ctx.max_items..) {
+            ctx.dropped += c.acc.count;
+        }
+    }
+    entries
+        .into_iter()
+        .map(|(key, c)| {
+            let (estimated_cardinality, sketch) = c.acc.card.finish();
+            let evidence = c.acc.ev.finish(estimated_cardinality);
+            let mut signal_types = Vec::new();
+            for (bit, name) in [
+                (SIG_METRICS, "metrics"),
+                (SIG_TRACES, "traces"),
+                (SIG_LOGS, "logs"),
+            ] {
+                if c.signals & bit != 0 {
+                    signal_types.push(name.to_string());
+                }
+            }
+            let scope = match c.scope {
+                SCOPE_RESOURCE => "resource",
+                SCOPE_ATTRIBUTE => "attribute",
+                _ => "both",
+            };
+            AttributeMeta {
+                key: key.to_string(),
+                count: c.acc.count,
+                estimated_cardinality,
+                value_samples: c.acc.samples.to_vec(),
+                signal_types,
+                scope: scope.to_string(),
+                first_seen: Some(c.acc.first_seen),
+                last_seen: Some(c.acc.last_seen),
+                sketch: Some(sketch),
+                evidence: Some(Box::new(evidence)),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// Merges one item's key map into the catalog.
+fn add<'a>(
+    samples: usize,
+    map: &'a state::KeyMap,
+    signal: u8,
+    scope: u8,
+    cat: &mut HashMap<&'a str, CatAcc>,
+) {
+    for (k, a) in map.map.iter() {
+        let c = cat.entry(k).or_insert_with(|| CatAcc {
+            acc: KeyAcc::empty(a.first_seen),
+            signals: 0,
+            scope: 0,
+        });
+        c.signals |= signal;
+        c.scope |= scope;
+        c.acc.count += a.count;
+        c.acc.card.merge(&a.card);
+        c.acc.ev.merge(&a.ev);
+        c.acc.first_seen = c.acc.first_seen.min(a.first_seen);
+        c.acc.last_seen = c.acc.last_seen.max(a.last_seen);
+        if c.acc.samples.len() < samples {
+            for (h, s) in a.samples.iter() {
+                c.acc.add_sample(h, s, samples);
+            }
+        }
+    }
+}
+
+fn sorted_keys<K: Ord, V>(m: &HashMap<K, V>) -> Vec<&K> {
+    let mut k: Vec<&K> = m.keys().collect();
+    k.sort();
+    k
+}

@@ -1,0 +1,396 @@
+//! Rules on key verdicts and SDK limits, applied after the field-by-field comparison.
+//!
+//! - a metric label or resource key that is new and `unbounded`, or existed and turned
+//!   unbounded: [`Rule::UnboundedLabel`] (critical), whatever the counts;
+//! - the same on span, event, link and log attributes: [`Rule::UnboundedAttribute`] (info:
+//!   identifiers are normal there);
+//! - a metric newly carrying `otel.metric.overflow` (the SDK collapsed series beyond its
+//!   limit): [`Rule::SdkOverflow`] (critical);
+//! - a metric newly at or above `near_limit_share` of `sdk_series_limit` series:
+//!   [`Rule::NearSeriesLimit`] (warning).
+//!
+//! `unknown` never escalates: only an `unbounded` verdict on the newer side fires, and a key
+//! whose older side has no evidence at all (an older session) is not said to have turned.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::fix;
+use super::{Change, ChangeType, Detail, Filters, ItemKind, Rule, Rules, Severity, fingerprint};
+use crate::session::{
+    KeyStats, KeyStatsMap, MetricMeta, Session, Signal, Verdict, cost, evidence::verdict_of,
+};
+
+/// The attribute SDKs put on the one series that absorbs everything past the limit.
+pub const OVERFLOW_KEY: &str = "otel.metric.overflow";
+
+/// The change metadata entry holding the fixes of its critical label findings.
+pub const FIXES: &str = "fixes";
+
+/// One item's findings: kind, change type, name, details, services, fixes.
+type Found = (
+    ItemKind,
+    ChangeType,
+    String,
+    Vec<Detail>,
+    Vec<String>,
+    Vec<fix::Fix>,
+);
+
+/// Adds the verdict and limit findings to `changes` (into the item's change when there is one).
+pub(crate) fn apply(
+    from: &Session,
+    to: &Session,
+    rules: &Rules,
+    filters: &Filters,
+    compared: &BTreeSet<Signal>,
+    changes: &mut Vec<Change>,
+) {
+    let mut found: Vec<Found> = Vec::new();
+    if filters.wants(ItemKind::Metric) && compared.contains(&Signal::Metrics) {
+        let before: BTreeMap<&str, &MetricMeta> = from
+            .data
+            .metrics
+            .iter()
+            .map(|m| (m.name.as_str(), m))
+            .collect();
+        for m in &to.data.metrics {
+            let fm = before.get(m.name.as_str()).copied();
+            let ctype = if fm.is_some() {
+                ChangeType::Changed
+            } else {
+                ChangeType::Added
+            };
+            let mut ds = Vec::new();
+            for (scope, keys, old) in [
+                ("label_keys", &m.label_keys, fm.map(|f| &f.label_keys)),
+                (
+                    "resource_keys",
+                    &m.resource_keys,
+                    fm.map(|f| &f.resource_keys),
+                ),
+            ] {
+                for d in key_findings(scope, keys, old, Rule::UnboundedLabel, Some(m)) {
+                    ds.push(detail(rules, ItemKind::Metric, ctype, &m.name, d));
+                }
+            }
+            let mut fixes = Vec::new();
+            for d in &ds {
+                let Some(k) = d.key.as_deref() else { continue };
+                if d.severity != Severity::Critical || d.rule != Rule::UnboundedLabel {
+                    continue;
+                }
+                if d.field.starts_with("label_keys.") {
+                    let others: Vec<&str> = m
+                        .label_keys
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|o| *o != k)
+                        .collect();
+                    fixes.push(fix::for_label(&m.name, k, &others));
+                } else {
+                    fixes.push(fix::for_resource(&m.name, k));
+                }
+            }
+            if let Some(d) = overflow(m, fm) {
+                ds.push(detail(rules, ItemKind::Metric, ctype, &m.name, d));
+            }
+            if let Some(d) = near_limit(m, fm, rules) {
+                ds.push(detail(rules, ItemKind::Metric, ctype, &m.name, d));
+            }
+            if !ds.is_empty() {
+                let svc = m.services.keys().cloned().collect();
+                found.push((ItemKind::Metric, ctype, m.name.clone(), ds, svc, fixes));
+            }
+        }
+    }
+    if filters.wants(ItemKind::Span) && compared.contains(&Signal::Traces) {
+        let names = span_names(from, to);
+        let before: BTreeMap<(&str, i32), _> = from
+            .data
+            .spans
+            .iter()
+            .map(|s| ((s.name.as_str(), s.kind), s))
+            .collect();
+        for s in &to.data.spans {
+            let fs = before.get(&(s.name.as_str(), s.kind)).copied();
+            let ctype = if fs.is_some() {
+                ChangeType::Changed
+            } else {
+                ChangeType::Added
+            };
+            let name = names(&s.name, &s.kind_name, s.kind);
+            let mut ds = Vec::new();
+            let empty = KeyStatsMap::new();
+            let mut groups: Vec<(String, &KeyStatsMap, Option<&KeyStatsMap>)> = vec![
+                (
+                    "attribute_keys".into(),
+                    &s.attribute_keys,
+                    fs.map(|f| &f.attribute_keys),
+                ),
+                (
+                    "link_attribute_keys".into(),
+                    &s.link_attribute_keys,
+                    fs.map(|f| &f.link_attribute_keys),
+                ),
+                (
+                    "resource_keys".into(),
+                    &s.resource_keys,
+                    fs.map(|f| &f.resource_keys),
+                ),
+            ];
+            for (ev, keys) in &s.event_attribute_keys {
+                let old = fs.map(|f| f.event_attribute_keys.get(ev).unwrap_or(&empty));
+                groups.push((format!("event_attribute_keys.{ev}"), keys, old));
+            }
+            for (scope, keys, old) in groups {
+                let rule = if scope == "resource_keys" {
+                    Rule::UnboundedLabel
+                } else {
+                    Rule::UnboundedAttribute
+                };
+                for d in key_findings(&scope, keys, old, rule, None) {
+                    ds.push(detail(rules, ItemKind::Span, ctype, &name, d));
+                }
+            }
+            if !ds.is_empty() {
+                let svc = s.services.keys().cloned().collect();
+                found.push((ItemKind::Span, ctype, name, ds, svc, Vec::new()));
+            }
+        }
+    }
+    if filters.wants(ItemKind::Log) && compared.contains(&Signal::Logs) {
+        let before: BTreeMap<&str, _> = from
+            .data
+            .logs
+            .iter()
+            .map(|l| (l.severity.as_str(), l))
+            .collect();
+        for l in &to.data.logs {
+            let fl = before.get(l.severity.as_str()).copied();
+            let ctype = if fl.is_some() {
+                ChangeType::Changed
+            } else {
+                ChangeType::Added
+            };
+            let mut ds = Vec::new();
+            for (scope, keys, old, rule) in [
+                (
+                    "attribute_keys",
+                    &l.attribute_keys,
+                    fl.map(|f| &f.attribute_keys),
+                    Rule::UnboundedAttribute,
+                ),
+                (
+                    "resource_keys",
+                    &l.resource_keys,
+                    fl.map(|f| &f.resource_keys),
+                    Rule::UnboundedLabel,
+                ),
+            ] {
+                for d in key_findings(scope, keys, old, rule, None) {
+                    ds.push(detail(rules, ItemKind::Log, ctype, &l.severity, d));
+                }
+            }
+            if !ds.is_empty() {
+                let svc = l.services.keys().cloned().collect();
+                found.push((
+                    ItemKind::Log,
+                    ctype,
+                    l.severity.clone(),
+                    ds,
+                    svc,
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    for (kind, ctype, name, ds, services, fixes) in found {
+        let fixes = (!fixes.is_empty()).then(|| serde_json::to_value(&fixes).unwrap_or_default());
+        match changes
+            .iter_mut()
+            .find(|c| c.signal_type == kind && c.name == name)
+        {
+            Some(c) => {
+                c.details.extend(ds);
+                if let Some(f) = fixes {
+                    c.metadata.insert(FIXES.into(), f);
+                }
+                c.settle();
+            }
+            None => {
+                let mut c = Change {
+                    fingerprint: fingerprint(kind, ctype, &name, ""),
+                    change_type: ctype,
+                    signal_type: kind,
+                    name,
+                    severity: Severity::Info,
+                    services,
+                    details: ds,
+                    metadata: fixes
+                        .map(|f| BTreeMap::from([(FIXES.to_string(), f)]))
+                        .unwrap_or_default(),
+                    magnitude: 0.0,
+                };
+                c.settle();
+                changes.push(c);
+            }
+        }
+    }
+}
+
+/// A finding before it becomes a [`Detail`].
+struct Finding {
+    field: String,
+    key: Option<String>,
+    from: Value,
+    to: Value,
+    rule: Rule,
+    message: String,
+    magnitude: f64,
+}
+
+fn detail(rules: &Rules, kind: ItemKind, ctype: ChangeType, name: &str, f: Finding) -> Detail {
+    Detail {
+        fingerprint: fingerprint(kind, ctype, name, &f.field),
+        field: f.field,
+        from: f.from,
+        to: f.to,
+        change_pct: None,
+        severity: rules.severity_of(f.rule),
+        rule: f.rule,
+        message: f.message,
+        key: f.key,
+        magnitude: f.magnitude,
+    }
+}
+
+/// The span display name the engine uses: the name, with its kind when a side has the name
+/// under several kinds.
+fn span_names(from: &Session, to: &Session) -> impl Fn(&str, &str, i32) -> String {
+    let mut ambiguous: BTreeSet<String> = BTreeSet::new();
+    for side in [&from.data.spans, &to.data.spans] {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for s in side {
+            if !seen.insert(s.name.as_str()) {
+                ambiguous.insert(s.name.clone());
+            }
+        }
+    }
+    move |name: &str, kind_name: &str, kind: i32| {
+        if ambiguous.contains(name) {
+            let k = if kind_name.is_empty() {
+                format!("kind {kind}")
+            } else {
+                kind_name.to_string()
+            };
+            format!("{name} [{k}]")
+        } else {
+            name.to_string()
+        }
+    }
+}
+
+/// Findings for the keys of one map: new and unbounded, or turned unbounded.
+fn key_findings(
+    scope: &str,
+    keys: &KeyStatsMap,
+    old: Option<&KeyStatsMap>,
+    rule: Rule,
+    metric: Option<&MetricMeta>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (k, ks) in keys {
+        let Some(ev) = ks.evidence.as_deref() else {
+            continue;
+        };
+        if ev.verdict != Verdict::Unbounded {
+            continue;
+        }
+        let before: Option<&KeyStats> = old.and_then(|o| o.get(k.as_str()));
+        let (was, what) = match before {
+            None => (Value::Null, "new key".to_string()),
+            Some(b) => match b.evidence.as_deref() {
+                // The older side recorded no evidence: it cannot be said to have turned.
+                None => continue,
+                Some(_) if verdict_of(b.evidence.as_deref()) == Verdict::Unbounded => continue,
+                Some(be) => (
+                    json!(be.verdict.as_str()),
+                    format!("key was {}, now", be.verdict),
+                ),
+            },
+        };
+        let noun = if scope.starts_with("label") {
+            "label key"
+        } else if scope.starts_with("resource") {
+            "resource key"
+        } else {
+            "attribute key"
+        };
+        let cost = metric
+            .map(|m| {
+                let p = cost::projection(m, Some(ks));
+                format!("; {}", p.describe())
+            })
+            .unwrap_or_default();
+        out.push(Finding {
+            field: format!("{scope}.{k}.verdict"),
+            key: Some(k.clone()),
+            from: was,
+            to: json!({
+                "verdict": ev.verdict.as_str(),
+                "confidence": ev.confidence,
+                "reason": ev.reason,
+            }),
+            rule,
+            message: format!(
+                "{noun} '{k}': {what} unbounded ({:.0}% confidence): {}{cost}",
+                ev.confidence * 100.0,
+                ev.reason
+            ),
+            magnitude: ks.estimated_cardinality.max(1) as f64,
+        });
+    }
+    out
+}
+
+fn overflow(m: &MetricMeta, before: Option<&MetricMeta>) -> Option<Finding> {
+    m.label_keys.get(OVERFLOW_KEY)?;
+    if before.is_some_and(|b| b.label_keys.get(OVERFLOW_KEY).is_some()) {
+        return None;
+    }
+    Some(Finding {
+        field: format!("label_keys.{OVERFLOW_KEY}"),
+        key: Some(OVERFLOW_KEY.into()),
+        from: Value::Null,
+        to: json!(true),
+        rule: Rule::SdkOverflow,
+        message: format!(
+            "the SDK's cardinality limit overflowed: series past it were merged into one carrying {OVERFLOW_KEY}=true; totals stay right but every filtered query undercounts"
+        ),
+        magnitude: m.active_series as f64,
+    })
+}
+
+fn near_limit(m: &MetricMeta, before: Option<&MetricMeta>, rules: &Rules) -> Option<Finding> {
+    let limit = rules.sdk_series_limit;
+    let at = (limit as f64 * rules.near_limit_share).ceil() as u64;
+    if limit == 0 || m.active_series < at || before.is_some_and(|b| b.active_series >= at) {
+        return None;
+    }
+    Some(Finding {
+        field: "active_series.sdk_limit".into(),
+        key: None,
+        from: before.map_or(Value::Null, |b| json!(b.active_series)),
+        to: json!(m.active_series),
+        rule: Rule::NearSeriesLimit,
+        message: format!(
+            "{} series: {:.0}% of the SDK cardinality limit of {} per instrument, where the SDK starts merging new series into one overflow series",
+            super::human::with_commas(m.active_series),
+            m.active_series as f64 * 100.0 / limit as f64,
+            super::human::with_commas(limit)
+        ),
+        magnitude: m.active_series as f64 / at as f64,
+    })
+}

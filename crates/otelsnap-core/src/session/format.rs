@@ -1,0 +1,547 @@
+//! The session file format: JSON, gzipped on disk, with a small metadata header.
+//!
+//! A stored session is one gzip member whose header's extra field carries a subfield `OS`
+//! holding a compact JSON [`Header`]. `list` reads only that header, so it stays fast however
+//! large the sessions are. Readers sniff content (gzip magic or `{`), never file names.
+
+use std::io::{Read, Write};
+
+use chrono::{DateTime, Utc};
+use flate2::{Compression, GzBuilder, read::GzDecoder};
+use serde::{Deserialize, Serialize};
+
+use super::error::SessionError;
+use super::model::{FORMAT_VERSION, Session, SessionStats, Signal, rfc3339};
+use super::occ;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const HEADER_SUBFIELD: [u8; 2] = *b"OS";
+/// Services listed in a header at most; the header must fit the gzip extra field (64 KiB).
+const HEADER_MAX_SERVICES: usize = 200;
+
+/// Limits applied when reading a session.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    /// Largest file (compressed) accepted.
+    pub max_file: u64,
+    /// Largest decompressed JSON accepted (gzip-bomb guard).
+    pub max_decompressed: u64,
+}
+
+/// Default decompression limit: 512 MiB. A CI runner has 7 GB of memory (GitHub's standard
+/// Linux runner; many have less to spare beside the build). A session costs about 2x its
+/// JSON in memory once parsed, and `diff` loads two, so two sessions at this limit need about
+/// 2 GiB: it fits with room for the rest of the job. It is still 3x the largest session
+/// measured (50,000 metrics: 174 MB of JSON, BENCHMARKS.md). Decompression never holds more
+/// than the limit, so a gzip bomb costs at most this much before it is refused.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 512 * 1024 * 1024;
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_file: 100 * 1024 * 1024,
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+        }
+    }
+}
+
+/// What `list` needs, stored in the gzip header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(with = "rfc3339")]
+    pub created: DateTime<Utc>,
+    pub signals: Vec<Signal>,
+    pub stats: SessionStats,
+    /// Distinct services in the session (the header lists at most a few hundred).
+    pub services_total: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_seconds: Option<f64>,
+}
+
+impl Header {
+    /// The header for a session.
+    pub fn of(s: &Session) -> Header {
+        let mut stats = s.stats.clone();
+        let services_total = stats.services.len() as u64;
+        stats.services.truncate(HEADER_MAX_SERVICES);
+        Header {
+            version: s.version,
+            id: s.id.clone(),
+            description: s.description.chars().take(500).collect(),
+            created: s.created,
+            signals: s.signals.clone(),
+            stats,
+            services_total,
+            window_seconds: s.capture.as_ref().and_then(|c| c.window_seconds()),
+        }
+    }
+}
+
+/// Serializes a session as canonical JSON (compact or pretty). Deterministic for equal sessions.
+pub fn to_json(session: &Session, pretty: bool) -> Vec<u8> {
+    let r = if pretty {
+        serde_json::to_vec_pretty(session)
+    } else {
+        serde_json::to_vec(session)
+    };
+    // Serialization of our own model cannot fail: every map key is a string, no NaN keys.
+    let mut v = r.unwrap_or_default();
+    if pretty {
+        v.push(b'\n');
+    }
+    v
+}
+
+/// Gzips the session's compact JSON with the metadata header; what the store writes. The JSON
+/// is streamed into the compressor, so a large session is never held twice in memory.
+pub fn to_gzip(session: &Session) -> Vec<u8> {
+    let mut enc = gz_encoder(Some(&Header::of(session)));
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut enc);
+        // Writing into memory cannot fail, and our model always serializes.
+        let _ = serde_json::to_writer(&mut w, session);
+        let _ = w.flush();
+    }
+    enc.finish().unwrap_or_default()
+}
+
+/// Gzips bytes, with our header subfield when given.
+pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
+    let mut enc = gz_encoder(header);
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(json);
+    enc.finish().unwrap_or_default()
+}
+
+/// A gzip encoder into memory with our header subfield; no file name or mtime, so output is
+/// deterministic.
+fn gz_encoder(header: Option<&Header>) -> flate2::write::GzEncoder<Vec<u8>> {
+    let mut b = GzBuilder::new();
+    if let Some(h) = header {
+        let mut hj = serde_json::to_vec(h).unwrap_or_default();
+        if hj.len() > 60_000 {
+            hj.clear(); // cannot happen with truncated services; never write a broken header
+        }
+        let mut extra = Vec::with_capacity(hj.len() + 4);
+        extra.extend_from_slice(&HEADER_SUBFIELD);
+        extra.extend_from_slice(&(hj.len() as u16).to_le_bytes());
+        extra.extend_from_slice(&hj);
+        b = b.extra(extra);
+    }
+    b.mtime(0).write(Vec::new(), Compression::new(6))
+}
+
+/// True when the bytes start like a gzip stream.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+/// Decompresses if gzipped (bounded by `max_decompressed`), else returns the bytes as they are.
+pub fn inflate<'a>(
+    bytes: &'a [u8],
+    limits: &ReadLimits,
+    origin: &str,
+) -> Result<std::borrow::Cow<'a, [u8]>, SessionError> {
+    if !is_gzip(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
+        return Ok(std::borrow::Cow::Owned(out));
+    }
+    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
+    // only counting, so a bomb is refused without holding any of it, then into a buffer of
+    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
+    // and its reallocation holds old and new at once).
+    let gz_error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            SessionError::Truncated {
+                origin: origin.to_string(),
+                what: "the gzip stream",
+            }
+        } else {
+            SessionError::Corrupt {
+                origin: origin.to_string(),
+                reason: format!("bad gzip data ({e})"),
+            }
+        }
+    };
+    let limit = limits.max_decompressed;
+    let size = std::io::copy(
+        &mut GzDecoder::new(bytes).take(limit.saturating_add(1)),
+        &mut std::io::sink(),
+    )
+    .map_err(gz_error)?;
+    if size > limit {
+        return Err(SessionError::Bomb {
+            origin: origin.to_string(),
+            limit,
+        });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    GzDecoder::new(bytes)
+        .take(size)
+        .read_to_end(&mut out)
+        .map_err(gz_error)?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    version: Option<serde_json::Value>,
+    id: Option<serde_json::Value>,
+    data: Option<serde::de::IgnoredAny>,
+}
+
+/// Reads a session from file bytes (JSON or gzip, otelsnap or OCC), with a precise error.
+pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session, SessionError> {
+    if bytes.len() as u64 > limits.max_file {
+        return Err(SessionError::TooLarge {
+            origin: origin.to_string(),
+            size: bytes.len() as u64,
+            limit: limits.max_file,
+        });
+    }
+    let json = inflate(bytes, limits, origin)?;
+    let text = json
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(&json);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => {
+            return Err(SessionError::NotASession {
+                origin: origin.into(),
+                reason: "it is empty".into(),
+            });
+        }
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(SessionError::NotASession {
+                origin: origin.into(),
+                reason: "it is not a JSON object".into(),
+            });
+        }
+    }
+    // One pass of UTF-8 validation over the whole text is far cheaper than serde_json's check
+    // of each string as it goes (measured ~10% of a 50,000-metric load).
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => {
+            return Err(SessionError::Truncated {
+                origin: origin.into(),
+                what: "the JSON document",
+            });
+        }
+        Err(e) => {
+            return Err(SessionError::Corrupt {
+                origin: origin.into(),
+                reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            });
+        }
+    };
+    let parsed: Result<Session, _> = serde_json::from_str(text);
+    let mut session = match parsed {
+        Ok(s) => s,
+        Err(e) => return Err(explain(text.as_bytes(), e, origin)),
+    };
+    if u64::from(session.version) > u64::from(FORMAT_VERSION) {
+        return Err(SessionError::NewerVersion {
+            origin: origin.into(),
+            found: session.version.into(),
+            supported: FORMAT_VERSION,
+        });
+    }
+    if session.version == 0 {
+        return Err(SessionError::Corrupt {
+            origin: origin.into(),
+            reason: "version 0 is not a session format version (expected 1)".into(),
+        });
+    }
+    occ::normalize(&mut session);
+    Ok(session)
+}
+
+fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
+    if e.is_eof() {
+        return SessionError::Truncated {
+            origin: origin.into(),
+            what: "the JSON document",
+        };
+    }
+    if e.is_syntax() {
+        return SessionError::Corrupt {
+            origin: origin.into(),
+            reason: format!("invalid JSON ({e})"),
+        };
+    }
+    // Valid JSON that does not fit the model: tell a foreign version or a foreign document apart.
+    // Probe only the first JSON value: a JSON-lines file (e.g. OTLP) is several documents, and
+    // the first tells whether this is a session at all.
+    let first = serde_json::Deserializer::from_slice(text)
+        .into_iter::<Probe>()
+        .next();
+    match first {
+        Some(Ok(p)) => {
+            if let Some(v) = p.version.as_ref().and_then(serde_json::Value::as_u64)
+                && v > u64::from(FORMAT_VERSION)
+            {
+                return SessionError::NewerVersion {
+                    origin: origin.into(),
+                    found: v,
+                    supported: FORMAT_VERSION,
+                };
+            }
+            if p.version.is_none() || p.id.is_none() || p.data.is_none() {
+                let missing: Vec<&str> = [
+                    ("version", p.version.is_none()),
+                    ("id", p.id.is_none()),
+                    ("data", p.data.is_none()),
+                ]
+                .into_iter()
+                .filter_map(|(k, m)| m.then_some(k))
+                .collect();
+                return SessionError::NotASession {
+                    origin: origin.into(),
+                    reason: format!("no {} field", missing.join(", ")),
+                };
+            }
+            SessionError::Corrupt {
+                origin: origin.into(),
+                reason: e.to_string(),
+            }
+        }
+        Some(Err(_)) | None => SessionError::Corrupt {
+            origin: origin.into(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Decodes every sketch in a session, so an import refuses a damaged file before writing it.
+pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError> {
+    use crate::sketch::Sketch;
+    let bad = |what: String, e: crate::sketch::SketchError| SessionError::Corrupt {
+        origin: origin.into(),
+        reason: format!("{what}: {e}"),
+    };
+    let keys = |m: &super::KeyStatsMap, ctx: &str| -> Result<(), SessionError> {
+        for (k, ks) in m {
+            if let Some(d) = &ks.sketch {
+                Sketch::from_data(d)
+                    .map_err(|e| bad(format!("sketch of key '{k}' in {ctx}"), e))?;
+            }
+        }
+        Ok(())
+    };
+    for m in &session.data.metrics {
+        let ctx = format!("metric '{}'", m.name);
+        keys(&m.label_keys, &ctx)?;
+        keys(&m.resource_keys, &ctx)?;
+        if let Some(d) = &m.series_sketch {
+            Sketch::from_data(d).map_err(|e| bad(format!("series sketch of {ctx}"), e))?;
+        }
+    }
+    for s in &session.data.spans {
+        let ctx = format!("span '{}'", s.name);
+        keys(&s.attribute_keys, &ctx)?;
+        keys(&s.resource_keys, &ctx)?;
+        keys(&s.link_attribute_keys, &ctx)?;
+        for ev in s.event_attribute_keys.values() {
+            keys(ev, &ctx)?;
+        }
+    }
+    for l in &session.data.logs {
+        let ctx = format!("log severity '{}'", l.severity);
+        keys(&l.attribute_keys, &ctx)?;
+        keys(&l.resource_keys, &ctx)?;
+    }
+    for a in &session.data.attributes {
+        if let Some(d) = &a.sketch {
+            Sketch::from_data(d).map_err(|e| bad(format!("sketch of attribute '{}'", a.key), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads only the gzip header's metadata from the start of a file. `None` when it has none.
+pub fn read_header(prefix: &[u8]) -> Option<Header> {
+    // RFC 1952: ID1 ID2 CM FLG MTIME(4) XFL OS, then XLEN(2) and the extra field if FLG.FEXTRA.
+    if prefix.len() < 12 || !is_gzip(prefix) || prefix[3] & 0x04 == 0 {
+        return None;
+    }
+    let xlen = u16::from_le_bytes([prefix[10], prefix[11]]) as usize;
+    let extra = prefix.get(12..12 + xlen)?;
+    let mut i = 0;
+    while i + 4 <= extra.len() {
+        let id = [extra[i], extra[i + 1]];
+        let len = u16::from_le_bytes([extra[i + 2], extra[i + 3]]) as usize;
+        let body = extra.get(i + 4..i + 4 + len)?;
+        if id == HEADER_SUBFIELD {
+            return serde_json::from_slice(body).ok();
+        }
+        i += 4 + len;
+    }
+    None
+}
+
+/// Bytes a header read needs at most.
+pub const HEADER_READ_BYTES: usize = 12 + 65_535;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Session {
+        let mut s = Session::new("checkout-v1");
+        s.description = "before the release".into();
+        s.signals = vec![Signal::Metrics];
+        s.data.metrics.push(crate::session::MetricMeta {
+            name: "http.requests".into(),
+            sample_count: 3,
+            ..Default::default()
+        });
+        s.canonicalize();
+        s
+    }
+
+    #[test]
+    fn gzip_round_trip_is_byte_identical() {
+        let s = sample();
+        let gz = to_gzip(&s);
+        let back = decode(&gz, &ReadLimits::default(), "t").unwrap();
+        assert_eq!(back, s);
+        assert_eq!(to_gzip(&back), gz);
+        let h = read_header(&gz).unwrap();
+        assert_eq!(h.id, "checkout-v1");
+        assert_eq!(h.stats.metrics_count, 1);
+    }
+
+    #[test]
+    fn errors_are_specific() {
+        let lim = ReadLimits::default();
+        let gz = to_gzip(&sample());
+        assert!(matches!(
+            decode(&gz[..gz.len() / 2], &lim, "t"),
+            Err(SessionError::Truncated { .. })
+        ));
+        let json = to_json(&sample(), false);
+        assert!(matches!(
+            decode(&json[..json.len() - 5], &lim, "t"),
+            Err(SessionError::Truncated { .. })
+        ));
+        assert!(matches!(
+            decode(b"{\"version\": 1, \"id\": ", &lim, "t"),
+            Err(SessionError::Truncated { .. })
+        ));
+        assert!(matches!(
+            decode(b"{not json}", &lim, "t"),
+            Err(SessionError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            decode(b"[1,2]", &lim, "t"),
+            Err(SessionError::NotASession { .. })
+        ));
+        assert!(matches!(
+            decode(b"{\"hello\": 1}", &lim, "t"),
+            Err(SessionError::NotASession { .. })
+        ));
+        let v2 =
+            String::from_utf8(json.clone())
+                .unwrap()
+                .replacen("\"version\":1", "\"version\":2", 1);
+        let e = decode(v2.as_bytes(), &lim, "t").unwrap_err();
+        assert!(
+            matches!(e, SessionError::NewerVersion { found: 2, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("version 2") && e.to_string().contains("version 1"));
+        let v9 = r#"{"version": 9, "id": "x", "data": {"metrics": "a new shape"}}"#;
+        assert!(matches!(
+            decode(v9.as_bytes(), &lim, "t"),
+            Err(SessionError::NewerVersion { found: 9, .. })
+        ));
+        // Bad UTF-8 names its byte; a multi-byte character cut at the end is a truncation.
+        let e = decode(b"{\"id\": \"a\xffb\"}", &lim, "t").unwrap_err();
+        assert!(matches!(e, SessionError::Corrupt { .. }), "{e}");
+        assert!(e.to_string().contains("invalid UTF-8 at byte 9"), "{e}");
+        assert!(matches!(
+            decode(b"{\"id\": \"caf\xc3", &lim, "t"),
+            Err(SessionError::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn sketch_data_can_be_skipped_while_parsing() {
+        let mut s = sample();
+        let mut sk = crate::sketch::Sketch::new();
+        sk.insert(b"v");
+        let ks = crate::session::KeyStats {
+            count: 1,
+            estimated_cardinality: 1,
+            sketch: Some(Box::new(sk.to_data())),
+            ..Default::default()
+        };
+        s.data.metrics[0].label_keys.insert("k".into(), ks);
+        let gz = to_gzip(&s);
+        let lim = ReadLimits::default();
+        let lean = crate::session::without_sketch_data(|| decode(&gz, &lim, "t")).unwrap();
+        let lk = &lean.data.metrics[0].label_keys["k"];
+        assert_eq!(lk.estimated_cardinality, 1);
+        let d = lk.sketch.as_ref().unwrap();
+        assert_eq!(
+            (d.precision, d.encoding.as_str(), d.data.as_str()),
+            (14, "", "")
+        );
+        // The switch is scoped: the next decode keeps the bytes again.
+        assert_eq!(decode(&gz, &lim, "t").unwrap(), s);
+        // Samples are kept unless asked otherwise.
+        s.data.metrics[0]
+            .label_keys
+            .get_mut("k")
+            .unwrap()
+            .value_samples = vec!["v".into()];
+        let gz = to_gzip(&s);
+        let lean = crate::session::without_sketch_data(|| decode(&gz, &lim, "t")).unwrap();
+        assert_eq!(lean.data.metrics[0].label_keys["k"].value_samples, ["v"]);
+        let est = crate::session::estimates_only(|| decode(&gz, &lim, "t")).unwrap();
+        let ek = &est.data.metrics[0].label_keys["k"];
+        assert!(ek.value_samples.is_empty());
+        assert_eq!(ek.estimated_cardinality, 1);
+        assert_eq!(decode(&gz, &lim, "t").unwrap(), s);
+        // Shape is still checked when the bytes are skipped.
+        let bad = String::from_utf8(to_json(&s, false))
+            .unwrap()
+            .replace("\"encoding\"", "\"enc\"");
+        assert!(crate::session::without_sketch_data(|| decode(bad.as_bytes(), &lim, "t")).is_err());
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused() {
+        let zeros = vec![b' '; 4 * 1024 * 1024];
+        let gz = gzip_with_header(&zeros, None);
+        assert!(gz.len() < 64 * 1024);
+        let lim = ReadLimits {
+            max_file: 1 << 30,
+            max_decompressed: 1024 * 1024,
+        };
+        assert!(matches!(
+            decode(&gz, &lim, "t"),
+            Err(SessionError::Bomb { .. })
+        ));
+    }
+
+    #[test]
+    fn oversize_file_is_refused() {
+        let lim = ReadLimits {
+            max_file: 10,
+            max_decompressed: 1 << 20,
+        };
+        assert!(matches!(
+            decode(&to_gzip(&sample()), &lim, "t"),
+            Err(SessionError::TooLarge { .. })
+        ));
+    }
+}

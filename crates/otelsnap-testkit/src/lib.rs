@@ -1,0 +1,9 @@
+//! Test support for otelsnap, used only as a dev-dependency: synthetic sessions ([`synth`]),
+//! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]) and the fixture
+//! generator behind `fixtures/` ([`fixtures`]). Nothing here ships in the binary.
+
+pub mod evalset;
+pub mod fixtures;
+pub mod otlp_json;
+pub mod synth;
+pub mod testdata;
