@@ -152,4 +152,70 @@ mod tests {
         assert_eq!(ottl_str("x\"y\n\u{202e}"), "\"x\\\"y\"");
         assert_eq!(slug("user.id-Ä"), "user_id__");
     }
+
+    use serde_yaml_ng::Value as Y;
+
+    fn get<'a>(v: &'a Y, path: &[&str]) -> &'a Y {
+        path.iter().fold(v, |v, k| match k.parse::<usize>() {
+            Ok(i) => &v[i],
+            Err(_) => &v[*k],
+        })
+    }
+
+    /// Parses both snippets and checks they name `metric` and `key` where a Collector and an
+    /// SDK read them.
+    fn check(metric: &str, key: &str, others: &[&str]) {
+        let f = for_label(metric, key, others);
+        let view: Y = serde_yaml_ng::from_str(f.sdk_view.as_deref().unwrap()).unwrap();
+        let v = get(&view, &["meter_provider", "views", "0"]);
+        assert_eq!(
+            get(v, &["selector", "instrument_name"]).as_str(),
+            Some(metric)
+        );
+        let kept: Vec<&str> = get(v, &["stream", "attribute_keys", "included"])
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(kept, others);
+        assert!(!kept.contains(&key));
+        let col: Y = serde_yaml_ng::from_str(&f.collector).unwrap();
+        let procs = col["processors"].as_mapping().unwrap();
+        assert_eq!(procs.len(), 1);
+        let (name, p) = procs.iter().next().unwrap();
+        assert!(name.as_str().unwrap().starts_with("transform/drop_"));
+        let st = &p["metric_statements"][0];
+        assert_eq!(st["context"].as_str(), Some("datapoint"));
+        let stmt = st["statements"][0].as_str().unwrap();
+        assert_eq!(
+            stmt,
+            format!(
+                "delete_key(attributes, {}) where metric.name == {}",
+                ottl_str(key),
+                ottl_str(metric)
+            )
+        );
+    }
+
+    #[test]
+    fn snippets_parse_as_yaml_and_name_the_right_metric_and_key() {
+        check(
+            "http.server.request.duration",
+            "user_id",
+            &["http.request.method", "http.route"],
+        );
+        check("checkout.items", "session_id", &[]);
+        // Hostile names stay single YAML strings naming exactly that metric and key.
+        check("a: b # c\n- d", "k\"ey'\\", &["x: y", "[z]"]);
+        let r = for_resource("m", "k8s.pod.uid");
+        assert!(r.sdk_view.is_none());
+        let col: Y = serde_yaml_ng::from_str(&r.collector).unwrap();
+        let st = &col["processors"]["transform/drop_k8s_pod_uid"]["metric_statements"][0];
+        assert_eq!(st["context"].as_str(), Some("resource"));
+        assert_eq!(
+            st["statements"][0].as_str(),
+            Some("delete_key(attributes, \"k8s.pod.uid\")")
+        );
+    }
 }

@@ -394,3 +394,299 @@ fn near_limit(m: &MetricMeta, before: Option<&MetricMeta>, rules: &Rules) -> Opt
         magnitude: m.active_series as f64 / at as f64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::DiffReport;
+    use crate::session::evidence::{Shape, ShapeSample};
+    use crate::session::{KeyEvidence, LogMeta, MetricType, SpanMeta};
+
+    /// Evidence with `n` distinct values of class `c` over `units`, growing like that.
+    fn ev(c: Shape, n: u64, units: u64, growing: bool) -> KeyEvidence {
+        let mut s = ShapeSample::default();
+        for i in 0..n {
+            let h = crate::sketch::hash_value(&i.to_le_bytes());
+            if s.selects(h) && !s.contains(h) {
+                s.insert(h, c as u8);
+            }
+        }
+        let mut g = Vec::new();
+        let mut u = 4;
+        while u <= units {
+            g.push([u, if growing { u * n / units } else { n }]);
+            u *= 2;
+        }
+        KeyEvidence::new(&s, units, n, g)
+    }
+
+    fn ks(e: Option<KeyEvidence>, card: u64) -> KeyStats {
+        KeyStats {
+            count: 48,
+            estimated_cardinality: card,
+            evidence: e.map(Box::new),
+            ..Default::default()
+        }
+    }
+
+    fn metric(keys: &[(&str, KeyStats)], series: u64) -> MetricMeta {
+        MetricMeta {
+            name: "http.server.request.duration".into(),
+            metric_type: MetricType::Histogram,
+            explicit_bounds: vec![0.1, 1.0],
+            label_keys: keys
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            active_series: series,
+            sample_count: 48,
+            ..Default::default()
+        }
+    }
+
+    fn session(
+        id: &str,
+        metrics: Vec<MetricMeta>,
+        spans: Vec<SpanMeta>,
+        logs: Vec<LogMeta>,
+    ) -> Session {
+        let mut s = Session::new(id);
+        s.signals = vec![Signal::Metrics, Signal::Traces, Signal::Logs];
+        s.data.metrics = metrics;
+        s.data.spans = spans;
+        s.data.logs = logs;
+        s.canonicalize();
+        s
+    }
+
+    fn method() -> KeyStats {
+        ks(Some(ev(Shape::Word, 4, 48, false)), 4)
+    }
+
+    fn details(r: &DiffReport, rule: Rule) -> Vec<&Detail> {
+        r.changes
+            .iter()
+            .flat_map(|c| c.details.iter())
+            .filter(|d| d.rule == rule)
+            .collect()
+    }
+
+    fn diff(a: &Session, b: &Session, rules: &Rules) -> DiffReport {
+        DiffReport::build(a, b, rules, &Filters::default())
+    }
+
+    #[test]
+    fn a_new_unbounded_label_is_critical_with_48_values_and_carries_the_fix() {
+        let a = session(
+            "a",
+            vec![metric(&[("method", method())], 4)],
+            vec![],
+            vec![],
+        );
+        let uuid = ks(Some(ev(Shape::Uuid, 48, 48, true)), 48);
+        let b = session(
+            "b",
+            vec![metric(&[("method", method()), ("session_id", uuid)], 48)],
+            vec![],
+            vec![],
+        );
+        let r = diff(&a, &b, &Rules::default());
+        let d = details(&r, Rule::UnboundedLabel);
+        assert_eq!(d.len(), 1, "{:#?}", r.changes);
+        assert_eq!(d[0].severity, Severity::Critical);
+        assert_eq!(d[0].field, "label_keys.session_id.verdict");
+        assert!(
+            d[0].message.contains("48 of 48 values look like UUIDs"),
+            "{}",
+            d[0].message
+        );
+        // 48 series × (2 bounds + +Inf + _sum + _count).
+        assert!(
+            d[0].message.contains("240 backend series"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(r.max_severity, Some(Severity::Critical));
+        let c = r
+            .changes
+            .iter()
+            .find(|c| c.name == "http.server.request.duration")
+            .unwrap();
+        let fixes = fix::fixes_of(c);
+        assert_eq!(fixes.len(), 1);
+        assert_eq!(
+            (fixes[0].metric.as_str(), fixes[0].key.as_str()),
+            ("http.server.request.duration", "session_id")
+        );
+        assert!(fixes[0].sdk_view.as_deref().unwrap().contains("\"method\""));
+        // The older count rules alone would not have gated: 48 values is far below 1,000.
+        let mut only_counts = Rules::default();
+        only_counts
+            .severity
+            .insert(Rule::UnboundedLabel, Severity::Info);
+        assert_eq!(
+            diff(&a, &b, &only_counts).max_severity,
+            Some(Severity::Info)
+        );
+    }
+
+    #[test]
+    fn an_existing_key_that_turns_unbounded_is_critical_but_unknown_never_escalates() {
+        let before = ks(Some(ev(Shape::Code, 6, 60, false)), 6);
+        let a = session("a", vec![metric(&[("tenant", before)], 6)], vec![], vec![]);
+        let turned = ks(Some(ev(Shape::Uuid, 40, 48, true)), 40);
+        let b = session("b", vec![metric(&[("tenant", turned)], 40)], vec![], vec![]);
+        let r = diff(&a, &b, &Rules::default());
+        let d = details(&r, Rule::UnboundedLabel);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].from, json!("bounded"));
+        assert!(
+            d[0].message.contains("key was bounded, now unbounded"),
+            "{}",
+            d[0].message
+        );
+
+        // Unknown on the newer side: no verdict finding at all.
+        let unknown = ks(Some(ev(Shape::Word, 30, 40, true)), 30);
+        assert_eq!(unknown.evidence.as_ref().unwrap().verdict, Verdict::Unknown);
+        let c = session(
+            "c",
+            vec![metric(&[("tenant", unknown)], 30)],
+            vec![],
+            vec![],
+        );
+        assert!(details(&diff(&a, &c, &Rules::default()), Rule::UnboundedLabel).is_empty());
+        // An older side without evidence (an older session, an OCC import) cannot have turned.
+        let old = session(
+            "o",
+            vec![metric(&[("tenant", ks(None, 6))], 6)],
+            vec![],
+            vec![],
+        );
+        assert!(details(&diff(&old, &b, &Rules::default()), Rule::UnboundedLabel).is_empty());
+        // Unbounded on both sides: not a change.
+        assert!(details(&diff(&b, &b, &Rules::default()), Rule::UnboundedLabel).is_empty());
+    }
+
+    #[test]
+    fn unbounded_span_and_log_attributes_are_info_unless_the_rules_say_otherwise() {
+        let span = |keys: &[(&str, KeyStats)]| SpanMeta {
+            name: "GET /orders".into(),
+            kind: 2,
+            kind_name: "Server".into(),
+            attribute_keys: keys
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            sample_count: 48,
+            ..Default::default()
+        };
+        let log = |keys: &[(&str, KeyStats)]| LogMeta {
+            severity: "ERROR".into(),
+            severity_number: 17,
+            attribute_keys: keys
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            sample_count: 48,
+            ..Default::default()
+        };
+        let id = || ks(Some(ev(Shape::Hex, 48, 48, true)), 48);
+        let a = session("a", vec![], vec![span(&[])], vec![log(&[])]);
+        let b = session(
+            "b",
+            vec![],
+            vec![span(&[("request.id", id())])],
+            vec![log(&[("trace_id", id())])],
+        );
+        let r = diff(&a, &b, &Rules::default());
+        let d = details(&r, Rule::UnboundedAttribute);
+        assert_eq!(d.len(), 2);
+        assert!(d.iter().all(|d| d.severity == Severity::Info));
+        let rules = Rules::from_toml(
+            "[severity]\nunbounded_attribute = \"warning\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let r = diff(&a, &b, &rules);
+        assert!(
+            details(&r, Rule::UnboundedAttribute)
+                .iter()
+                .all(|d| d.severity == Severity::Warning)
+        );
+        assert_eq!(r.max_severity, Some(Severity::Warning));
+    }
+
+    #[test]
+    fn a_new_overflow_series_is_critical_and_an_old_one_is_not_new() {
+        let ov = ks(None, 1);
+        let a = session(
+            "a",
+            vec![metric(&[("method", method())], 4)],
+            vec![],
+            vec![],
+        );
+        let b = session(
+            "b",
+            vec![metric(&[("method", method()), (OVERFLOW_KEY, ov)], 1500)],
+            vec![],
+            vec![],
+        );
+        let r = diff(&a, &b, &Rules::default());
+        let d = details(&r, Rule::SdkOverflow);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Critical);
+        assert!(d[0].message.contains("every filtered query undercounts"));
+        assert!(details(&diff(&b, &b, &Rules::default()), Rule::SdkOverflow).is_empty());
+    }
+
+    #[test]
+    fn near_the_sdk_limit_is_a_warning_and_the_limit_is_a_rules_setting() {
+        let a = session(
+            "a",
+            vec![metric(&[("method", method())], 100)],
+            vec![],
+            vec![],
+        );
+        let at = |n| {
+            session(
+                "b",
+                vec![metric(&[("method", method())], n)],
+                vec![],
+                vec![],
+            )
+        };
+        let r = diff(&a, &at(1600), &Rules::default());
+        let d = details(&r, Rule::NearSeriesLimit);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message
+                .contains("80% of the SDK cardinality limit of 2,000"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            details(
+                &diff(&a, &at(1599), &Rules::default()),
+                Rule::NearSeriesLimit
+            )
+            .is_empty()
+        );
+        let rules = Rules::from_toml(
+            "[thresholds]\nsdk_series_limit = 10000\nnear_limit_share = 0.5\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        assert!(details(&diff(&a, &at(4999), &rules), Rule::NearSeriesLimit).is_empty());
+        assert_eq!(
+            details(&diff(&a, &at(5000), &rules), Rule::NearSeriesLimit).len(),
+            1
+        );
+        let bad = Rules::from_toml(
+            "[thresholds]\nnear_limit_share = 1.5\n",
+            std::path::Path::new("t.toml"),
+        );
+        assert!(bad.unwrap_err().contains("near_limit_share"));
+    }
+}
