@@ -2,6 +2,7 @@
 //! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]) and the fixture
 //! generator behind `fixtures/` ([`fixtures`]). Nothing here ships in the binary.
 
+pub mod ci_fixtures;
 pub mod evalset;
 pub mod fixtures;
 pub mod otlp_json;
