@@ -79,6 +79,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Delete sessions (all names are checked first; nothing is deleted if one is missing)
     Delete(DeleteArgs),
+    /// Delete old sessions: all but the newest --keep N, or those older than --older-than D
+    Prune(PruneArgs),
     /// Combine sessions into one, with exact HyperLogLog unions
     Merge(MergeArgs),
     /// Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold
@@ -96,16 +98,30 @@ pub enum Command {
 #[command(
     after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
-otelsnap capture from-dump --from-file collector-export.jsonl"
+otelsnap capture from-dump --from-file collector-export.jsonl\n  \
+otelsnap capture ci-run -- pytest -q          # run CMD with OTEL_EXPORTER_OTLP_* pointing here\n  \
+otelsnap capture ci-run --output baseline.json.gz -- ./run-tests.sh\n\
+With -- CMD the receivers take free ports unless --grpc/--http say otherwise; the exit status is\n\
+CMD's when CMD failed, else 0, or 2 when otelsnap itself failed."
 )]
 pub struct CaptureArgs {
     /// Name to save the session as (kebab-case)
     pub name: String,
-    /// OTLP/gRPC listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4317")]
+    /// OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4317",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub grpc: String,
-    /// OTLP/HTTP listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    /// OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4318",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub http: String,
     /// Do not listen for OTLP/gRPC
     #[arg(long)]
@@ -165,6 +181,22 @@ pub struct CaptureArgs {
     /// Decode requests but skip analysis (for measuring the receiver alone)
     #[arg(long, hide = true)]
     pub no_analyze: bool,
+    /// Write the session to this file instead of the store (gzipped when it ends in .gz)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Save a diff-only baseline (as `export --baseline`: no value samples or sketches)
+    #[arg(long)]
+    pub baseline: bool,
+    /// With -- CMD: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)
+    #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf",
+          value_parser = ["http/protobuf", "http/json", "grpc"], requires = "command")]
+    pub protocol: String,
+    /// With -- CMD: how long to keep receiving after CMD exits, for its final exports
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = parse_duration, requires = "command")]
+    pub grace: std::time::Duration,
+    /// Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Output format of `list` and `show`.
@@ -238,6 +270,26 @@ pub struct DeleteArgs {
     pub names: Vec<String>,
 }
 
+/// `prune`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    group = clap::ArgGroup::new("which").required(true).multiple(true).args(["keep", "older_than"]),
+    after_help = "With both flags, a session is deleted when it is older than D and not among the N newest.\n\
+Examples:\n  otelsnap prune --keep 20                 # a nightly job's store never fills up\n  \
+otelsnap prune --older-than 30d --dry-run  # what would go"
+)]
+pub struct PruneArgs {
+    /// Keep the N newest sessions (by creation time)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// Print what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// `merge`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Example:\n  otelsnap merge replica-a replica-b --output checkout-all")]
@@ -271,6 +323,10 @@ pub enum DiffFormat {
     Github,
     /// One self-contained HTML page (no network) with both sessions' items
     Html,
+    /// JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold
+    Junit,
+    /// SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)
+    Sarif,
 }
 
 /// A diff severity on the command line.
@@ -297,7 +353,9 @@ pub enum FailOn {
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
 otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
-otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact\n  \
+otelsnap diff baseline.json.gz current --format sarif -o otelsnap.sarif\n\
+Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"Rules file\"."
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -325,9 +383,12 @@ pub struct DiffArgs {
     /// Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]
     #[arg(long, value_name = "FILE", env = "OTELSNAP_RULES")]
     pub rules: Option<PathBuf>,
-    /// Relative tolerance for numeric changes, overriding the rules (0 reports every difference)
-    #[arg(long, value_name = "FRACTION")]
+    /// Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
+    /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
+    #[arg(long, value_name = "PATH")]
+    pub location: Option<String>,
 }
 
 /// `export`.
@@ -341,6 +402,9 @@ pub struct ExportArgs {
     /// Remove value samples (for sharing)
     #[arg(long)]
     pub strip_samples: bool,
+    /// A diff-only baseline for a repository: no value samples, no mergeable sketches (estimates kept; merge refuses it)
+    #[arg(long)]
+    pub baseline: bool,
     /// Replace FILE if it exists
     #[arg(long)]
     pub force: bool,
@@ -367,10 +431,25 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// Parses `10%` or `0.1` as the fraction 0.1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let err = || format!("invalid fraction '{s}': use e.g. 10% or 0.1 (at least 0)");
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| err())? / 100.0,
+        None => t.parse::<f64>().map_err(|_| err())?,
+    };
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(err())
+    }
+}
+
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h or 1m30s");
+    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h, 7d or 1m30s");
     if s.is_empty() {
         return Err(err());
     }
@@ -395,6 +474,8 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 7.0 * 86_400.0,
             _ => return Err(err()),
         };
         total += num * mult;
@@ -414,9 +495,20 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("10%"), Ok(0.1));
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("ten").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use assert_cmd::Command;
 use otelsnap::diff::{
     ChangeType, DiffReport, Filters, ItemKind, Rule, Rules, Severity, rules::parse_pattern,
 };
-use otelsnap::render::diff_github;
+use otelsnap::render::{diff_github, wording};
 use otelsnap::session::{MetricType, Session, Signal};
 use serde_json::Value;
 use support::*;
@@ -119,7 +119,10 @@ fn metric_added_small_is_info_large_is_warning() {
         (ChangeType::Added, Severity::Info)
     );
     assert_eq!(c.details[0].rule, Rule::Added);
-    assert_eq!(c.details[0].message, "new gauge metric with 12 series");
+    assert_eq!(
+        wording::detail(&c.details[0]),
+        "new gauge metric with 12 series"
+    );
 
     b.data.metrics = vec![m("big", 1001, &[])];
     let r = report(&a, &b);
@@ -128,7 +131,10 @@ fn metric_added_small_is_info_large_is_warning() {
         (d.rule, d.severity),
         (Rule::NewHighCardinality, Severity::Warning)
     );
-    assert_eq!(d.message, "new gauge metric with 1,001 series (> 1,000)");
+    assert_eq!(
+        wording::detail(d),
+        "new gauge metric with 1,001 series (> 1,000)"
+    );
     // Exactly the threshold is not "more than".
     b.data.metrics = vec![m("edge", 1000, &[])];
     assert_eq!(only(&report(&a, &b)).severity, Severity::Info);
@@ -145,7 +151,10 @@ fn metric_removed_is_warning() {
         (ChangeType::Removed, Severity::Warning)
     );
     assert_eq!(c.details[0].rule, Rule::MetricRemoved);
-    assert_eq!(c.details[0].message, "metric removed (had 30 series)");
+    assert_eq!(
+        wording::detail(&c.details[0]),
+        "metric removed (had 30 series)"
+    );
 }
 
 type Edit = Box<dyn Fn(&mut otelsnap::session::MetricMeta)>;
@@ -196,7 +205,10 @@ fn schema_changes_are_warnings() {
     let mut u = base.clone();
     u.unit = "ms".into();
     b.data.metrics = vec![u];
-    assert_eq!(detail(&report(&a, &b), "unit").message, "unit s → ms");
+    assert_eq!(
+        wording::detail(detail(&report(&a, &b), "unit")),
+        "unit s → ms"
+    );
 }
 
 #[test]
@@ -213,7 +225,10 @@ fn cardinality_growth_critical_warning_info_and_tolerance() {
         (d.rule, d.severity),
         (Rule::CardinalityCritical, Severity::Critical)
     );
-    assert_eq!(d.message, "active series 120 → 6,100 (×50.8 ≥ 10×)");
+    assert_eq!(
+        wording::detail(d),
+        "active series 120 → 6,100 (×50.8 ≥ 10×)"
+    );
     assert_eq!(d.change_pct, Some(4983.3));
     assert_eq!(d.from, Value::from(120));
     assert_eq!(d.to, Value::from(6100));
@@ -224,12 +239,12 @@ fn cardinality_growth_critical_warning_info_and_tolerance() {
         (d.rule, d.severity),
         (Rule::CardinalityWarning, Severity::Warning)
     );
-    assert_eq!(d.message, "active series 100 → 300 (×3.0 ≥ 2×)");
+    assert_eq!(wording::detail(d), "active series 100 → 300 (×3.0 ≥ 2×)");
 
     let r = run(100, 150);
     let d = detail(&r, "active_series");
     assert_eq!((d.rule, d.severity), (Rule::Changed, Severity::Info));
-    assert_eq!(d.message, "active series 100 → 150 (+50%)");
+    assert_eq!(wording::detail(d), "active series 100 → 150 (+50%)");
 
     // Shrinking is never worse than info.
     let r = run(6100, 120);
@@ -250,7 +265,7 @@ fn floor_keeps_small_growth_at_info() {
     let d = detail(&r, "active_series");
     assert_eq!((d.rule, d.severity), (Rule::Changed, Severity::Info));
     assert_eq!(
-        d.message,
+        wording::detail(d),
         "active series 1 → 12 (×12.0, under the floor of 100; label k 1 → 12)"
     );
     // Raising the new value to the floor makes the ratio rule apply.
@@ -275,7 +290,7 @@ fn label_keys_added_removed_and_grown() {
         (old.rule, old.severity),
         (Rule::LabelRemoved, Severity::Warning)
     );
-    assert_eq!(old.message, "label old removed (had 4 values)");
+    assert_eq!(wording::detail(old), "label old removed (had 4 values)");
     let new = detail(&r, "label_keys.new");
     assert_eq!((new.rule, new.severity), (Rule::Added, Severity::Info));
     let wide = detail(&r, "label_keys.wide");
@@ -283,7 +298,10 @@ fn label_keys_added_removed_and_grown() {
         (wide.rule, wide.severity),
         (Rule::NewHighCardinality, Severity::Warning)
     );
-    assert_eq!(wide.message, "new label wide with 5,000 values (> 1,000)");
+    assert_eq!(
+        wording::detail(wide),
+        "new label wide with 5,000 values (> 1,000)"
+    );
     assert_eq!(only(&r).severity, Severity::Warning);
 
     let (mut a, mut b) = pair();
@@ -293,7 +311,7 @@ fn label_keys_added_removed_and_grown() {
     let d = detail(&r, "label_keys.user_id.estimated_cardinality");
     assert_eq!(d.severity, Severity::Critical);
     assert_eq!(
-        d.message,
+        wording::detail(d),
         "label user_id cardinality 120 → 6,100 (×50.8 ≥ 10×)"
     );
 }
@@ -321,9 +339,9 @@ fn approximate_keys_compare_by_estimate() {
     let d = detail(&r, "label_keys.k.estimated_cardinality");
     assert_eq!(d.severity, Severity::Critical);
     assert!(
-        d.message.ends_with("(×20.0 ≥ 10×, approximate)"),
+        wording::detail(d).ends_with("(×20.0 ≥ 10×, approximate)"),
         "{}",
-        d.message
+        wording::detail(d)
     );
     assert_eq!(only(&r).metadata["approximate"], Value::Bool(true));
 }
@@ -345,7 +363,7 @@ fn rates_compare_per_second_when_both_have_windows() {
     let r = report(&a, &b);
     let d = detail(&r, "sample_rate");
     assert_eq!((d.rule, d.severity), (Rule::SampleRate, Severity::Warning));
-    assert_eq!(d.message, "sample rate 100/s → 600/s (×6.0 ≥ 5×)");
+    assert_eq!(wording::detail(d), "sample rate 100/s → 600/s (×6.0 ≥ 5×)");
     assert_eq!(d.from, serde_json::json!(100.0));
     // Twice the rate: beyond ±50%, info.
     b.data.metrics[0].sample_count = 6000;
@@ -364,10 +382,10 @@ fn rates_fall_back_to_raw_counts_and_say_so() {
     b.data.metrics = vec![metric("x", MetricType::Gauge, 5, 600, &[])];
     let r = report(&a, &b);
     assert_eq!(r.rate_basis.as_str(), "raw_counts");
-    assert!(r.rate_basis.describe().contains("raw"));
+    assert!(wording::rate_basis(r.rate_basis).contains("raw"));
     let d = detail(&r, "sample_count");
     assert_eq!(d.rule, Rule::SampleRate);
-    assert_eq!(d.message, "samples 100 → 600 (×6.0 ≥ 5×)");
+    assert_eq!(wording::detail(d), "samples 100 → 600 (×6.0 ≥ 5×)");
     // Floor: 10 → 60 samples is info.
     a.data.metrics[0].sample_count = 10;
     b.data.metrics[0].sample_count = 60;
@@ -423,7 +441,7 @@ fn span_changes() {
         (ChangeType::Added, Severity::Warning)
     );
     assert_eq!(
-        added.details[0].message,
+        wording::detail(&added.details[0]),
         "new Server span; attribute q has 5,000 values (> 1,000)"
     );
     let removed = by_name("GET /old");
@@ -477,7 +495,7 @@ fn log_changes_and_templates() {
     let share = get("body_templates.payment failed for <*>");
     assert_eq!(share.rule, Rule::TemplateShare);
     assert_eq!(
-        share.message,
+        wording::detail(share),
         "body template \"payment failed for <*>\" share of records 90% → 50%"
     );
     assert_eq!(get("body_templates.card declined: <*>").rule, Rule::Added);
@@ -518,7 +536,7 @@ fn attribute_changes() {
     let get = |n: &str| r.changes.iter().find(|c| c.name == n).unwrap();
     assert_eq!(get("user_id").severity, Severity::Critical);
     assert_eq!(
-        get("user_id").details[0].message,
+        wording::detail(&get("user_id").details[0]),
         "cardinality 120 → 6,100 (×50.8 ≥ 10×)"
     );
     assert_eq!(get("gone").change_type, ChangeType::Removed);
@@ -585,7 +603,7 @@ fn severity_overrides_from_rules() {
     b.data.metrics = vec![m("x", 6100, &[])];
     let r = report_with(&a, &b, &rules);
     assert_eq!(
-        detail(&r, "active_series").message,
+        wording::detail(detail(&r, "active_series")),
         "active series 120 → 6,100 (×50.8 ≥ 2×)"
     );
 }
@@ -973,10 +991,13 @@ fn github_output_file_gets_counts() {
         text.lines().filter(|l| l.starts_with("::warning ")).count(),
         8
     );
-    assert_eq!(
-        text.lines().filter(|l| l.starts_with("::notice ")).count(),
-        5
-    );
+    // Info changes are not annotated one by one (issue #14): one notice counts them.
+    let notices: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("::notice "))
+        .collect();
+    assert_eq!(notices.len(), 1, "{text}");
+    assert!(notices[0].contains("5 info changes"), "{text}");
 }
 
 #[test]
@@ -1180,14 +1201,13 @@ fn fixture_user_id_is_critical_at_the_top_in_every_format() {
     assert!(block.contains("user_id"), "{table}");
 
     let md = run("markdown");
+    assert!(md.starts_with("<!-- otelsnap-diff -->\n"), "{md}");
     let row = md
         .lines()
-        .find(|l| {
-            l.starts_with("| **critical**") || l.starts_with("| warning") || l.starts_with("| info")
-        })
+        .find(|l| l.starts_with("<details><summary>"))
         .unwrap();
     assert!(
-        row.starts_with("| **critical**") && row.contains("user_id"),
+        row.contains("<b>critical</b>") && row.contains("user_id"),
         "{md}"
     );
 

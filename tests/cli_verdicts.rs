@@ -44,7 +44,7 @@ fn the_ci_pair_fails_the_critical_gate_on_the_verdict_with_the_fix() {
     let (code, out, err) = run(&["diff", &a, &b, "--min-severity", "critical"], None);
     assert_eq!(code, Some(1), "{err}");
     assert!(
-        out.contains("label key 'session_id': new key unbounded"),
+        out.contains("label 'session_id': new key unbounded"),
         "{out}"
     );
     assert!(out.contains("look like UUIDs"), "{out}");

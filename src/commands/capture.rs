@@ -35,7 +35,8 @@ const MAX_BAD_LINES_SHOWN: u64 = 20;
 pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     // Everything that can fail cheaply fails before anything listens.
     let name = SessionName::parse(&args.name)?;
-    ctx.store.check_target(&name, args.force)?;
+    super::capture_cmd::validate(args)?;
+    super::capture_cmd::check_target(ctx, args, &name)?;
     let opts = analyzer_options(args)?;
     if let Some(p) = &args.ready_file {
         crate::session::store::check_replaceable(p).map_err(|e| anyhow!("--ready-file: {e}"))?;
@@ -223,6 +224,7 @@ enum StopReason {
     MaxRequests(u64),
     Signal(&'static str),
     ReceiverFailed(String),
+    Command(String),
 }
 
 impl std::fmt::Display for StopReason {
@@ -235,6 +237,7 @@ impl std::fmt::Display for StopReason {
             StopReason::MaxRequests(n) => write!(f, "{n} requests received (--max-requests)"),
             StopReason::Signal(s) => write!(f, "{s} received"),
             StopReason::ReceiverFailed(e) => write!(f, "a receiver failed: {e}"),
+            StopReason::Command(s) => f.write_str(s),
         }
     }
 }
@@ -351,7 +354,13 @@ async fn capture_listen(
             .with_context(|| format!("cannot write --ready-file {}", path.display()))?;
     }
 
-    let progress = live_status(ctx, collector.clone());
+    // With -- CMD, CMD's output owns the terminal: no live status line.
+    let mut cmd = super::capture_cmd::spawn(ctx, args, grpc_addr, http_addr)?;
+    let forward = cmd.as_ref().map(|c| c.forwarder());
+    let progress = match cmd {
+        None => live_status(ctx, collector.clone()),
+        Some(_) => None,
+    };
 
     // Wait for the first stop condition.
     let deadline = args
@@ -368,14 +377,22 @@ async fn capture_listen(
                 }
             }
             _ = collector.limit_hit.notified() => break StopReason::MaxRequests(args.max_requests.unwrap_or(0)),
-            _ = sigint.recv() => break StopReason::Signal("SIGINT"),
-            _ = sigterm.recv() => break StopReason::Signal("SIGTERM"),
+            _ = sigint.recv() => if !forward.as_ref().is_some_and(|f| f.forward(ctx, libc::SIGINT, "SIGINT")) {
+                break StopReason::Signal("SIGINT")
+            },
+            _ = sigterm.recv() => if !forward.as_ref().is_some_and(|f| f.forward(ctx, libc::SIGTERM, "SIGTERM")) {
+                break StopReason::Signal("SIGTERM")
+            },
+            r = async { match cmd.as_mut() { Some(c) => c.finished(ctx).await, None => std::future::pending().await } } => break StopReason::Command(r),
             Some(msg) = fail_rx.recv() => break StopReason::ReceiverFailed(msg),
         }
     };
     if let Some((bar, ticker)) = &progress {
         ticker.abort();
         bar.finish_and_clear();
+    }
+    if let Some(c) = cmd.as_mut() {
+        c.terminate(ctx).await;
     }
 
     // Stop accepting, drain what is in flight, save. One signal is the normal way a supervisor
@@ -441,17 +458,20 @@ async fn capture_listen(
     let finish = tokio::task::spawn_blocking(move || {
         finish_and_save(&ctx2, &args2, &name, analyzer, info, outcome)
     });
-    let code = signals
+    let result = signals
         .finish_despite(ctx, finish, &lost_in_save)
         .await
-        .map_err(|e| anyhow!("internal error while saving: {e}"))??;
-    if !drain_errors.is_empty() {
-        bail!(
-            "the session was saved, but a receiver failed: {}",
-            drain_errors.join("; ")
-        );
-    }
-    Ok(code)
+        .map_err(|e| anyhow!("internal error while saving: {e}"))?;
+    let result = result.and_then(|code| {
+        if !drain_errors.is_empty() {
+            bail!(
+                "the session was saved, but a receiver failed: {}",
+                drain_errors.join("; ")
+            );
+        }
+        Ok(code)
+    });
+    super::capture_cmd::exit_code(ctx, cmd.as_ref(), result)
 }
 
 fn spawn_receiver(
@@ -538,6 +558,9 @@ fn abort(signal: &str, lost: &str) -> ! {
 
 /// `stops after 30s, or 10s idle, or 100 requests, or Ctrl-C`.
 fn stop_plan(args: &CaptureArgs) -> String {
+    if !args.command.is_empty() {
+        return "stops when CMD exits".to_string();
+    }
     let mut parts = Vec::new();
     if let Some(d) = args.duration {
         parts.push(format!("after {}", fmt_duration(d)));
@@ -730,7 +753,7 @@ fn finish_and_save(
             info.requests
         );
     }
-    let saved = match ctx.store.save(&session, args.force) {
+    let saved = match super::capture_cmd::save(ctx, args, &session) {
         Ok(saved) => saved,
         Err(e) => {
             ctx.note(summary);
@@ -746,7 +769,10 @@ fn finish_and_save(
     if let Some(w) = &saved.low_disk_warning {
         ctx.note(w);
     }
-    println!("{}", name);
+    match &args.output {
+        Some(path) => println!("{}", path.display()),
+        None => println!("{name}"),
+    }
     Ok(crate::error::EXIT_OK)
 }
 

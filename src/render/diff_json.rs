@@ -1,9 +1,15 @@
 //! `diff --format json`: the report as one JSON document (schema in docs/diff-json.md).
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
-use crate::diff::rules::RulesView;
-use crate::diff::{Change, DiffReport, NotCompared, Severity, SideInfo, Summary};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diff::rules::{Rule, RulesView};
+use crate::diff::{
+    Change, ChangeType, Detail, DiffReport, ItemKind, NotCompared, Severity, SideInfo, Summary,
+};
+use crate::render::wording;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,7 +25,72 @@ pub struct Doc<'a> {
     pub summary: &'a Summary,
     pub max_severity: Option<Severity>,
     pub exit_code: u8,
-    pub changes: &'a [Change],
+    pub changes: Vec<ChangeDoc<'a>>,
+}
+
+/// One change as the JSON shows it (OCC's `Change`, plus `services` and `fingerprint`).
+#[derive(Debug, Serialize)]
+pub struct ChangeDoc<'a> {
+    #[serde(rename = "type")]
+    pub change_type: ChangeType,
+    pub signal_type: ItemKind,
+    pub name: &'a str,
+    pub severity: Severity,
+    pub services: &'a [String],
+    pub details: Vec<DetailDoc<'a>>,
+    #[serde(skip_serializing_if = "no_metadata")]
+    pub metadata: &'a BTreeMap<String, Value>,
+    pub fingerprint: &'a str,
+}
+
+/// One detail as the JSON shows it: the data, and its message in the shared wording.
+#[derive(Debug, Serialize)]
+pub struct DetailDoc<'a> {
+    pub field: &'a str,
+    pub from: &'a Value,
+    pub to: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_pct: Option<f64>,
+    pub severity: Severity,
+    pub rule: Rule,
+    pub message: String,
+    pub fingerprint: &'a str,
+}
+
+fn no_metadata(m: &&BTreeMap<String, Value>) -> bool {
+    m.is_empty()
+}
+
+impl<'a> ChangeDoc<'a> {
+    /// The JSON view of a change.
+    pub fn of(c: &'a Change) -> ChangeDoc<'a> {
+        ChangeDoc {
+            change_type: c.change_type,
+            signal_type: c.signal_type,
+            name: &c.name,
+            severity: c.severity,
+            services: &c.services,
+            details: c.details.iter().map(DetailDoc::of).collect(),
+            metadata: &c.metadata,
+            fingerprint: &c.fingerprint,
+        }
+    }
+}
+
+impl<'a> DetailDoc<'a> {
+    /// The JSON view of a detail.
+    pub fn of(d: &'a Detail) -> DetailDoc<'a> {
+        DetailDoc {
+            field: &d.field,
+            from: &d.from,
+            to: &d.to,
+            change_pct: d.change_pct,
+            severity: d.severity,
+            rule: d.rule,
+            message: wording::detail(d),
+            fingerprint: &d.fingerprint,
+        }
+    }
 }
 
 /// Thresholds and filters in effect.
@@ -55,7 +126,7 @@ pub fn doc(r: &DiffReport) -> Doc<'_> {
         summary: &r.summary,
         max_severity: r.max_severity,
         exit_code: r.exit_code,
-        changes: &r.changes,
+        changes: r.changes.iter().map(ChangeDoc::of).collect(),
     }
 }
 

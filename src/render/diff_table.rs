@@ -4,6 +4,7 @@ use comfy_table::{CellAlignment, Table, presets};
 use owo_colors::OwoColorize;
 
 use crate::diff::{Change, DiffReport, Severity};
+use crate::render::wording;
 
 /// Details shown per change before the rest are counted.
 const MAX_DETAILS: usize = 3;
@@ -23,7 +24,7 @@ fn paint(s: &str, sev: Severity, color: bool) -> String {
 
 /// The verdict line, counts colored by severity when `color`.
 pub fn verdict(r: &DiffReport, color: bool) -> String {
-    let plain = r.verdict();
+    let plain = wording::verdict(r);
     if !color || r.summary.total == 0 {
         return plain;
     }
@@ -40,12 +41,7 @@ pub fn verdict(r: &DiffReport, color: bool) -> String {
 
 /// Detail lines for one change, capped at [`MAX_DETAILS`].
 pub fn detail_lines(c: &Change, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = c
-        .details
-        .iter()
-        .take(max)
-        .map(|d| d.message.clone())
-        .collect();
+    let mut lines: Vec<String> = c.details.iter().take(max).map(wording::detail).collect();
     if c.details.len() > max {
         lines.push(format!("… and {} more", c.details.len() - max));
     }
@@ -98,7 +94,7 @@ pub fn render(r: &DiffReport, color: bool) -> String {
     let mut out = String::new();
     out.push_str(&verdict(r, color));
     out.push('\n');
-    out.push_str(&r.rate_basis.describe());
+    out.push_str(&wording::rate_basis(r.rate_basis));
     out.push('\n');
     for nc in &r.not_compared {
         out.push_str(&format!(

@@ -3,7 +3,9 @@
 pub mod color;
 pub mod diff_github;
 pub mod diff_json;
+pub mod diff_junit;
 pub mod diff_markdown;
+pub mod diff_sarif;
 pub mod diff_table;
 pub mod fix;
 pub mod html;
@@ -11,3 +13,4 @@ pub mod human;
 pub mod list;
 pub mod show;
 pub mod suspects;
+pub mod wording;

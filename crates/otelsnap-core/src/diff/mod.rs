@@ -2,12 +2,13 @@
 //!
 //! [`engine::compare`] matches items by identity (metrics and spans by name, logs by severity,
 //! attributes by key) and produces field-level [`Detail`]s, each naming the [`Rule`] that set its
-//! severity. [`DiffReport::build`] then applies the ignore list and the filters, ranks the result
-//! and decides the exit code. The renderers in `crate::render::diff_*` only format a report.
+//! severity and carrying its [`Evidence`] as data. [`DiffReport::build`] then applies the ignore
+//! list and the filters, ranks the result and decides the exit code. Nothing here writes a
+//! sentence for people: the `otelsnap` binary's renderers word a report.
 
 pub mod engine;
+pub mod evidence;
 pub mod fix;
-pub(crate) mod human;
 pub mod rules;
 pub mod verdict_rules;
 
@@ -20,6 +21,7 @@ use serde_json::Value;
 use crate::session::{Session, Signal, format_time};
 
 pub use engine::compare;
+pub use evidence::Evidence;
 pub use rules::{Rule, Rules};
 
 /// How much a change matters.
@@ -160,36 +162,38 @@ impl ItemKind {
     }
 }
 
-/// One field-level difference inside a change (OCC's `FieldChange`, plus `rule` and `fingerprint`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One field-level difference inside a change (OCC's `FieldChange`, plus `rule`, `fingerprint`
+/// and the evidence its message is worded from).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
     /// Path of the changed field, e.g. `label_keys.user_id.estimated_cardinality`.
     pub field: String,
+    /// The value before (`null` when the field is new).
     pub from: Value,
+    /// The value after (`null` when the field is gone).
     pub to: Value,
     /// Relative change in percent, for numbers with a non-zero old value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_pct: Option<f64>,
+    /// The severity its rule has under the rules in force.
     pub severity: Severity,
     /// The rule that set the severity.
     pub rule: Rule,
-    /// What changed and why it has this severity.
-    pub message: String,
+    /// What the change rests on, as data (quantities, names, the threshold crossed).
+    pub evidence: Evidence,
     /// Short stable hash of (signal, change, name, field), accepted by the ignore list.
     pub fingerprint: String,
     /// The attribute key this detail is about, if any (for `attribute:` ignore patterns).
-    #[serde(skip)]
     pub key: Option<String>,
     /// Size of the change for ranking: a ratio (≥ 1) or, for new things, their size.
-    #[serde(skip)]
     pub magnitude: f64,
 }
 
 /// One item that was added, removed or changed (OCC's `Change`, plus `services` and `fingerprint`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    #[serde(rename = "type")]
+    /// Added, removed or changed.
     pub change_type: ChangeType,
+    /// The kind of item.
     pub signal_type: ItemKind,
     /// Metric or span name, log severity, or attribute key.
     pub name: String,
@@ -197,13 +201,13 @@ pub struct Change {
     pub severity: Severity,
     /// Services that have the item on either side.
     pub services: Vec<String>,
+    /// The field-level differences, worst first.
     pub details: Vec<Detail>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Facts about the item (type, unit, kind, scope, `series_driver`, `approximate`).
     pub metadata: BTreeMap<String, Value>,
     /// Short stable hash of (signal, change, name), accepted by the ignore list.
     pub fingerprint: String,
     /// The largest detail magnitude, for ranking.
-    #[serde(skip)]
     pub magnitude: f64,
 }
 
@@ -273,31 +277,6 @@ impl RateBasis {
             RateBasis::PerSecond { .. } => "per_second",
             RateBasis::RawCounts => "raw_counts",
         }
-    }
-
-    /// One line for humans saying how rates were compared.
-    pub fn describe(self) -> String {
-        match self {
-            RateBasis::PerSecond {
-                from_window,
-                to_window,
-            } => format!(
-                "sample rates compared per second (capture windows {} and {})",
-                seconds(from_window),
-                seconds(to_window)
-            ),
-            RateBasis::RawCounts => {
-                "sample counts compared raw (a session has no capture window)".to_string()
-            }
-        }
-    }
-}
-
-fn seconds(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
     }
 }
 
@@ -528,34 +507,6 @@ impl DiffReport {
             summary,
             exit_code,
         }
-    }
-
-    /// `checkout-v1 → checkout-v2: 2 critical, 4 warning, 9 info` (or `no changes`).
-    pub fn verdict(&self) -> String {
-        let s = &self.summary;
-        let mut line = format!("{} → {}: ", self.from.id, self.to.id);
-        if s.total == 0 {
-            line.push_str("no changes");
-        } else {
-            line.push_str(&format!(
-                "{} critical, {} warning, {} info",
-                s.critical, s.warning, s.info
-            ));
-        }
-        let mut extra = Vec::new();
-        if s.below_min_severity > 0 {
-            extra.push(format!(
-                "{} below {} not shown",
-                s.below_min_severity, self.filters.min_severity
-            ));
-        }
-        if s.ignored > 0 {
-            extra.push(format!("{} ignored by rules", s.ignored));
-        }
-        if !extra.is_empty() {
-            line.push_str(&format!(" ({})", extra.join(", ")));
-        }
-        line
     }
 
     /// The severity at or above which changes set exit code 1 (`None` = never).

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::evidence::{Evidence, KeySet, VerdictEvidence};
 use super::fix;
 use super::{Change, ChangeType, Detail, Filters, ItemKind, Rule, Rules, Severity, fingerprint};
 use crate::session::{
@@ -247,7 +248,7 @@ struct Finding {
     from: Value,
     to: Value,
     rule: Rule,
-    message: String,
+    evidence: VerdictEvidence,
     magnitude: f64,
 }
 
@@ -260,7 +261,7 @@ fn detail(rules: &Rules, kind: ItemKind, ctype: ChangeType, name: &str, f: Findi
         change_pct: None,
         severity: rules.severity_of(f.rule),
         rule: f.rule,
-        message: f.message,
+        evidence: Evidence::Verdict(f.evidence),
         key: f.key,
         magnitude: f.magnitude,
     }
@@ -309,46 +310,46 @@ fn key_findings(
             continue;
         }
         let before: Option<&KeyStats> = old.and_then(|o| o.get(k.as_str()));
-        let (was, what) = match before {
-            None => (Value::Null, "new key".to_string()),
+        let was = match before {
+            None => None,
             Some(b) => match b.evidence.as_deref() {
                 // The older side recorded no evidence: it cannot be said to have turned.
                 None => continue,
                 Some(_) if verdict_of(b.evidence.as_deref()) == Verdict::Unbounded => continue,
-                Some(be) => (
-                    json!(be.verdict.as_str()),
-                    format!("key was {}, now", be.verdict),
-                ),
+                Some(be) => Some(be.verdict),
             },
         };
-        let noun = if scope.starts_with("label") {
-            "label key"
+        let set = if scope.starts_with("label") {
+            KeySet::Label
         } else if scope.starts_with("resource") {
-            "resource key"
+            KeySet::Resource
+        } else if scope.starts_with("link") {
+            KeySet::LinkAttribute
+        } else if let Some(ev) = scope.strip_prefix("event_attribute_keys.") {
+            KeySet::EventAttribute {
+                event: ev.to_string(),
+            }
         } else {
-            "attribute key"
+            KeySet::Attribute
         };
-        let cost = metric
-            .map(|m| {
-                let p = cost::projection(m, Some(ks));
-                format!("; {}", p.describe())
-            })
-            .unwrap_or_default();
         out.push(Finding {
             field: format!("{scope}.{k}.verdict"),
             key: Some(k.clone()),
-            from: was,
+            from: was.map_or(Value::Null, |w| json!(w.as_str())),
             to: json!({
                 "verdict": ev.verdict.as_str(),
                 "confidence": ev.confidence,
                 "reason": ev.reason,
             }),
             rule,
-            message: format!(
-                "{noun} '{k}': {what} unbounded ({:.0}% confidence): {}{cost}",
-                ev.confidence * 100.0,
-                ev.reason
-            ),
+            evidence: VerdictEvidence::Unbounded {
+                set,
+                key: k.clone(),
+                was,
+                confidence: ev.confidence,
+                reason: ev.reason.clone(),
+                cost: metric.map(|m| cost::projection(m, Some(ks))),
+            },
             magnitude: ks.estimated_cardinality.max(1) as f64,
         });
     }
@@ -366,9 +367,7 @@ fn overflow(m: &MetricMeta, before: Option<&MetricMeta>) -> Option<Finding> {
         from: Value::Null,
         to: json!(true),
         rule: Rule::SdkOverflow,
-        message: format!(
-            "the SDK's cardinality limit overflowed: series past it were merged into one carrying {OVERFLOW_KEY}=true; totals stay right but every filtered query undercounts"
-        ),
+        evidence: VerdictEvidence::Overflow,
         magnitude: m.active_series as f64,
     })
 }
@@ -385,12 +384,10 @@ fn near_limit(m: &MetricMeta, before: Option<&MetricMeta>, rules: &Rules) -> Opt
         from: before.map_or(Value::Null, |b| json!(b.active_series)),
         to: json!(m.active_series),
         rule: Rule::NearSeriesLimit,
-        message: format!(
-            "{} series: {:.0}% of the SDK cardinality limit of {} per instrument, where the SDK starts merging new series into one overflow series",
-            super::human::with_commas(m.active_series),
-            m.active_series as f64 * 100.0 / limit as f64,
-            super::human::with_commas(limit)
-        ),
+        evidence: VerdictEvidence::NearLimit {
+            series: m.active_series,
+            limit,
+        },
         magnitude: m.active_series as f64 / at as f64,
     })
 }
@@ -495,17 +492,23 @@ mod tests {
         assert_eq!(d.len(), 1, "{:#?}", r.changes);
         assert_eq!(d[0].severity, Severity::Critical);
         assert_eq!(d[0].field, "label_keys.session_id.verdict");
+        let Evidence::Verdict(VerdictEvidence::Unbounded {
+            set,
+            was,
+            reason,
+            cost,
+            ..
+        }) = &d[0].evidence
+        else {
+            panic!("{:?}", d[0].evidence)
+        };
+        assert_eq!((set, was), (&KeySet::Label, &None));
         assert!(
-            d[0].message.contains("48 of 48 values look like UUIDs"),
-            "{}",
-            d[0].message
+            reason.contains("48 of 48 values look like UUIDs"),
+            "{reason}"
         );
         // 48 series × (2 bounds + +Inf + _sum + _count).
-        assert!(
-            d[0].message.contains("240 backend series"),
-            "{}",
-            d[0].message
-        );
+        assert_eq!(cost.as_ref().map(|c| c.backend), Some(240));
         assert_eq!(r.max_severity, Some(Severity::Critical));
         let c = r
             .changes
@@ -541,9 +544,15 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].from, json!("bounded"));
         assert!(
-            d[0].message.contains("key was bounded, now unbounded"),
-            "{}",
-            d[0].message
+            matches!(
+                &d[0].evidence,
+                Evidence::Verdict(VerdictEvidence::Unbounded {
+                    was: Some(Verdict::Bounded),
+                    ..
+                })
+            ),
+            "{:?}",
+            d[0].evidence
         );
 
         // Unknown on the newer side: no verdict finding at all.
@@ -636,7 +645,7 @@ mod tests {
         let d = details(&r, Rule::SdkOverflow);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Critical);
-        assert!(d[0].message.contains("every filtered query undercounts"));
+        assert_eq!(d[0].evidence, Evidence::Verdict(VerdictEvidence::Overflow));
         assert!(details(&diff(&b, &b, &Rules::default()), Rule::SdkOverflow).is_empty());
     }
 
@@ -660,11 +669,12 @@ mod tests {
         let d = details(&r, Rule::NearSeriesLimit);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Warning);
-        assert!(
-            d[0].message
-                .contains("80% of the SDK cardinality limit of 2,000"),
-            "{}",
-            d[0].message
+        assert_eq!(
+            d[0].evidence,
+            Evidence::Verdict(VerdictEvidence::NearLimit {
+                series: 1600,
+                limit: 2000
+            })
         );
         assert!(
             details(

@@ -66,7 +66,7 @@ pub fn projection(m: &MetricMeta, key: Option<&KeyStats>) -> Projection {
 impl Projection {
     /// One line: the cost now and, when known, at 10× and 100× traffic with the assumption.
     pub fn describe(&self) -> String {
-        let c = crate::diff::human::with_commas;
+        let c = super::evidence::with_commas;
         let now = format!(
             "{} backend series ({} series × {})",
             c(self.backend),

@@ -56,8 +56,12 @@ pub enum SessionError {
     },
     #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large: raise --max-decompressed or OTELSNAP_MAX_DECOMPRESSED if you trust it)", human_bytes(*limit))]
     Bomb { origin: String, limit: u64 },
-    #[error("{} already holds {count} sessions, the limit: delete some with `otelsnap delete`, or raise --max-sessions / OTELSNAP_MAX_SESSIONS", dir.display())]
-    TooMany { dir: PathBuf, count: usize },
+    #[error("{} holds {count} sessions, at the --max-sessions limit of {limit}: remove old ones with `otelsnap prune --keep N` (or `otelsnap delete NAME`), or raise --max-sessions / OTELSNAP_MAX_SESSIONS", dir.display())]
+    TooMany {
+        dir: PathBuf,
+        count: usize,
+        limit: usize,
+    },
     #[error(
         "{origin} is not a session file ({reason}); expected otelsnap or OCC session JSON, optionally gzipped"
     )]

@@ -196,6 +196,19 @@ pub struct KeyEvidence {
     pub growth: Vec<[u64; 2]>,
 }
 
+/// `1234567` → `1,234,567` (reasons are stored text, written once at capture).
+pub fn with_commas(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn is_zero_u8(x: &u8) -> bool {
     *x == 0
 }
@@ -418,7 +431,7 @@ pub fn judge(ev: &KeyEvidence) -> Judgement {
     let uniq = d as f64 / u as f64;
     let late = ev.late_growth();
     let late_rate = late.map(|l| l.2);
-    let c = crate::diff::human::with_commas;
+    let c = with_commas;
     let of = if ev.sample_level == 0 {
         format!("{id} of {n} values")
     } else {

@@ -45,6 +45,10 @@ pub struct Session {
     /// (+) Notes about the file's history, e.g. OCC fields that were accepted but not kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// (+) True for a diff-only baseline (`export --baseline`): value samples and mergeable
+    /// sketches were removed, estimates kept, so it can be diffed but not merged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
     #[serde(default)]
     pub data: SessionData,
     #[serde(default)]
@@ -561,6 +565,7 @@ impl Session {
             producer: Some(Producer::current()),
             merged_from: Vec::new(),
             notes: Vec::new(),
+            baseline: false,
             data: SessionData::default(),
             stats: SessionStats::default(),
             size_bytes: None,

@@ -310,6 +310,7 @@ impl Store {
                 return Err(SessionError::TooMany {
                     dir: self.dir.clone(),
                     count,
+                    limit: self.limits.max_sessions,
                 });
             }
         }
