@@ -109,6 +109,7 @@ pub fn detail(d: &Detail) -> String {
                 None => text,
             }
         }
+        Evidence::Verdict(v) => verdict_finding(v),
         Evidence::Template {
             template,
             from_share,
@@ -244,6 +245,43 @@ fn subject_text(s: &Subject) -> String {
         Subject::ActiveSeries => "active series".to_string(),
         Subject::Attribute => "cardinality".to_string(),
         Subject::Key { set, key } => format!("{} {key} cardinality", key_noun(set)),
+    }
+}
+
+/// The verdict rules' findings (issue #16): the evidence's reason and, for metrics, the
+/// projected backend series.
+fn verdict_finding(v: &crate::diff::evidence::VerdictEvidence) -> String {
+    use crate::diff::evidence::VerdictEvidence as V;
+    match v {
+        V::Unbounded {
+            set,
+            key,
+            was,
+            confidence,
+            reason,
+            cost,
+        } => {
+            let what = match was {
+                None => "new key unbounded".to_string(),
+                Some(w) => format!("key was {w}, now unbounded"),
+            };
+            let cost = cost
+                .as_ref()
+                .map(|p| format!("; {}", p.describe()))
+                .unwrap_or_default();
+            format!(
+                "{} '{key}': {what} ({:.0}% confidence): {reason}{cost}",
+                key_noun(set),
+                confidence * 100.0
+            )
+        }
+        V::Overflow => "the SDK's cardinality limit overflowed: series past it were merged into one carrying otel.metric.overflow=true; totals stay right but every filtered query undercounts".to_string(),
+        V::NearLimit { series, limit } => format!(
+            "{} series: {:.0}% of the SDK cardinality limit of {} per instrument, where the SDK starts merging new series into one overflow series",
+            human::with_commas(*series),
+            *series as f64 * 100.0 / (*limit).max(1) as f64,
+            human::with_commas(*limit)
+        ),
     }
 }
 

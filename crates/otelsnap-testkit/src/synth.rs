@@ -147,6 +147,7 @@ fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
         sketch: Some(Box::new(sketch)),
         approximate: false,
         occ_hll: None,
+        evidence: None,
     }
 }
 
@@ -349,6 +350,7 @@ fn key_stats_from(services: &ServiceCounts, samples: u64) -> KeyStats {
         sketch: Some(Box::new(sketch.to_data())),
         approximate: false,
         occ_hll: None,
+        evidence: None,
     }
 }
 
@@ -507,6 +509,7 @@ fn rebuild_catalog(s: &mut Session) {
                 sketch: ks.sketch.take().map(|b| *b),
                 approximate: false,
                 occ_hll: None,
+                evidence: None,
             }
         })
         .collect();

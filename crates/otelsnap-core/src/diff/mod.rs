@@ -8,7 +8,9 @@
 
 pub mod engine;
 pub mod evidence;
+pub mod fix;
 pub mod rules;
+pub mod verdict_rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::evidence::KeyEvidence;
 use super::sorted_map::SortedMap;
 
 /// Per-key statistics of one item (labels, resource keys, attributes), in key order.
@@ -399,6 +400,10 @@ pub struct KeyStats {
     /// OCC's sketch; read on import, never written.
     #[serde(default, rename = "hll", skip_serializing)]
     pub occ_hll: Option<Box<serde_json::Value>>,
+    /// (+) Shape, growth and uniqueness evidence and the bounded/unbounded verdict; absent
+    /// reads as unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Box<KeyEvidence>>,
 }
 
 /// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.
@@ -626,6 +631,13 @@ pub struct MetricMeta {
         deserialize_with = "null_as_default"
     )]
     pub scales: Vec<i32>,
+    /// (+) Distinct summary quantiles seen, ascending (a backend stores one series each).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub quantiles: Vec<f64>,
     /// (+) Type/unit disagreements recorded by merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
@@ -752,6 +764,9 @@ pub struct AttributeMeta {
     /// OCC's sketch; read on import, never written.
     #[serde(default, rename = "hll", skip_serializing)]
     pub occ_hll: Option<serde_json::Value>,
+    /// (+) Evidence and verdict across every item that carried the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Box<KeyEvidence>>,
 }
 
 impl Session {
@@ -789,6 +804,8 @@ impl Session {
             m.explicit_bounds.dedup();
             m.scales.sort();
             m.scales.dedup();
+            m.quantiles.sort_by(f64::total_cmp);
+            m.quantiles.dedup();
             m.conflicts.sort();
             m.conflicts.dedup();
         }
