@@ -43,14 +43,16 @@ _arguments "${_arguments_options[@]}" : \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
 '*--from-file=[Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)]:FILE:_default' \
-'--from-file-signal=[Signal of protobuf files, where it cannot be told from the content]:SIGNAL:(metrics traces logs)' \
-'*--signals=[Keep only these signals (comma-separated\: metrics,traces,logs)]:LIST:_default' \
+'--from-file-signal=[Signal of protobuf files, where it cannot be told from the content]:SIGNAL:(metrics traces spans logs)' \
+'*--signals=[Keep only these signals (comma-separated\: metrics, traces or spans, logs)]:LIST:_default' \
 '*--services=[Keep only these services (service.name; comma-separated)]:LIST:_default' \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \
 '--max-items=[Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)]:N:_default' \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
 '--conn-timeout=[OTLP/HTTP\: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body]:D:_default' \
 '--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
+'--max-state-bytes=[Memory budget of the analyzer'\''s state, in bytes\: past it, new items are dropped (counted) and the session is marked incomplete]:BYTES:_default' \
+'--checkpoint=[Write the analyzed state this often, so a kill or crash loses at most this much (0 = off); the next capture of the name, or \`otelsnap recover NAME\`, restores it]:D:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
 '-o+[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
@@ -101,8 +103,8 @@ json\:""
 html\:"One self-contained HTML page (no network), with every item and key"))' \
 '-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
-'--top=[Items shown per section]:N:_default' \
-'*--signal=[Only these signals (comma-separated\: metrics,traces,logs,attributes)]:LIST:_default' \
+'--top=[Items shown per section (0 = all)]:N:_default' \
+'*--signal=[Only these signals (comma-separated\: metrics, traces or spans, logs, attributes)]:LIST:_default' \
 '--service=[Only items with this service]:NAME:_default' \
 '--metric=[Show one metric in full]:NAME:_default' \
 '--span=[Show one span name in full]:NAME:_default' \
@@ -160,7 +162,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-o+[Name to save the result as]:NAME:_default' \
 '--output=[Name to save the result as]:NAME:_default' \
-'*--signals=[Keep only these signals (comma-separated\: metrics,traces,logs)]:LIST:_default' \
+'*--signals=[Keep only these signals (comma-separated\: metrics, traces or spans, logs)]:LIST:_default' \
 '*--services=[Keep only these services (comma-separated)]:LIST:_default' \
 '--description=[Description stored in the result]:TEXT:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
@@ -184,20 +186,24 @@ _arguments "${_arguments_options[@]}" : \
 json\:""
 markdown\:""
 github\:""
-html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"
+junit\:"JUnit XML\: a suite per signal, a case per changed item, failing at or above the exit threshold"
+sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)"))' \
 '-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
 '--fail-on=[Exit 1 when a change at or above this severity remains \[default\: --min-severity\]]:FAIL_ON:(info warning critical never)' \
-'*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \
+'*--signal=[Only these signals (comma-separated\: metrics, traces or spans, logs, attributes)]:LIST:_default' \
 '--service=[Only items with this service on either side]:NAME:_default' \
 '--rules=[Rules file (TOML) \[default\: \$OTELSNAP_RULES, else .otelsnap.toml here or in a parent\]]:FILE:_files' \
-'--tolerance=[Relative tolerance for numeric changes, overriding the rules (0 reports every difference)]:FRACTION:_default' \
+'--tolerance=[Relative tolerance for numeric changes, overriding the rules\: 10% or 0.1 (0 reports every difference)]:FRACTION:_default' \
+'--location=[File that sarif results and github annotations point at \[sarif default\: FROM, when it is a file\]]:PATH:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--ids[Table\: show each detail'\''s severity, rule and fingerprint (automatic from 160 columns)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -263,6 +269,23 @@ _arguments "${_arguments_options[@]}" : \
 ':shell -- Shell:(bash elvish fish powershell zsh)' \
 && ret=0
 ;;
+(recover)
+_arguments "${_arguments_options[@]}" : \
+'--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
+'--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
+'--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
+'--max-sessions=[Most sessions the directory may hold]:N:_default' \
+'--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--force[Replace an existing session of the same name]' \
+'-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':name -- Name of the capture that was interrupted:_default' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_otelsnap__subcmd__help_commands" \
@@ -315,6 +338,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(recover)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -341,6 +368,7 @@ _otelsnap_commands() {
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
 'import:Import a session file (JSON or gzip, otelsnap or OCC format) into the directory' \
 'completions:Print shell completions' \
+'recover:Save what a killed capture checkpointed (--checkpoint) as the session NAME' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'otelsnap commands' commands "$@"
@@ -383,6 +411,7 @@ _otelsnap__subcmd__help_commands() {
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
 'import:Import a session file (JSON or gzip, otelsnap or OCC format) into the directory' \
 'completions:Print shell completions' \
+'recover:Save what a killed capture checkpointed (--checkpoint) as the session NAME' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'otelsnap help commands' commands "$@"
@@ -437,6 +466,11 @@ _otelsnap__subcmd__help__subcmd__prune_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap help prune commands' commands "$@"
 }
+(( $+functions[_otelsnap__subcmd__help__subcmd__recover_commands] )) ||
+_otelsnap__subcmd__help__subcmd__recover_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap help recover commands' commands "$@"
+}
 (( $+functions[_otelsnap__subcmd__help__subcmd__show_commands] )) ||
 _otelsnap__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -461,6 +495,11 @@ _otelsnap__subcmd__merge_commands() {
 _otelsnap__subcmd__prune_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap prune commands' commands "$@"
+}
+(( $+functions[_otelsnap__subcmd__recover_commands] )) ||
+_otelsnap__subcmd__recover_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap recover commands' commands "$@"
 }
 (( $+functions[_otelsnap__subcmd__show_commands] )) ||
 _otelsnap__subcmd__show_commands() {

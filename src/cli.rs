@@ -43,7 +43,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Largest session file read or written, in bytes
-    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_session_size: u64,
     /// Most sessions the directory may hold
     #[arg(
@@ -56,7 +56,7 @@ pub struct GlobalArgs {
     )]
     pub max_sessions: usize,
     /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
-    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_decompressed: u64,
 }
 
@@ -69,6 +69,8 @@ pub enum ColorChoice {
 }
 
 /// The subcommands.
+// Parsed once per run: the size of the largest variant (capture's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session
@@ -91,6 +93,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+    /// Save what a killed capture checkpointed (--checkpoint) as the session NAME
+    Recover(RecoverArgs),
 }
 
 /// `capture`.
@@ -142,9 +146,9 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "FILE")]
     pub from_file: Vec<String>,
     /// Signal of protobuf files, where it cannot be told from the content
-    #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "logs"])]
+    #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
     pub from_file_signal: Option<String>,
-    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,
     /// Keep only these services (service.name; comma-separated)
@@ -157,7 +161,7 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_items: usize,
     /// Largest request body accepted, before or after decompression, in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = parse_bytes_usize)]
     pub max_body: usize,
     /// OTLP/HTTP: close a connection that takes longer than this to send request headers, idles
     /// this long between requests, or pauses this long inside a body
@@ -166,6 +170,14 @@ pub struct CaptureArgs {
     /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
+    /// and the session is marked incomplete
+    #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_STATE_BYTES", default_value_t = crate::commands::capture::DEFAULT_MAX_STATE_BYTES)]
+    pub max_state_bytes: u64,
+    /// Write the analyzed state this often, so a kill or crash loses at most this much (0 = off);
+    /// the next capture of the name, or `otelsnap recover NAME`, restores it
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "30s")]
+    pub checkpoint: std::time::Duration,
     /// Description stored in the session
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
@@ -239,10 +251,10 @@ pub struct ShowArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Items shown per section
+    /// Items shown per section (0 = all)
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
-    /// Only these signals (comma-separated: metrics,traces,logs,attributes)
+    /// Only these signals (comma-separated: metrics, traces or spans, logs, attributes)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signal: Vec<String>,
     /// Only items with this service
@@ -300,7 +312,7 @@ pub struct MergeArgs {
     /// Name to save the result as
     #[arg(short, long, value_name = "NAME")]
     pub output: String,
-    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,
     /// Keep only these services (comma-separated)
@@ -323,6 +335,10 @@ pub enum DiffFormat {
     Github,
     /// One self-contained HTML page (no network) with both sessions' items
     Html,
+    /// JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold
+    Junit,
+    /// SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)
+    Sarif,
 }
 
 /// A diff severity on the command line.
@@ -349,7 +365,9 @@ pub enum FailOn {
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
 otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
-otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact\n  \
+otelsnap diff baseline.json.gz current --format sarif -o otelsnap.sarif\n\
+Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"Rules file\"."
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -368,7 +386,7 @@ pub struct DiffArgs {
     /// Exit 1 when a change at or above this severity remains [default: --min-severity]
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Only these signals (comma-separated: metrics,spans,logs,attributes)
+    /// Only these signals (comma-separated: metrics, traces or spans, logs, attributes)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signal: Vec<String>,
     /// Only items with this service on either side
@@ -377,9 +395,15 @@ pub struct DiffArgs {
     /// Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]
     #[arg(long, value_name = "FILE", env = "OTELSNAP_RULES")]
     pub rules: Option<PathBuf>,
-    /// Relative tolerance for numeric changes, overriding the rules (0 reports every difference)
-    #[arg(long, value_name = "FRACTION")]
+    /// Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
+    /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
+    #[arg(long, value_name = "PATH")]
+    pub location: Option<String>,
+    /// Table: show each detail's severity, rule and fingerprint (automatic from 160 columns)
+    #[arg(long)]
+    pub ids: bool,
 }
 
 /// `export`.
@@ -414,12 +438,68 @@ pub struct ImportArgs {
     pub force: bool,
 }
 
+/// `recover`.
+#[derive(Debug, Clone, Args)]
+pub struct RecoverArgs {
+    /// Name of the capture that was interrupted
+    pub name: String,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `completions`.
 #[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Parses a byte size: `1048576`, `10KiB`, `10MiB`, `1GiB` (powers of 1024) or `10KB`, `10MB`,
+/// `1GB` (powers of 1000); units are case-insensitive, a space before them is allowed.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let err = || format!("invalid size '{s}': use bytes or a unit, e.g. 512KiB, 10MB, 1GiB");
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| err())?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "mb" | "m" => 1000 * 1000,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "kib" => 1024,
+        "mib" => 1024 * 1024,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return Err(err()),
+    };
+    let v = num * mult as f64;
+    if !(v.is_finite() && v >= 0.0 && v <= u64::MAX as f64) {
+        return Err(err());
+    }
+    Ok(v.round() as u64)
+}
+
+fn parse_bytes_usize(s: &str) -> Result<usize, String> {
+    parse_bytes(s).and_then(|v| usize::try_from(v).map_err(|_| format!("size '{s}' is too large")))
+}
+
+/// Parses `10%` or `0.1` as the fraction 0.1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let err = || format!("invalid fraction '{s}': use e.g. 10% or 0.1 (at least 0)");
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| err())? / 100.0,
+        None => t.parse::<f64>().map_err(|_| err())?,
+    };
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(err())
+    }
 }
 
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
@@ -476,6 +556,26 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("1234"), Ok(1234));
+        assert_eq!(parse_bytes("10KiB"), Ok(10 * 1024));
+        assert_eq!(parse_bytes("10MB"), Ok(10_000_000));
+        assert_eq!(parse_bytes("1.5 GiB"), Ok(1_610_612_736));
+        assert_eq!(parse_bytes("16mib"), Ok(16 * 1024 * 1024));
+        assert!(parse_bytes("10 parsecs").is_err());
+        assert!(parse_bytes("").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("10%"), Ok(0.1));
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("ten").is_err());
     }
 
     #[test]

@@ -11,13 +11,15 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Prints an error as one line (plus `caused by` lines when the cause adds something) on stderr.
 pub fn report(err: &anyhow::Error) {
+    // Errors quote names, paths and bad input: escaped for the terminal.
+    use crate::render::escape::term_lines;
     let top = err.to_string();
-    eprintln!("error: {top}");
+    eprintln!("error: {}", term_lines(&top));
     let mut seen = top;
     for cause in err.chain().skip(1) {
         let c = cause.to_string();
         if !seen.contains(&c) {
-            eprintln!("  caused by: {c}");
+            eprintln!("  caused by: {}", term_lines(&c));
         }
         seen.push_str(&c);
     }

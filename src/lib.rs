@@ -4,6 +4,7 @@
 //! is the `otelsnap-core` crate; its modules are re-exported here so the binary's modules read
 //! `crate::session`, `crate::diff` and so on. See ARCHITECTURE.md.
 
+pub mod alloc_meter;
 pub mod cli;
 pub mod commands;
 pub mod error;

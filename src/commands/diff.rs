@@ -7,7 +7,9 @@ use anyhow::{Context, bail};
 use super::Ctx;
 use crate::cli::{DiffArgs, DiffFormat, FailOn, SeverityArg};
 use crate::diff::{DiffReport, Filters, ItemKind, Rules, Severity};
-use crate::render::{diff_github, diff_json, diff_markdown, diff_table, html};
+use crate::render::{
+    diff_github, diff_json, diff_junit, diff_markdown, diff_sarif, diff_table, html,
+};
 
 fn severity(s: SeverityArg) -> Severity {
     match s {
@@ -62,6 +64,18 @@ pub fn rules(args: &DiffArgs) -> anyhow::Result<Rules> {
     Ok(rules)
 }
 
+/// Where SARIF results point: `--location`, else FROM when it is a file (a committed baseline),
+/// else nowhere (stored sessions and stdin are not in the repository).
+fn sarif_location(args: &DiffArgs) -> Option<String> {
+    if let Some(l) = &args.location {
+        return Some(l.clone());
+    }
+    match crate::session::SessionRef::parse(&args.from) {
+        Ok(crate::session::SessionRef::Path(p)) => Some(p.display().to_string()),
+        _ => None,
+    }
+}
+
 /// Runs `diff`.
 pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     let filters = filters(args)?;
@@ -87,10 +101,24 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     }
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
-        DiffFormat::Table => diff_table::render(&report, ctx.stdout_color()),
+        DiffFormat::Table => diff_table::render_with(
+            &report,
+            ctx.stdout_color(),
+            diff_table::Layout {
+                // A file gets the whole table; a terminal (or $COLUMNS) a fitted one.
+                width: if args.output.is_some() {
+                    None
+                } else {
+                    crate::render::fit::width()
+                },
+                ids: args.ids,
+            },
+        ),
         DiffFormat::Json => diff_json::render(&report),
         DiffFormat::Markdown => diff_markdown::render(&report),
-        DiffFormat::Github => diff_github::render(&report),
+        DiffFormat::Github => diff_github::render(&report, args.location.as_deref()),
+        DiffFormat::Junit => diff_junit::render(&report),
+        DiffFormat::Sarif => diff_sarif::render(&report, sarif_location(args).as_deref()),
         DiffFormat::Html => {
             html::strip_sketches(&mut from);
             html::strip_sketches(&mut to);

@@ -15,6 +15,7 @@ pub fn cmd(dir: &Path) -> Command {
         "OTELSNAP_MAX_DECOMPRESSED",
         "OTELSNAP_RULES",
         "NO_COLOR",
+        "COLUMNS",
     ] {
         c.env_remove(var);
     }

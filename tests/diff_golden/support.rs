@@ -148,6 +148,8 @@ pub fn session(id: &str, window: Option<i64>) -> Session {
         requests: 10,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     s
 }

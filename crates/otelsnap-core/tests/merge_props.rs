@@ -173,6 +173,8 @@ fn build(id: &str, g: &SessionGen) -> Session {
         requests: g.requests,
         rejected: g.requests / 7,
         dropped: g.requests / 11,
+        truncated: 0,
+        incomplete: None,
     });
     for (i, (samples, labels, res, series, extra)) in &g.metrics {
         // Type and unit follow the name, so no merge has a conflict to settle.

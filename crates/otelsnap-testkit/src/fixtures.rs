@@ -594,6 +594,8 @@ pub fn session(v2: bool) -> Session {
         requests: reqs.len() as u64,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     analyzer.finish(&mut s);
     s

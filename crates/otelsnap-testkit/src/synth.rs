@@ -593,6 +593,8 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
             requests,
             rejected: 0,
             dropped: 0,
+            truncated: 0,
+            incomplete: None,
         }),
         producer: Some(Producer::current()),
         merged_from: Vec::new(),

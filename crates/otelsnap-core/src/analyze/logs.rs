@@ -30,7 +30,7 @@ pub fn severity_name(number: i32) -> String {
 }
 
 /// Everything known about one (severity, severity number).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct LogAcc {
     pub number: i32,
     pub attrs: KeyMap,
@@ -77,11 +77,11 @@ impl LogAcc {
         }
         // String bodies are mined as they are; structured bodies by their stable string.
         let added = match r.body.as_ref().and_then(|b| b.value.as_ref()) {
-            Some(Value::StringValue(s)) => self.templates.add(s),
+            Some(Value::StringValue(s)) => self.templates.add_with(s, !ctx.frozen),
             _ => {
                 ctx.buf.clear();
                 write_value(&mut ctx.buf, r.body.as_ref());
-                self.templates.add(&ctx.buf)
+                self.templates.add_with(&ctx.buf, !ctx.frozen)
             }
         };
         if !added {

@@ -15,7 +15,7 @@ pub const MAX_BOUNDS: usize = 1000;
 pub const MAX_SCALES: usize = 64;
 
 /// Everything known about one metric name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct MetricAcc {
     pub description: String,
     pub unit: String,
@@ -148,7 +148,11 @@ impl MetricAcc {
             series = series.wrapping_add(pair_hash(TAG_POINT, &kv.key, h));
             self.label_keys.observe(ctx, &kv.key, h, 1, v);
         }
-        self.series.insert(series_id(series));
+        if ctx.frozen {
+            self.series.insert_known(series_id(series));
+        } else {
+            self.series.insert(series_id(series));
+        }
     }
 
     fn add_bounds(&mut self, bounds: &[f64], ctx: &mut Ctx) {

@@ -19,6 +19,7 @@
 //! - a catalog key past the cap (decided at finish): its occurrence count.
 
 pub mod drain;
+pub mod limits;
 pub mod logs;
 pub mod metrics;
 pub(crate) mod state;
@@ -94,8 +95,8 @@ pub struct LiveCounts {
     pub dropped: u64,
 }
 
-/// Accumulates metadata from OTLP requests.
-#[derive(Debug)]
+/// Accumulates metadata from OTLP requests. Cloning it snapshots the state (for checkpoints).
+#[derive(Debug, Clone)]
 pub struct Analyzer {
     opts: AnalyzerOptions,
     counts: LiveCounts,
@@ -132,6 +133,8 @@ impl Analyzer {
             by_cap: Default::default(),
             refused_items: 0,
             times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),
@@ -209,11 +212,16 @@ impl Analyzer {
             }
             for sm in &rm.scope_metrics {
                 for m in &sm.metrics {
-                    let full = metrics.len() >= ctx.max_items;
+                    let full = metrics.len() >= ctx.max_items || ctx.frozen;
                     let acc = match metrics.get_mut(m.name.as_str()) {
                         Some(a) => a,
                         None if full => {
-                            ctx.refuse(Cap::Items, point_count(m).max(1), None);
+                            let cap = if ctx.frozen {
+                                Cap::ByteBudget
+                            } else {
+                                Cap::Items
+                            };
+                            ctx.refuse(cap, point_count(m).max(1), None);
                             continue;
                         }
                         None => metrics.entry(m.name.as_str().into()).or_default(),
@@ -254,8 +262,16 @@ impl Analyzer {
                         .and_then(|k| k.iter().position(|a| a.kind == s.kind));
                     let acc = match (kinds, known) {
                         (Some(k), Some(i)) => &mut k[i],
-                        _ if counts.span_names as usize >= ctx.max_items => {
-                            ctx.refuse(Cap::Items, 1, None);
+                        _ if counts.span_names as usize >= ctx.max_items || ctx.frozen => {
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (kinds, _) => {
@@ -312,8 +328,16 @@ impl Analyzer {
                         .and_then(|e| e.iter().position(|a| a.number == r.severity_number));
                     let acc = match (entries, known) {
                         (Some(e), Some(i)) => &mut e[i],
-                        _ if counts.severities as usize >= ctx.max_items => {
-                            ctx.refuse(Cap::Items, 1, None);
+                        _ if counts.severities as usize >= ctx.max_items || ctx.frozen => {
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (entries, _) => {
@@ -333,6 +357,33 @@ impl Analyzer {
             }
         }
         counts.dropped = ctx.dropped;
+    }
+
+    /// Stops all growth: from now on no new item, key, value sample, template, service or event
+    /// name is created (each refused one is counted in `dropped`) and no set of values grows;
+    /// what exists keeps counting. For an analyzer past its memory budget.
+    pub fn freeze(&mut self) {
+        let c = &mut self.ctx;
+        c.frozen = true;
+        c.key_budget = 0;
+        c.keys_per_item = 0;
+        c.samples = 0;
+    }
+
+    /// Whether [`Analyzer::freeze`] was called.
+    pub fn is_frozen(&self) -> bool {
+        self.ctx.frozen
+    }
+
+    /// Adds `n` strings cut by [`limits::cap_request`] before ingesting, to be counted in
+    /// `capture.truncated`.
+    pub fn note_truncated(&mut self, n: u64) {
+        self.ctx.truncated += n;
+    }
+
+    /// Strings cut to their length cap so far.
+    pub fn truncated(&self) -> u64 {
+        self.ctx.truncated
     }
 
     /// Totals so far.
@@ -399,6 +450,7 @@ impl Analyzer {
         session.observed = Some(observed(ctx.times, requests, request_time_fallback));
         if let Some(c) = session.capture.as_mut() {
             c.dropped += ctx.dropped;
+            c.truncated += ctx.truncated;
         }
         session.canonicalize();
     }

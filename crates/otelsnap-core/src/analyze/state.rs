@@ -82,6 +82,16 @@ impl Card {
         }
     }
 
+    /// Adds `h` only if that needs no memory (the value is already in an exact set): what an
+    /// analyzer past its memory budget does. Returns whether the value was certainly known.
+    pub(crate) fn insert_known(&mut self, h: u64) -> bool {
+        match self {
+            Card::One(x) => *x == h,
+            Card::Small(v) => v.contains(&h),
+            Card::Big(_) => false,
+        }
+    }
+
     /// Unions `other` into `self`.
     pub(crate) fn merge(&mut self, other: &Card) {
         match other {
@@ -265,6 +275,14 @@ impl KeyAcc {
         }
     }
 
+    /// Counts an occurrence without growing anything (the analyzer is past its memory budget):
+    /// the count and times go on, the set of values stops where it is.
+    fn observe_frozen(&mut self, h: u64, n: u64, at: DateTime<Utc>) {
+        self.count += n;
+        self.last_seen = at;
+        self.card.insert_known(h);
+    }
+
     /// Adds a sample already in string form (used when merging into the catalog).
     pub(crate) fn add_sample(&mut self, h: u64, s: &str, samples: usize) {
         if self.samples.len() < samples && !self.samples.contains(h) {
@@ -399,7 +417,7 @@ impl Gaps {
 }
 
 /// Limits and running state every ingest step needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     /// Value samples per key.
     pub samples: usize,
@@ -417,6 +435,10 @@ pub(crate) struct Ctx {
     pub refused_items: u64,
     /// Earliest and latest telemetry time seen (Unix nanoseconds), zero times ignored.
     pub times: Option<(u64, u64)>,
+    /// Names, keys and values cut to their length cap.
+    pub truncated: u64,
+    /// Past the memory budget: nothing new is created, nothing grows; counts go on.
+    pub frozen: bool,
     /// Receive time of the request being ingested.
     pub at: DateTime<Utc>,
     /// Scratch buffer for stable strings of non-string values.
@@ -496,7 +518,7 @@ const LINEAR_MAX: usize = 16;
 /// A map from shared names to values: a vector searched linearly while small (items have a
 /// handful of keys and services; a hash table per map costs several times the entries), with a
 /// hash index once it grows past [`LINEAR_MAX`] so hostile items stay fast.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct NameMap<V> {
     entries: Vec<(Arc<str>, V)>,
     // Boxed: 8 bytes in every map instead of 48, and almost no map ever builds one.
@@ -574,7 +596,7 @@ impl<V> NameMap<V> {
 }
 
 /// Per-key statistics of one item, with the per-item key cap.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct KeyMap {
     pub map: NameMap<KeyAcc>,
     /// What the caps refused here; the owning item is incomplete when any.
@@ -593,7 +615,11 @@ impl KeyMap {
         v: Option<&AnyValue>,
     ) {
         if let Some(acc) = self.map.get_mut(key) {
-            acc.observe(h, n, v, ctx.samples, ctx.at);
+            if ctx.frozen {
+                acc.observe_frozen(h, n, ctx.at);
+            } else {
+                acc.observe(h, n, v, ctx.samples, ctx.at);
+            }
             return;
         }
         if self.map.len() >= ctx.keys_per_item {
@@ -853,6 +879,8 @@ mod tests {
             by_cap: Default::default(),
             refused_items: 0,
             times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),

@@ -35,14 +35,14 @@ pub fn status_name(code: i32) -> String {
 const MAX_STATUS_CODES: usize = 16;
 
 /// One event name on one span name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct EventAcc {
     pub count: u64,
     pub keys: KeyMap,
 }
 
 /// Everything known about one (span name, kind).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SpanAcc {
     pub kind: i32,
     pub attrs: KeyMap,

@@ -128,6 +128,17 @@ pub struct CaptureInfo {
     /// Items dropped because a memory cap was reached.
     #[serde(default)]
     pub dropped: u64,
+    /// (+) Names, keys and values cut to the length cap (each cut form ends in a marker).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub truncated: u64,
+    /// (+) Why the session misses data it was sent (the analyzer's memory budget ran out);
+    /// absent when nothing was left out beyond the counted caps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CaptureInfo {
