@@ -1,7 +1,6 @@
 //! `otelsnap diff`.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 
 use anyhow::{Context, bail};
 
@@ -78,16 +77,7 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
         DiffFormat::Markdown => diff_markdown::render(&report),
         DiffFormat::Github => diff_github::render(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => {}
-        // A closed pipe (`| head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(e).context("cannot write the diff to stdout"),
-    }
+    crate::error::print(out.as_bytes())?;
     if args.format == DiffFormat::Github
         && let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty())
     {

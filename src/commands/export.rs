@@ -13,7 +13,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
     session.canonicalize();
     let json = format::to_json(&session, true);
     match &args.output {
-        None => crate::render::list::print(&json)?,
+        None => crate::error::print(&json)?,
         Some(path) => {
             let gz = path
                 .file_name()
@@ -34,26 +34,12 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
 
 /// Removes every value sample, so the file can be shared without attribute values.
 pub fn strip_samples(s: &mut Session) {
-    fn keys(m: &mut crate::session::KeyStatsMap) {
+    for m in s.data.key_maps_mut() {
         for ks in m.values_mut() {
             ks.value_samples.clear();
         }
     }
-    for m in &mut s.data.metrics {
-        keys(&mut m.label_keys);
-        keys(&mut m.resource_keys);
-    }
-    for sp in &mut s.data.spans {
-        keys(&mut sp.attribute_keys);
-        keys(&mut sp.resource_keys);
-        keys(&mut sp.link_attribute_keys);
-        for ev in sp.event_attribute_keys.values_mut() {
-            keys(ev);
-        }
-    }
     for l in &mut s.data.logs {
-        keys(&mut l.attribute_keys);
-        keys(&mut l.resource_keys);
         for t in &mut l.body_templates {
             // The example is a real log body: it can hold values too.
             t.example.clear();

@@ -12,9 +12,7 @@
 //! Every 4xx is reported through [`Sink::rejected`]; 503 is not (the sink already knows).
 
 use std::future::{Future, IntoFuture as _};
-use std::io::Read as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -33,10 +31,6 @@ use opentelemetry_proto::tonic::collector::{
 use prost::Message as _;
 
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink, json};
-
-/// How long `serve` waits, after shutdown, for in-flight requests before abandoning them (they
-/// are then never acknowledged, so nothing acknowledged is lost); bounds a stalled client.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Transport name passed to [`Sink::rejected`].
 const TRANSPORT: &str = "http";
@@ -124,7 +118,7 @@ struct Shared {
 }
 
 /// Serves OTLP/HTTP on `listener` until `shutdown` resolves, then drains in-flight requests
-/// (for at most [`DRAIN_TIMEOUT`]).
+/// (for at most [`super::DRAIN_TIMEOUT`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn Sink>,
@@ -141,25 +135,17 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopped_tx.send(());
-    });
-    let drain_deadline = async move {
-        match stopped_rx.await {
-            Ok(()) => tokio::time::sleep(DRAIN_TIMEOUT).await,
-            // The server ended on its own; the other branch finishes.
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let server = |signal| {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .into_future()
     };
-    tokio::select! {
-        res = server.into_future() => res.with_context(|| match addr {
+    super::drain_within_deadline(shutdown, server)
+        .await
+        .with_context(|| match addr {
             Some(a) => format!("OTLP/HTTP receiver on {a} failed"),
             None => "OTLP/HTTP receiver failed".to_string(),
-        }),
-        () = drain_deadline => Ok(()),
-    }
+        })
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
@@ -296,18 +282,13 @@ async fn read_body(body: Body, max: usize) -> Result<Bytes, Failure> {
 /// Inflates a gzip body, never producing more than `max + 1` bytes so a gzip bomb costs at most
 /// `max` bytes of memory.
 fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Failure> {
-    // A guess at the inflated size saves reallocations; capped so a tiny body reserves little.
-    let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(max).min(1 << 20));
-    let mut decoder = flate2::read::MultiGzDecoder::new(data).take(max as u64 + 1);
-    decoder
-        .read_to_end(&mut out)
-        .map_err(|e| Failure::bad_request(format!("invalid gzip body: {e}")))?;
-    if out.len() > max {
-        return Err(Failure::too_large(format!(
-            "gzip body inflates past the {max}-byte limit (--max-body)"
-        )));
+    match otelsnap_core::gunzip::limited(data, max as u64) {
+        Ok(out) => Ok(Bytes::from(out)),
+        Err(otelsnap_core::gunzip::GunzipError::OverLimit { .. }) => Err(Failure::too_large(
+            format!("gzip body inflates past the {max}-byte limit (--max-body)"),
+        )),
+        Err(e) => Err(Failure::bad_request(format!("invalid gzip body: {e}"))),
     }
-    Ok(Bytes::from(out))
 }
 
 fn decode(signal: SignalPath, encoding: Encoding, bytes: &[u8]) -> Result<OtlpRequest, String> {

@@ -4,5 +4,6 @@
 
 pub mod fixtures;
 pub mod otlp_json;
+pub mod rng;
 pub mod synth;
 pub mod testdata;

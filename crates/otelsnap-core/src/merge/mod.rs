@@ -139,22 +139,7 @@ pub fn samples_limit(sources: &[Session]) -> usize {
     };
     for s in sources {
         let d = &s.data;
-        let mut maps: Vec<&KeyStatsMap> = Vec::new();
-        for m in &d.metrics {
-            maps.extend([&m.label_keys, &m.resource_keys]);
-        }
-        for sp in &d.spans {
-            maps.extend([
-                &sp.attribute_keys,
-                &sp.resource_keys,
-                &sp.link_attribute_keys,
-            ]);
-            maps.extend(sp.event_attribute_keys.values());
-        }
-        for l in &d.logs {
-            maps.extend([&l.attribute_keys, &l.resource_keys]);
-        }
-        for ks in maps.into_iter().flat_map(KeyStatsMap::values) {
+        for ks in d.key_maps().flat_map(KeyStatsMap::values) {
             visit(ks.value_samples.len(), ks.estimated_cardinality);
         }
         for a in &d.attributes {
@@ -275,23 +260,7 @@ fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
 
 /// Every attribute key that occurs on an item.
 fn keys_in(d: &SessionData) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut add = |m: &KeyStatsMap| out.extend(m.keys().cloned());
-    for m in &d.metrics {
-        add(&m.label_keys);
-        add(&m.resource_keys);
-    }
-    for s in &d.spans {
-        add(&s.attribute_keys);
-        add(&s.resource_keys);
-        add(&s.link_attribute_keys);
-        s.event_attribute_keys.values().for_each(&mut add);
-    }
-    for l in &d.logs {
-        add(&l.attribute_keys);
-        add(&l.resource_keys);
-    }
-    out
+    d.key_maps().flat_map(|m| m.keys().cloned()).collect()
 }
 
 /// Union of service maps, counts summed, trimmed to the kept services.

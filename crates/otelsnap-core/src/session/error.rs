@@ -1,8 +1,10 @@
-//! Typed session errors: each message says what is wrong and what to do.
+//! Typed session errors: each message says what is wrong. What to do about it in terms of a
+//! command line (which flag, which command) is the binary's to add: it knows its flags, this
+//! library does not (`otelsnap::error::remedy`).
 
 use std::path::PathBuf;
 
-use super::name::NAME_RULE;
+use super::name::InvalidName;
 
 /// Human-readable byte size (`1.5 MiB`).
 pub fn human_bytes(n: u64) -> String {
@@ -23,18 +25,15 @@ pub fn human_bytes(n: u64) -> String {
 /// Everything that can go wrong reading, writing or naming a session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("invalid session name '{name}': use {NAME_RULE}{}", suggestion.as_ref().map(|s| format!(" (try '{s}')")).unwrap_or_default())]
-    InvalidName {
-        name: String,
-        suggestion: Option<String>,
-    },
-    #[error("no session named '{name}' in {}: run `otelsnap list` to see saved sessions, or pass a path to a session file", dir.display())]
+    #[error(transparent)]
+    InvalidName(#[from] InvalidName),
+    #[error("no session named '{name}' in {}", dir.display())]
     NotFound { name: String, dir: PathBuf },
     #[error("no such file {}", path.display())]
     FileNotFound { path: PathBuf },
-    #[error("session '{name}' already exists in {}: pass --force to replace it, or choose another name", dir.display())]
+    #[error("session '{name}' already exists in {}", dir.display())]
     AlreadyExists { name: String, dir: PathBuf },
-    #[error("{} already exists: pass --force to replace it", path.display())]
+    #[error("{} already exists", path.display())]
     FileExists { path: PathBuf },
     #[error("{origin} is not a valid session file: {reason}")]
     Corrupt { origin: String, reason: String },
@@ -48,15 +47,15 @@ pub enum SessionError {
         found: u64,
         supported: u32,
     },
-    #[error("{origin} is {}, over the {} session size limit: raise it with --max-session-size or OTELSNAP_MAX_SESSION_SIZE", human_bytes(*size), human_bytes(*limit))]
+    #[error("{origin} is {}, over the {} session size limit", human_bytes(*size), human_bytes(*limit))]
     TooLarge {
         origin: String,
         size: u64,
         limit: u64,
     },
-    #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large: raise --max-decompressed or OTELSNAP_MAX_DECOMPRESSED if you trust it)", human_bytes(*limit))]
+    #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large)", human_bytes(*limit))]
     Bomb { origin: String, limit: u64 },
-    #[error("{} already holds {count} sessions, the limit: delete some with `otelsnap delete`, or raise --max-sessions / OTELSNAP_MAX_SESSIONS", dir.display())]
+    #[error("{} already holds {count} sessions, the limit", dir.display())]
     TooMany { dir: PathBuf, count: usize },
     #[error(
         "{origin} is not a session file ({reason}); expected otelsnap or OCC session JSON, optionally gzipped"

@@ -4,15 +4,16 @@
 //! holding a compact JSON [`Header`]. `list` reads only that header, so it stays fast however
 //! large the sessions are. Readers sniff content (gzip magic or `{`), never file names.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use flate2::{Compression, GzBuilder, read::GzDecoder};
+use flate2::{Compression, GzBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::error::SessionError;
 use super::model::{FORMAT_VERSION, Session, SessionStats, Signal, rfc3339};
 use super::occ;
+use crate::gunzip::GunzipError;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const HEADER_SUBFIELD: [u8; 2] = *b"OS";
@@ -141,32 +142,20 @@ pub fn inflate<'a>(
     if !is_gzip(bytes) {
         return Ok(std::borrow::Cow::Borrowed(bytes));
     }
-    if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
-        return Ok(std::borrow::Cow::Owned(out));
-    }
-    let mut out = Vec::new();
-    let mut dec = GzDecoder::new(bytes).take(limits.max_decompressed.saturating_add(1));
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(SessionError::Truncated {
-                origin: origin.to_string(),
-                what: "the gzip stream",
-            });
-        }
-        Err(e) => {
-            return Err(SessionError::Corrupt {
-                origin: origin.to_string(),
-                reason: format!("bad gzip data ({e})"),
-            });
-        }
-    }
-    if out.len() as u64 > limits.max_decompressed {
-        return Err(SessionError::Bomb {
+    let out = crate::gunzip::limited(bytes, limits.max_decompressed).map_err(|e| match e {
+        GunzipError::Truncated => SessionError::Truncated {
             origin: origin.to_string(),
-            limit: limits.max_decompressed,
-        });
-    }
+            what: "the gzip stream",
+        },
+        GunzipError::Corrupt(e) => SessionError::Corrupt {
+            origin: origin.to_string(),
+            reason: format!("bad gzip data ({e})"),
+        },
+        GunzipError::OverLimit { limit } => SessionError::Bomb {
+            origin: origin.to_string(),
+            limit,
+        },
+    })?;
     Ok(std::borrow::Cow::Owned(out))
 }
 
@@ -319,25 +308,18 @@ pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError
     };
     for m in &session.data.metrics {
         let ctx = format!("metric '{}'", m.name);
-        keys(&m.label_keys, &ctx)?;
-        keys(&m.resource_keys, &ctx)?;
+        m.key_maps().try_for_each(|km| keys(km, &ctx))?;
         if let Some(d) = &m.series_sketch {
             Sketch::from_data(d).map_err(|e| bad(format!("series sketch of {ctx}"), e))?;
         }
     }
     for s in &session.data.spans {
         let ctx = format!("span '{}'", s.name);
-        keys(&s.attribute_keys, &ctx)?;
-        keys(&s.resource_keys, &ctx)?;
-        keys(&s.link_attribute_keys, &ctx)?;
-        for ev in s.event_attribute_keys.values() {
-            keys(ev, &ctx)?;
-        }
+        s.key_maps().try_for_each(|km| keys(km, &ctx))?;
     }
     for l in &session.data.logs {
         let ctx = format!("log severity '{}'", l.severity);
-        keys(&l.attribute_keys, &ctx)?;
-        keys(&l.resource_keys, &ctx)?;
+        l.key_maps().try_for_each(|km| keys(km, &ctx))?;
     }
     for a in &session.data.attributes {
         if let Some(d) = &a.sketch {

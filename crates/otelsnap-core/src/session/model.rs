@@ -203,36 +203,11 @@ pub struct KeyStats {
     pub occ_hll: Option<Box<serde_json::Value>>,
 }
 
-/// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SketchData {
-    pub precision: u8,
-    pub encoding: String,
-    /// Base64 (standard alphabet, padded) of the encoded sketch bytes.
-    pub data: String,
-}
+pub use crate::sketch::SketchData;
 
-/// What a lean decode leaves out (bit flags).
-const SKIP_SKETCHES: u8 = 1;
-const SKIP_SAMPLES: u8 = 2;
-
+// Set while a lean decode leaves value samples out ([`estimates_only`]).
 thread_local! {
-    static SKIP: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
-}
-
-fn skipping(what: u8) -> bool {
-    SKIP.with(|c| c.get() & what != 0)
-}
-
-fn with_skip<T>(what: u8, f: impl FnOnce() -> T) -> T {
-    struct Reset(u8);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            SKIP.with(|c| c.set(self.0));
-        }
-    }
-    let _reset = Reset(SKIP.with(|c| c.replace(c.get() | what)));
-    f()
+    static SKIP_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
@@ -240,55 +215,28 @@ fn with_skip<T>(what: u8, f: impl FnOnce() -> T) -> T {
 /// session holds hundreds of thousands of sketch strings, and not allocating them makes
 /// loading markedly faster and smaller. Such a session must not be merged or saved.
 pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
-    with_skip(SKIP_SKETCHES, f)
+    crate::sketch::without_data(f)
 }
 
 /// As [`without_sketch_data`], and value samples come back empty too (their shape is still
 /// checked). For `diff`, which compares estimates and counts only.
 pub fn estimates_only<T>(f: impl FnOnce() -> T) -> T {
-    with_skip(SKIP_SKETCHES | SKIP_SAMPLES, f)
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP_SAMPLES.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP_SAMPLES.with(|c| c.replace(true)));
+    crate::sketch::without_data(f)
 }
 
 fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    if skipping(SKIP_SAMPLES) {
+    if SKIP_SAMPLES.with(|c| c.get()) {
         // A Vec of zero-sized values never allocates.
         Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
     } else {
         null_as_default(d)
-    }
-}
-
-impl<'de> Deserialize<'de> for SketchData {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Full {
-            precision: u8,
-            encoding: String,
-            data: String,
-        }
-        #[derive(Deserialize)]
-        struct Lean {
-            precision: u8,
-            #[serde(rename = "encoding")]
-            _encoding: serde::de::IgnoredAny,
-            #[serde(rename = "data")]
-            _data: serde::de::IgnoredAny,
-        }
-        if skipping(SKIP_SKETCHES) {
-            let l = Lean::deserialize(d)?;
-            Ok(SketchData {
-                precision: l.precision,
-                encoding: String::new(),
-                data: String::new(),
-            })
-        } else {
-            let f = Full::deserialize(d)?;
-            Ok(SketchData {
-                precision: f.precision,
-                encoding: f.encoding,
-                data: f.data,
-            })
-        }
     }
 }
 
@@ -533,6 +481,74 @@ pub struct AttributeMeta {
     pub occ_hll: Option<serde_json::Value>,
 }
 
+impl MetricMeta {
+    /// Every key set of the metric: labels, then resource keys.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [&self.label_keys, &self.resource_keys].into_iter()
+    }
+
+    /// [`MetricMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [&mut self.label_keys, &mut self.resource_keys].into_iter()
+    }
+}
+
+impl SpanMeta {
+    /// Every key set of the span: attributes, resource keys, link attributes, then each
+    /// event's attributes.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [
+            &self.attribute_keys,
+            &self.resource_keys,
+            &self.link_attribute_keys,
+        ]
+        .into_iter()
+        .chain(self.event_attribute_keys.values())
+    }
+
+    /// [`SpanMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [
+            &mut self.attribute_keys,
+            &mut self.resource_keys,
+            &mut self.link_attribute_keys,
+        ]
+        .into_iter()
+        .chain(self.event_attribute_keys.values_mut())
+    }
+}
+
+impl LogMeta {
+    /// Every key set of the severity: attributes, then resource keys.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [&self.attribute_keys, &self.resource_keys].into_iter()
+    }
+
+    /// [`LogMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [&mut self.attribute_keys, &mut self.resource_keys].into_iter()
+    }
+}
+
+impl SessionData {
+    /// Every per-key statistics map of every metric, span and log severity (not the attribute
+    /// catalog, which holds one key per entry): the one walk over all key sets.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        let m = self.metrics.iter().flat_map(MetricMeta::key_maps);
+        let s = self.spans.iter().flat_map(SpanMeta::key_maps);
+        let l = self.logs.iter().flat_map(LogMeta::key_maps);
+        m.chain(s).chain(l)
+    }
+
+    /// [`SessionData::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        let m = self.metrics.iter_mut().flat_map(MetricMeta::key_maps_mut);
+        let s = self.spans.iter_mut().flat_map(SpanMeta::key_maps_mut);
+        let l = self.logs.iter_mut().flat_map(LogMeta::key_maps_mut);
+        m.chain(s).chain(l)
+    }
+}
+
 impl Session {
     /// An empty session with the given id, created now, written by this build.
     pub fn new(id: impl Into<String>) -> Self {
@@ -617,6 +633,16 @@ impl Session {
             services: services.into_iter().map(str::to_owned).collect(),
         };
     }
+}
+
+/// `part` of `total` in percent, rounded to two decimals (0 when `total` is 0): the one
+/// rounding of [`KeyStats::percentage`], so a capture, a merge and a synthetic session of the
+/// same counts agree to the byte.
+pub fn percentage(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    (part as f64 * 10_000.0 / total as f64).round() / 100.0
 }
 
 /// Now, truncated to whole microseconds so it survives a text round trip unchanged.

@@ -92,7 +92,7 @@ impl SessionRef {
         {
             Ok(SessionRef::Path(PathBuf::from(s)))
         } else {
-            SessionName::parse(s).map(SessionRef::Name)
+            Ok(SessionRef::Name(SessionName::parse(s)?))
         }
     }
 
@@ -147,7 +147,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionErr
         });
     }
     let bytes = fs::File::open(path)
-        .and_then(|mut f| super::gunzip::read_file(&mut f, meta.len()))
+        .and_then(|mut f| crate::gunzip::read_file(&mut f, meta.len()))
         .map_err(|e| SessionError::io("read", path, e))?;
     format::decode(&bytes, limits, &origin)
 }

@@ -1,4 +1,5 @@
-//! Whole-buffer gunzip for the common case of a stored session: one gzip member.
+//! Gunzip of a whole buffer with a limit on the output: the one path for stored sessions and
+//! OTLP/HTTP bodies ([`limited`]). The common case, one gzip member, takes a fast path.
 //!
 //! Loading a large session is dominated by inflating it (a 50,000-metric session is 46 MB of
 //! gzip and 174 MB of JSON). A streaming decoder grows its output as it goes, zero-filling and
@@ -10,6 +11,8 @@
 //! then reads the file and reports the problem precisely.
 
 use std::io::Read;
+
+use flate2::read::MultiGzDecoder;
 
 use libdeflate_sys::{
     libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
@@ -27,6 +30,45 @@ impl Drop for Decompressor {
         // SAFETY: the pointer came from libdeflate_alloc_decompressor and is freed once.
         unsafe { libdeflate_free_decompressor(self.0) }
     }
+}
+
+/// Why a gzip buffer could not be inflated within its limit.
+#[derive(Debug, thiserror::Error)]
+pub enum GunzipError {
+    /// The output would exceed the limit (a gzip bomb, or simply too large).
+    #[error("it inflates past the {limit}-byte limit")]
+    OverLimit {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The stream ends before its last member does.
+    #[error("the gzip stream ends early")]
+    Truncated,
+    /// Not valid gzip/deflate data.
+    #[error("bad gzip data ({0})")]
+    Corrupt(std::io::Error),
+}
+
+/// Inflates every gzip member of `bytes`, producing at most `max_out` bytes: more is
+/// [`GunzipError::OverLimit`], and a bomb costs at most `max_out + 1` bytes of memory. One
+/// well-formed member (what we write) is inflated whole by libdeflate; anything else streams.
+pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
+    if let Some(out) = one_member(bytes, max_out) {
+        return Ok(out);
+    }
+    let mut out = Vec::new();
+    let mut dec = MultiGzDecoder::new(bytes).take(max_out.saturating_add(1));
+    match dec.read_to_end(&mut out) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(GunzipError::Truncated);
+        }
+        Err(e) => return Err(GunzipError::Corrupt(e)),
+    }
+    if out.len() as u64 > max_out {
+        return Err(GunzipError::OverLimit { limit: max_out });
+    }
+    Ok(out)
 }
 
 /// Inflates `bytes` when they are exactly one well-formed gzip member whose output is at
