@@ -1,5 +1,5 @@
 //! Where a command's outcome meets the process: exit codes, the one-line error report, the
-//! panic hook, and standard output. Every command writes its data through [`print`], so a
+//! panic hook, and standard output. Every command writes its data through [`print()`], so a
 //! reader that went away (`| head`) is handled here and nowhere else, and no write to stdout
 //! can panic (`print!`/`println!` are denied in this crate).
 

@@ -92,23 +92,33 @@ pub struct MergeOutcome {
 /// Why sessions could not be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// No sources were given.
     #[error("nothing to merge: give at least one session")]
     Empty,
     #[error(
         "cannot merge {what}: '{a}' and '{b}' hold sketches that cannot be combined ({reason}); re-capture or re-import them with the same otelsnap version"
     )]
+    /// Two sources hold sketches of different precisions or encodings.
     Incompatible {
+        /// The item and key, for the message.
         what: String,
+        /// One source's id.
         a: String,
+        /// The other source's id.
         b: String,
+        /// Why they cannot be combined.
         reason: SketchError,
     },
     #[error(
         "cannot merge {what}: the sketch in '{source_id}' is unreadable ({reason}); re-capture or re-import that session"
     )]
+    /// A source's sketch does not decode.
     Corrupt {
+        /// The item and key, for the message.
         what: String,
+        /// The source's id.
         source_id: String,
+        /// What is wrong with the sketch.
         reason: SketchError,
     },
 }

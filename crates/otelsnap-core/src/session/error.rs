@@ -25,46 +25,109 @@ pub fn human_bytes(n: u64) -> String {
 /// Everything that can go wrong reading, writing or naming a session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// Not a valid session name.
     #[error(transparent)]
     InvalidName(#[from] InvalidName),
+    /// No stored session of that name.
     #[error("no session named '{name}' in {}", dir.display())]
-    NotFound { name: String, dir: PathBuf },
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The session directory.
+        dir: PathBuf,
+    },
+    /// No file at that path.
     #[error("no such file {}", path.display())]
-    FileNotFound { path: PathBuf },
+    FileNotFound {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// A stored session of that name exists and may not be replaced.
     #[error("session '{name}' already exists in {}", dir.display())]
-    AlreadyExists { name: String, dir: PathBuf },
+    AlreadyExists {
+        /// The name.
+        name: String,
+        /// The session directory.
+        dir: PathBuf,
+    },
+    /// A file exists at that path and may not be replaced.
     #[error("{} already exists", path.display())]
-    FileExists { path: PathBuf },
+    FileExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is a session, damaged.
     #[error("{origin} is not a valid session file: {reason}")]
-    Corrupt { origin: String, reason: String },
+    Corrupt {
+        /// The file (or `standard input`).
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file ends early.
     #[error(
         "{origin} is truncated ({what} ends early): the file was cut short; restore it from its source or capture again"
     )]
-    Truncated { origin: String, what: &'static str },
+    Truncated {
+        /// The file (or `standard input`).
+        origin: String,
+        /// Which layer ends early (the gzip stream, the JSON document).
+        what: &'static str,
+    },
+    /// Written by a newer format version than this build reads.
     #[error("{origin} was written by session format version {found}; this otelsnap {} reads version {supported}: upgrade otelsnap", env!("CARGO_PKG_VERSION"))]
     NewerVersion {
+        /// The file (or `standard input`).
         origin: String,
+        /// The version in the file.
         found: u64,
+        /// The newest version this build reads.
         supported: u32,
     },
+    /// Over the session size limit.
     #[error("{origin} is {}, over the {} session size limit", human_bytes(*size), human_bytes(*limit))]
     TooLarge {
+        /// The file (or session, or `standard input`).
         origin: String,
+        /// Its size in bytes.
         size: u64,
+        /// The limit in bytes.
         limit: u64,
     },
+    /// Inflates past the decompression limit.
     #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large)", human_bytes(*limit))]
-    Bomb { origin: String, limit: u64 },
+    Bomb {
+        /// The file (or `standard input`).
+        origin: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The directory is at its session limit.
     #[error("{} already holds {count} sessions, the limit", dir.display())]
-    TooMany { dir: PathBuf, count: usize },
+    TooMany {
+        /// The session directory.
+        dir: PathBuf,
+        /// How many sessions it holds.
+        count: usize,
+    },
+    /// Not a session file at all.
     #[error(
         "{origin} is not a session file ({reason}); expected otelsnap or OCC session JSON, optionally gzipped"
     )]
-    NotASession { origin: String, reason: String },
+    NotASession {
+        /// The file (or `standard input`).
+        origin: String,
+        /// What it is instead.
+        reason: String,
+    },
+    /// An I/O operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being done (`read`, `write`, `create a temporary file in`, …).
         action: &'static str,
+        /// On which path.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },

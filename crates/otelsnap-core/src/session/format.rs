@@ -41,17 +41,24 @@ impl Default for ReadLimits {
 /// What `list` needs, stored in the gzip header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
+    /// The session format version.
     pub version: u32,
+    /// The session id.
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The description, cut to 500 characters.
     pub description: String,
     #[serde(with = "rfc3339")]
+    /// When the session was created.
     pub created: DateTime<Utc>,
+    /// Signals the session declares.
     pub signals: Vec<Signal>,
+    /// Summary counts (services cut to a few hundred).
     pub stats: SessionStats,
     /// Distinct services in the session (the header lists at most a few hundred).
     pub services_total: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The capture window in seconds, if it has one.
     pub window_seconds: Option<f64>,
 }
 

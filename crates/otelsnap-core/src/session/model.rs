@@ -23,14 +23,18 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A whole session file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
+    /// The format version the file was written in ([`FORMAT_VERSION`] for ours).
     pub version: u32,
     /// The session name (kebab-case).
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Free text given at capture or import.
     pub description: String,
     #[serde(with = "rfc3339")]
+    /// When the session was made.
     pub created: DateTime<Utc>,
     #[serde(default)]
+    /// Signals the session was asked to capture.
     pub signals: Vec<Signal>,
     /// (+) How and when the data was captured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,8 +49,10 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     #[serde(default)]
+    /// The metadata itself.
     pub data: SessionData,
     #[serde(default)]
+    /// Summary counts, recomputed by [`Session::canonicalize`].
     pub stats: SessionStats,
     /// OCC metadata field; accepted on read, never written.
     #[serde(default, skip_serializing)]
@@ -57,8 +63,11 @@ pub struct Session {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signal {
+    /// Metrics.
     Metrics,
+    /// Traces (spans).
     Traces,
+    /// Logs.
     Logs,
 }
 
@@ -100,8 +109,10 @@ impl std::str::FromStr for Signal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaptureInfo {
     #[serde(with = "rfc3339")]
+    /// When capture started.
     pub started: DateTime<Utc>,
     #[serde(with = "rfc3339")]
+    /// When capture ended.
     pub ended: DateTime<Utc>,
     /// Where the data came from, e.g. `grpc://127.0.0.1:4317` or `file:dump.jsonl`.
     #[serde(default)]
@@ -128,7 +139,9 @@ impl CaptureInfo {
 /// (+) The program and version that wrote a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Producer {
+    /// The program (`otelsnap`).
     pub name: String,
+    /// Its version.
     pub version: String,
 }
 
@@ -146,12 +159,16 @@ impl Producer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionData {
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per metric name.
     pub metrics: Vec<MetricMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per span name and kind.
     pub spans: Vec<SpanMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per log severity.
     pub logs: Vec<LogMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// The attribute catalog across signals, one entry per key.
     pub attributes: Vec<AttributeMeta>,
     /// OCC's watched attributes; accepted on read, never written (a note records them).
     #[serde(default, skip_serializing)]
@@ -162,14 +179,19 @@ pub struct SessionData {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionStats {
     #[serde(default)]
+    /// Number of metrics.
     pub metrics_count: u64,
     #[serde(default)]
+    /// Number of span entries.
     pub spans_count: u64,
     #[serde(default)]
+    /// Number of log severities.
     pub logs_count: u64,
     #[serde(default)]
+    /// Number of catalog attributes.
     pub attributes_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Every `service.name` seen, sorted.
     pub services: Vec<String>,
 }
 
@@ -183,12 +205,14 @@ pub struct KeyStats {
     #[serde(default)]
     pub percentage: f64,
     #[serde(default)]
+    /// Estimated distinct values (HyperLogLog++).
     pub estimated_cardinality: u64,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "samples"
     )]
+    /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
     /// (+) Mergeable HyperLogLog++ sketch of the values. Boxed, like `occ_hll`, because keys
     /// live in map nodes of eleven slots each: inline, these two fields doubled the size of
@@ -244,10 +268,15 @@ fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricType {
+    /// A gauge.
     Gauge,
+    /// A sum (counter or up-down counter).
     Sum,
+    /// An explicit-bucket histogram.
     Histogram,
+    /// An exponential histogram.
     ExponentialHistogram,
+    /// A summary.
     Summary,
     /// A metric whose data field was empty, or a type name this version does not know.
     #[default]
@@ -313,21 +342,28 @@ pub struct Conflict {
 /// One metric, by name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricMeta {
+    /// The metric name.
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Its description, as the first sender gave it.
     pub description: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Its unit (UCUM), empty if none.
     pub unit: String,
     #[serde(rename = "type", default)]
+    /// Its type.
     pub metric_type: MetricType,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per data-point attribute key statistics.
     pub label_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     /// Data points seen (OCC's name for it).
     #[serde(default)]
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Data points per `service.name`.
     pub services: ServiceCounts,
     /// Estimated distinct series (resource attributes + point attributes).
     #[serde(default)]
@@ -342,11 +378,13 @@ pub struct MetricMeta {
     #[serde(default, rename = "series_hll", skip_serializing)]
     pub occ_series_hll: Option<serde_json::Value>,
     #[serde(default)]
+    /// Data points seen, as we count them (OCC files: their sample count).
     pub data_point_count: u64,
     /// `delta` or `cumulative` (sum, histogram, exponential histogram).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregation_temporality: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether a sum is monotonic (counters), absent for other types.
     pub is_monotonic: Option<bool>,
     /// Distinct explicit bucket bounds seen, ascending.
     #[serde(
@@ -370,38 +408,49 @@ pub struct MetricMeta {
 /// One span name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpanMeta {
+    /// The span name.
     pub name: String,
     #[serde(default)]
+    /// The span kind number (OTLP `SpanKind`).
     pub kind: i32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The kind's name (`SPAN_KIND_SERVER`, …).
     pub kind_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per span attribute key statistics.
     pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Event names seen on these spans.
     pub event_names: Vec<String>,
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Per event name, its attribute key statistics.
     pub event_attribute_keys: BTreeMap<String, KeyStatsMap>,
     #[serde(
         default,
         skip_serializing_if = "KeyStatsMap::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Link attribute key statistics.
     pub link_attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Status codes seen (`STATUS_CODE_ERROR`, …).
     pub status_codes: Vec<String>,
     #[serde(default)]
+    /// Spans seen.
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Spans per `service.name`.
     pub services: ServiceCounts,
     /// OCC's span name patterns; accepted on read, never written.
     #[serde(default, skip_serializing)]
@@ -411,54 +460,69 @@ pub struct SpanMeta {
 /// One log severity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogMeta {
+    /// The severity text (or the name of its number when the text is empty).
     pub severity: String,
     #[serde(default)]
+    /// The OTLP severity number.
     pub severity_number: i32,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per record attribute key statistics.
     pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Body templates mined with Drain, most frequent first.
     pub body_templates: Vec<BodyTemplate>,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Event names seen on these records.
     pub event_names: Vec<String>,
     #[serde(default)]
+    /// Records seen.
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Records per `service.name`.
     pub services: ServiceCounts,
 }
 
 /// A log body template mined with Drain (`<*>` marks variable parts).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BodyTemplate {
+    /// The template (`<*>` for variable parts).
     pub template: String,
     #[serde(default)]
+    /// Records that matched it.
     pub count: u64,
     #[serde(default)]
+    /// One body that matched it.
     pub example: String,
 }
 
 /// One attribute key in the catalog across all signals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttributeMeta {
+    /// The attribute key.
     pub key: String,
     #[serde(default)]
+    /// Occurrences across all signals.
     pub count: u64,
     #[serde(default)]
+    /// Estimated distinct values (HyperLogLog++).
     pub estimated_cardinality: u64,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "samples"
     )]
+    /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
     /// Signals the key appeared on: `metrics`, `traces`, `logs`.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -467,8 +531,10 @@ pub struct AttributeMeta {
     #[serde(default)]
     pub scope: String,
     #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    /// When the key was first seen.
     pub first_seen: Option<DateTime<Utc>>,
     #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    /// When the key was last seen.
     pub last_seen: Option<DateTime<Utc>>,
     /// (+) Mergeable sketch of the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -668,10 +734,12 @@ where
 pub mod rfc3339 {
     use super::*;
 
+    /// Writes a timestamp as RFC 3339 in UTC.
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_time(t))
     }
 
+    /// Reads an RFC 3339 timestamp.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
         DateTime::parse_from_rfc3339(&s)
@@ -684,6 +752,7 @@ pub mod rfc3339 {
 pub mod rfc3339_opt {
     use super::*;
 
+    /// Writes an optional timestamp as RFC 3339 in UTC.
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_str(&format_time(t)),
@@ -691,6 +760,7 @@ pub mod rfc3339_opt {
         }
     }
 
+    /// Reads an optional RFC 3339 timestamp (Go's zero time reads as absent).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         let Some(s) = Option::<String>::deserialize(d)? else {
             return Ok(None);

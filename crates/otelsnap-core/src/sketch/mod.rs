@@ -36,16 +36,22 @@ const KIND_DENSE: u8 = 1;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SketchError {
     #[error("sketch encoding '{0}' is not supported (this build reads '{ENCODING}')")]
+    /// A sketch encoding this build does not read.
     UnknownEncoding(String),
     #[error("sketch precision {0} is not supported (this build uses {PRECISION})")]
+    /// A precision this build does not use.
     Precision(u8),
     #[error("sketch data is not valid base64: {0}")]
+    /// The data field is not base64.
     Base64(String),
     #[error("sketch bytes are corrupt: {0}")]
+    /// The bytes do not decode; says which part.
     Corrupt(&'static str),
     #[error("sketches have different precisions ({0} and {1}) and cannot be merged")]
+    /// Two sketches of different precisions.
     PrecisionMismatch(u8, u8),
     #[error("sketches have different encodings ('{0}' and '{1}') and cannot be merged")]
+    /// Two sketches of different encodings.
     EncodingMismatch(String, String),
 }
 
