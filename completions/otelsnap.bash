@@ -43,6 +43,9 @@ _otelsnap() {
             otelsnap,merge)
                 cmd="otelsnap__subcmd__merge"
                 ;;
+            otelsnap,prune)
+                cmd="otelsnap__subcmd__prune"
+                ;;
             otelsnap,show)
                 cmd="otelsnap__subcmd__show"
                 ;;
@@ -73,6 +76,9 @@ _otelsnap() {
             otelsnap__subcmd__help,merge)
                 cmd="otelsnap__subcmd__help__subcmd__merge"
                 ;;
+            otelsnap__subcmd__help,prune)
+                cmd="otelsnap__subcmd__help__subcmd__prune"
+                ;;
             otelsnap__subcmd__help,show)
                 cmd="otelsnap__subcmd__help__subcmd__show"
                 ;;
@@ -83,7 +89,7 @@ _otelsnap() {
 
     case "${cmd}" in
         otelsnap)
-            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete merge diff export import completions help"
+            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete prune merge diff export import completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +123,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --description --force --allow-empty --ready-file --no-analyze --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,11 +177,35 @@ _otelsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --conn-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --description)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ready-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "http/protobuf http/json grpc" -- "${cur}"))
+                    return 0
+                    ;;
+                --grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,14 +305,22 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__diff)
-            opts="-q -h -V --format --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown github" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown github html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --min-severity)
@@ -337,7 +375,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__export)
-            opts="-o -q -h -V --output --strip-samples --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --output --strip-samples --baseline --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,7 +417,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__help)
-            opts="capture list show delete merge diff export import completions help"
+            opts="capture list show delete prune merge diff export import completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -505,6 +543,20 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        otelsnap__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -662,15 +714,65 @@ _otelsnap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        otelsnap__subcmd__prune)
+            opts="-q -h -V --keep --older-than --dry-run --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-session-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         otelsnap__subcmd__show)
-            opts="-q -h -V --format --top --signal --service --metric --span --log --attribute --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --top --signal --service --metric --span --log --attribute --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --top)

@@ -37,8 +37,8 @@ _otelsnap() {
         case $line[1] in
             (capture)
 _arguments "${_arguments_options[@]}" : \
-'--grpc=[OTLP/gRPC listen address (port 0 picks a free port)]:ADDR:_default' \
-'--http=[OTLP/HTTP listen address (port 0 picks a free port)]:ADDR:_default' \
+'--grpc=[OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
+'--http=[OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)]:ADDR:_default' \
 '--duration=[Stop after this long (e.g. 30s, 5m, 1h)]:D:_default' \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
@@ -49,8 +49,14 @@ _arguments "${_arguments_options[@]}" : \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \
 '--max-items=[Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)]:N:_default' \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
+'--conn-timeout=[OTLP/HTTP\: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body]:D:_default' \
+'--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
+'-o+[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--output=[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
+'--protocol=[With -- CMD\: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)]:PROTOCOL:(http/protobuf http/json grpc)' \
+'--grace=[With -- CMD\: how long to keep receiving after CMD exits, for its final exports]:D:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
@@ -61,6 +67,7 @@ _arguments "${_arguments_options[@]}" : \
 '--force[Replace an existing session of the same name]' \
 '--allow-empty[Save even when nothing was received]' \
 '--no-analyze[Decode requests but skip analysis (for measuring the receiver alone)]' \
+'--baseline[Save a diff-only baseline (as \`export --baseline\`\: no value samples or sketches)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -68,6 +75,7 @@ _arguments "${_arguments_options[@]}" : \
 '-V[Print version]' \
 '--version[Print version]' \
 ':name -- Name to save the session as (kebab-case):_default' \
+'*::command -- Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits:_default' \
 && ret=0
 ;;
 (list)
@@ -88,7 +96,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (show)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+html\:"One self-contained HTML page (no network), with every item and key"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--top=[Items shown per section]:N:_default' \
 '*--signal=[Only these signals (comma-separated\: metrics,traces,logs,attributes)]:LIST:_default' \
 '--service=[Only items with this service]:NAME:_default' \
@@ -126,6 +138,24 @@ _arguments "${_arguments_options[@]}" : \
 '*::names -- Session names:_default' \
 && ret=0
 ;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+'--keep=[Keep the N newest sessions (by creation time)]:N:_default' \
+'--older-than=[Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)]:D:_default' \
+'--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
+'--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
+'--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
+'--max-sessions=[Most sessions the directory may hold]:N:_default' \
+'--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--dry-run[Print what would be deleted, delete nothing]' \
+'-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
 (merge)
 _arguments "${_arguments_options[@]}" : \
 '-o+[Name to save the result as]:NAME:_default' \
@@ -150,7 +180,13 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (diff)
 _arguments "${_arguments_options[@]}" : \
-'--format=[Output format]:FORMAT:(table json markdown github)' \
+'--format=[Output format]:FORMAT:((table\:""
+json\:""
+markdown\:""
+github\:""
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+'-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
+'--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
 '--fail-on=[Exit 1 when a change at or above this severity remains \[default\: --min-severity\]]:FAIL_ON:(info warning critical never)' \
 '*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \
@@ -182,6 +218,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
 '--strip-samples[Remove value samples (for sharing)]' \
+'--baseline[A diff-only baseline for a repository\: no value samples, no mergeable sketches (estimates kept; merge refuses it)]' \
 '--force[Replace FILE if it exists]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
@@ -254,6 +291,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(prune)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (merge)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -294,6 +335,7 @@ _otelsnap_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -335,6 +377,7 @@ _otelsnap__subcmd__help_commands() {
 'list:List saved sessions, newest first' \
 'show:Show a session\: header, top metrics, spans, logs and attributes, or one item in full' \
 'delete:Delete sessions (all names are checked first; nothing is deleted if one is missing)' \
+'prune:Delete old sessions\: all but the newest --keep N, or those older than --older-than D' \
 'merge:Combine sessions into one, with exact HyperLogLog unions' \
 'diff:Compare two sessions\: severity-ranked changes, exit 1 when changes reach the threshold' \
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
@@ -389,6 +432,11 @@ _otelsnap__subcmd__help__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap help merge commands' commands "$@"
 }
+(( $+functions[_otelsnap__subcmd__help__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__help__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap help prune commands' commands "$@"
+}
 (( $+functions[_otelsnap__subcmd__help__subcmd__show_commands] )) ||
 _otelsnap__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -408,6 +456,11 @@ _otelsnap__subcmd__list_commands() {
 _otelsnap__subcmd__merge_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap merge commands' commands "$@"
+}
+(( $+functions[_otelsnap__subcmd__prune_commands] )) ||
+_otelsnap__subcmd__prune_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap prune commands' commands "$@"
 }
 (( $+functions[_otelsnap__subcmd__show_commands] )) ||
 _otelsnap__subcmd__show_commands() {

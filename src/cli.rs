@@ -56,7 +56,7 @@ pub struct GlobalArgs {
     )]
     pub max_sessions: usize,
     /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
-    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = 1024 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", hide_short_help = true)]
     pub max_decompressed: u64,
 }
 
@@ -89,6 +89,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Delete sessions (all names are checked first; nothing is deleted if one is missing)
     Delete(DeleteArgs),
+    /// Delete old sessions: all but the newest --keep N, or those older than --older-than D
+    Prune(PruneArgs),
     /// Combine sessions into one, with exact HyperLogLog unions
     Merge(MergeArgs),
     /// Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold
@@ -106,16 +108,30 @@ pub enum Command {
 #[command(
     after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
-otelsnap capture from-dump --from-file collector-export.jsonl"
+otelsnap capture from-dump --from-file collector-export.jsonl\n  \
+otelsnap capture ci-run -- pytest -q          # run CMD with OTEL_EXPORTER_OTLP_* pointing here\n  \
+otelsnap capture ci-run --output baseline.json.gz -- ./run-tests.sh\n\
+With -- CMD the receivers take free ports unless --grpc/--http say otherwise; the exit status is\n\
+CMD's when CMD failed, else 0, or 2 when otelsnap itself failed."
 )]
 pub struct CaptureArgs {
     /// Name to save the session as (kebab-case)
     pub name: String,
-    /// OTLP/gRPC listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4317")]
+    /// OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4317",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub grpc: String,
-    /// OTLP/HTTP listen address (port 0 picks a free port)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    /// OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:4318",
+        default_value_if("command", clap::builder::ArgPredicate::IsPresent, Some("127.0.0.1:0"))
+    )]
     pub http: String,
     /// Do not listen for OTLP/gRPC
     #[arg(long)]
@@ -153,6 +169,13 @@ pub struct CaptureArgs {
     /// Largest request body accepted, before or after decompression, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
+    /// OTLP/HTTP: close a connection that takes longer than this to send request headers, idles
+    /// this long between requests, or pauses this long inside a body
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "10s")]
+    pub conn_timeout: std::time::Duration,
+    /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
+    #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
     /// Description stored in the session
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
@@ -168,6 +191,22 @@ pub struct CaptureArgs {
     /// Decode requests but skip analysis (for measuring the receiver alone)
     #[arg(long, hide = true)]
     pub no_analyze: bool,
+    /// Write the session to this file instead of the store (gzipped when it ends in .gz)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Save a diff-only baseline (as `export --baseline`: no value samples or sketches)
+    #[arg(long)]
+    pub baseline: bool,
+    /// With -- CMD: the OTLP protocol CMD is told to use (OTEL_EXPORTER_OTLP_PROTOCOL)
+    #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf",
+          value_parser = ["http/protobuf", "http/json", "grpc"], requires = "command")]
+    pub protocol: String,
+    /// With -- CMD: how long to keep receiving after CMD exits, for its final exports
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = parse_duration, requires = "command")]
+    pub grace: std::time::Duration,
+    /// Command to run with OTEL_EXPORTER_OTLP_* pointing at the receivers; the capture ends when it exits
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Output format of `list` and `show`.
@@ -175,6 +214,15 @@ pub struct CaptureArgs {
 pub enum DataFormat {
     Table,
     Json,
+}
+
+/// Output format of `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
+    /// One self-contained HTML page (no network), with every item and key
+    Html,
 }
 
 /// `list`.
@@ -196,8 +244,11 @@ pub struct ShowArgs {
     /// Session name, path to a session file, or -
     pub session: String,
     /// Output format
-    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
-    pub format: DataFormat,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+    pub format: ShowFormat,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Items shown per section
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -227,6 +278,26 @@ pub struct DeleteArgs {
     /// Session names
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+/// `prune`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    group = clap::ArgGroup::new("which").required(true).multiple(true).args(["keep", "older_than"]),
+    after_help = "With both flags, a session is deleted when it is older than D and not among the N newest.\n\
+Examples:\n  otelsnap prune --keep 20                 # a nightly job's store never fills up\n  \
+otelsnap prune --older-than 30d --dry-run  # what would go"
+)]
+pub struct PruneArgs {
+    /// Keep the N newest sessions (by creation time)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Delete sessions created longer ago than this (e.g. 12h, 7d, 2w)
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// Print what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `merge`.
@@ -260,6 +331,8 @@ pub enum DiffFormat {
     Json,
     Markdown,
     Github,
+    /// One self-contained HTML page (no network) with both sessions' items
+    Html,
 }
 
 /// A diff severity on the command line.
@@ -285,7 +358,8 @@ pub enum FailOn {
     after_help = "Exit codes: 0 no change at or above the threshold; 1 such changes found; 2 error.\n\
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
-otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'"
+otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -295,6 +369,9 @@ pub struct DiffArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub format: DiffFormat,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Show only changes at or above this severity
     #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
     pub min_severity: SeverityArg,
@@ -326,6 +403,9 @@ pub struct ExportArgs {
     /// Remove value samples (for sharing)
     #[arg(long)]
     pub strip_samples: bool,
+    /// A diff-only baseline for a repository: no value samples, no mergeable sketches (estimates kept; merge refuses it)
+    #[arg(long)]
+    pub baseline: bool,
     /// Replace FILE if it exists
     #[arg(long)]
     pub force: bool,
@@ -355,7 +435,7 @@ pub struct CompletionsArgs {
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h or 1m30s");
+    let err = || format!("invalid duration '{s}': use e.g. 30s, 500ms, 5m, 1h, 7d or 1m30s");
     if s.is_empty() {
         return Err(err());
     }
@@ -380,6 +460,8 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 7.0 * 86_400.0,
             _ => return Err(err()),
         };
         total += num * mult;
@@ -399,6 +481,8 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());

@@ -18,6 +18,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn remedy(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     use otelsnap_core::session::SessionError as E;
     Some(match err.downcast_ref::<E>()? {
+        E::WouldReplaceSpecial { .. } => " (even with --force); choose the path of a regular file",
         E::NotFound { .. } => {
             ": run `otelsnap list` to see saved sessions, or pass a path to a session file"
         }
@@ -26,15 +27,23 @@ pub fn remedy(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
         E::TooLarge { .. } => ": raise it with --max-session-size or OTELSNAP_MAX_SESSION_SIZE",
         E::Bomb { .. } => ": raise --max-decompressed or OTELSNAP_MAX_DECOMPRESSED if you trust it",
         E::TooMany { .. } => {
-            ": delete some with `otelsnap delete`, or raise --max-sessions / OTELSNAP_MAX_SESSIONS"
+            ": remove old ones with `otelsnap prune --keep N` (or `otelsnap delete NAME`), or raise --max-sessions / OTELSNAP_MAX_SESSIONS"
         }
         _ => return None,
     })
 }
 
-/// An error and its remedy, as one line.
+/// An error and its remedy, as one line. The session limit is named by its flag here, where
+/// flags are known.
 pub fn with_remedy(err: &(dyn std::error::Error + 'static)) -> String {
-    format!("{err}{}", remedy(err).unwrap_or_default())
+    let text = match err.downcast_ref::<otelsnap_core::session::SessionError>() {
+        Some(otelsnap_core::session::SessionError::TooMany { dir, count, limit }) => format!(
+            "{} holds {count} sessions, at the --max-sessions limit of {limit}",
+            dir.display()
+        ),
+        _ => err.to_string(),
+    };
+    format!("{text}{}", remedy(err).unwrap_or_default())
 }
 
 /// Prints an error as one line (plus `caused by` lines when the cause adds something) on

@@ -33,11 +33,25 @@ struct Capture {
 impl Capture {
     /// Starts a capture on free loopback ports and waits (bounded) for its ready file.
     fn start(name: &str, extra: &[&str]) -> Capture {
-        let dir = tempfile::tempdir().unwrap();
+        Capture::start_in(tempfile::tempdir().unwrap(), &[], name, extra, &[])
+    }
+
+    /// [`Capture::start`] with the store under `dir`, global flags and environment variables.
+    fn start_in(
+        dir: tempfile::TempDir,
+        global: &[&str],
+        name: &str,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Capture {
         let ready = dir.path().join("ready.json");
         let mut cmd = Command::new(cargo_bin("otelsnap"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.arg("--dir")
             .arg(dir.path().join("sessions"))
+            .args(global)
             .args([
                 "capture",
                 name,
@@ -456,7 +470,7 @@ fn bad_input_gets_its_status_and_the_capture_goes_on() {
     let addr = c.http.clone().unwrap();
     raw_http(
         &addr,
-        b"POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123456789",
+        b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123456789",
         true,
     );
     // gRPC: bytes that are not an ExportMetricsServiceRequest, then valid data.
@@ -653,7 +667,7 @@ fn second_interrupt_aborts_without_saving() {
     // A request in flight (headers sent, body incomplete) keeps the drain busy.
     let addr = c.http.clone().unwrap();
     let mut hold = TcpStream::connect(&addr).unwrap();
-    hold.write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
+    hold.write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     c.signal(libc::SIGINT);
@@ -664,6 +678,167 @@ fn second_interrupt_aborts_without_saving() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("nothing saved"), "{}", stderr(&out));
     assert!(!c.dir.path().join("sessions/abort.json.gz").exists());
+}
+
+#[test]
+fn one_sigterm_during_the_save_lets_it_finish() {
+    // Docker, Kubernetes and `timeout` send exactly one SIGTERM; when it lands after another
+    // stop condition, while requests are being finished and saved, the save must complete.
+    let mut c = Capture::start("term-in-save", &["--max-requests", "2"]);
+    send_n_metrics(&c, 1);
+    // A request in flight (headers sent, body incomplete) keeps the stopping phase busy.
+    let mut hold = TcpStream::connect(c.http.clone().unwrap()).unwrap();
+    hold.write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
+        .unwrap();
+    send_n_metrics(&c, 1);
+    std::thread::sleep(Duration::from_millis(500));
+    c.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    drop(hold);
+    let out = c.wait();
+    assert_ok(&out, "term-in-save");
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 requests received (--max-requests)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SIGTERM received: finishing the save"),
+        "{err}"
+    );
+    assert_n_requests(&c, 2);
+}
+
+#[test]
+fn second_signal_in_the_save_says_what_is_lost() {
+    let mut c = Capture::start("lost-count", &[]);
+    send_n_metrics(&c, 3);
+    let mut hold = TcpStream::connect(c.http.clone().unwrap()).unwrap();
+    hold.write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    c.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(500));
+    c.signal(libc::SIGTERM);
+    let out = c.wait();
+    drop(hold);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("lost 3 acknowledged requests (42 data points, 0 spans, 0 log records)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The rescue file an error message names (`... rescue file PATH; run ...`).
+fn rescue_path(err: &str) -> PathBuf {
+    let after = err
+        .split("rescue file ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no rescue file named: {err}"));
+    PathBuf::from(after.split(';').next().unwrap())
+}
+
+/// `import PATH [args]` into the store under `dir`; returns the imported session.
+fn import_rescue(dir: &Path, path: &Path, args: &[&str], name: &str) -> Session {
+    let mut cmd = otelsnap(dir);
+    cmd.arg("import").arg(path).args(args);
+    let out = run_bounded(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    load(dir, name)
+}
+
+#[test]
+fn a_save_over_the_size_limit_leaves_a_rescue_file_import_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let global = ["--max-session-size", "200"];
+    let mut c = Capture::start_in(dir, &global, "too-big", &["--max-requests", "4"], &[]);
+    send_n_metrics(&c, 4);
+    let out = c.wait();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("session size limit"), "{err}");
+    assert!(err.contains("--max-session-size BYTES"), "{err}");
+    let path = rescue_path(&err);
+    let sessions = c.dir.path().join("sessions");
+    assert_eq!(path.parent(), Some(sessions.as_path()), "{err}");
+    assert!(!sessions.join("too-big.json.gz").exists());
+    // The rescue file is not a stored session; import takes it (under the default limit).
+    let s = import_rescue(c.dir.path(), &path, &[], "too-big");
+    assert_eq!(s.capture.as_ref().unwrap().requests, 4);
+    assert_eq!(metric(&s, "http.server.request.count").data_point_count, 24);
+}
+
+#[test]
+fn a_same_name_capture_that_finished_first_leaves_a_rescue_file() {
+    let mut c = Capture::start("same-name", &[]);
+    send_n_metrics(&c, 2);
+    // Another capture of the same name finishes while this one runs.
+    let mut other = otelsnap(c.dir.path());
+    other
+        .args(["capture", "same-name", "--from-file"])
+        .arg(fixture("fixtures/otlp/checkout-v1.jsonl"));
+    let o = run_bounded(other);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = c.stop();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("--name OTHER-NAME"), "{err}");
+    let path = rescue_path(&err);
+    let s = import_rescue(
+        c.dir.path(),
+        &path,
+        &["--name", "same-name-2"],
+        "same-name-2",
+    );
+    assert_eq!(s.capture.as_ref().unwrap().requests, 2);
+}
+
+/// Unmounts a tmpfs when dropped.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_at_save_time_leaves_a_rescue_file_in_the_temp_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&sessions)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "SKIPPED a_full_disk_at_save_time_leaves_a_rescue_file_in_the_temp_dir: cannot mount a tmpfs here (needs root); the injected-writer unit tests in session::store cover the same path"
+        );
+        return;
+    }
+    let _mount = Mount(sessions.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut c = Capture::start_in(dir, &[], "disk-full", &[], &[("TMPDIR", tmp.path())]);
+    send_n_metrics(&c, 3);
+    // The disk fills up while the capture runs (the check before listening passed).
+    let mut filler = std::fs::File::create(sessions.join("filler")).unwrap();
+    let block = vec![7u8; 4096];
+    while filler.write_all(&block).is_ok() {}
+    drop(filler);
+    let out = c.stop();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let path = rescue_path(&err);
+    assert_eq!(path.parent(), Some(tmp.path()), "{err}");
+    std::fs::remove_file(sessions.join("filler")).unwrap();
+    let s = import_rescue(c.dir.path(), &path, &[], "disk-full");
+    assert_eq!(s.capture.as_ref().unwrap().requests, 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -714,6 +889,39 @@ fn refused_before_listening(dir: &Path, name: &str, expect: &str) {
     assert!(stderr(&out).contains(expect), "{}", stderr(&out));
     assert!(!stderr(&out).contains("listening"));
     assert!(!ready.exists());
+}
+
+#[test]
+fn a_ready_file_that_is_not_a_regular_file_is_refused_before_listening() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ready.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut cmd = otelsnap(dir.path());
+    cmd.args([
+        "capture",
+        "rf",
+        "--http",
+        "127.0.0.1:0",
+        "--grpc",
+        "127.0.0.1:0",
+    ])
+    .arg("--ready-file")
+    .arg(&fifo);
+    let out = run_bounded(cmd);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--ready-file: refusing to replace"), "{err}");
+    assert!(err.contains("a FIFO"), "{err}");
+    assert!(!err.contains("listening"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 }
 
 #[test]

@@ -732,3 +732,139 @@ fn a_kill_during_a_write_leaves_nothing_partial() {
     // The last kills come after the import has finished.
     assert!(complete >= 1, "no run completed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Special files: read only regular files, never replace anything else.
+
+/// Makes a FIFO at `p`.
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// Makes a copy of the /dev/null device node at `p` (needs root); false when not allowed.
+fn mknod_null(p: &Path) -> bool {
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; 1,3 is /dev/null's device number on Linux.
+    unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) == 0 }
+}
+
+fn file_type(p: &Path) -> std::fs::FileType {
+    std::fs::symlink_metadata(p).unwrap().file_type()
+}
+
+/// A command that must finish: a hang on a FIFO or an endless device fails the test.
+fn bounded(dir: &Path, args: &[&str]) -> Out {
+    output(
+        cmd(dir)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60)),
+    )
+}
+
+#[test]
+fn export_never_replaces_a_device_fifo_or_link_even_with_force() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = tempfile::tempdir().unwrap();
+    import_fixture(t.path(), "checkout-v1.json.gz", "checkout-v1");
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let fifo = out.join("pipe.json");
+    mkfifo(&fifo);
+    let link = out.join("link.json");
+    std::os::unix::fs::symlink(t.path().join("target.json"), &link).unwrap();
+    let mut cases = vec![(fifo.clone(), "a FIFO"), (link.clone(), "a symbolic link")];
+    let null = out.join("null");
+    if mknod_null(&null) {
+        cases.push((null.clone(), "a character device"));
+    } else {
+        eprintln!("SKIPPED the device-node case: mknod is not allowed here (needs root)");
+    }
+    for (p, what) in &cases {
+        for force in [false, true] {
+            let mut args = vec!["export", "checkout-v1", "-o", p.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let o = bounded(t.path(), &args);
+            assert_error(&o, &["refusing to replace", what, "not a regular file"]);
+        }
+    }
+    assert!(file_type(&fifo).is_fifo());
+    assert!(file_type(&link).is_symlink());
+    assert!(!t.path().join("target.json").exists());
+    if cases.len() == 3 {
+        assert!(file_type(&null).is_char_device());
+    }
+    // A regular file is still replaced with --force.
+    let plain = out.join("plain.json");
+    std::fs::write(&plain, b"old").unwrap();
+    let o = bounded(
+        t.path(),
+        &[
+            "export",
+            "checkout-v1",
+            "-o",
+            plain.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::read(&plain).unwrap().starts_with(b"{"));
+}
+
+#[test]
+fn sessions_are_read_only_from_regular_files() {
+    let t = tempfile::tempdir().unwrap();
+    import_fixture(t.path(), "checkout-v1.json.gz", "checkout-v1");
+    // A link to a regular file is fine.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let good = elsewhere.path().join("good.json.gz");
+    std::os::unix::fs::symlink(t.path().join("checkout-v1.json.gz"), &good).unwrap();
+    let o = bounded(t.path(), &["show", good.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // A FIFO and a link to an endless device are refused at once, by path and by name.
+    mkfifo(&t.path().join("pipe.json.gz"));
+    std::os::unix::fs::symlink("/dev/zero", t.path().join("zero.json.gz")).unwrap();
+    for (arg, what) in [("pipe", "a FIFO"), ("zero", "a character device")] {
+        let o = bounded(t.path(), &["show", arg]);
+        assert_error(&o, &[what, "not a regular file"]);
+        let p = t.path().join(format!("{arg}.json.gz"));
+        let o = bounded(t.path(), &["import", p.to_str().unwrap(), "--name", "x"]);
+        assert_error(&o, &[what, "not a regular file"]);
+    }
+}
+
+#[test]
+fn list_shows_fifos_devices_and_bombs_as_broken_rows_quickly() {
+    let t = tempfile::tempdir().unwrap();
+    import_fixture(t.path(), "checkout-v1.json.gz", "checkout-v1");
+    mkfifo(&t.path().join("pipe.json.gz"));
+    std::os::unix::fs::symlink("/dev/zero", t.path().join("zero.json.gz")).unwrap();
+    // No otelsnap header and 200 MiB of JSON-looking spaces inflated: a bomb for a listing.
+    let bomb = format::gzip_with_header(&vec![b' '; 200 * 1024 * 1024], None);
+    std::fs::write(t.path().join("bomb.json.gz"), &bomb).unwrap();
+    let start = Instant::now();
+    let o = bounded(t.path(), &["list", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+    let error = |name: &str| {
+        rows.iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["error"].as_str())
+            .unwrap_or_else(|| panic!("no broken row for {name}: {}", o.stdout))
+            .to_string()
+    };
+    assert!(error("pipe").contains("a FIFO"), "{}", error("pipe"));
+    assert!(error("zero").contains("a character device"));
+    assert!(error("bomb").contains("gzip bomb"), "{}", error("bomb"));
+    assert!(
+        rows.iter()
+            .any(|r| r["name"] == "checkout-v1" && r["error"].is_null())
+    );
+    // Bounded reads: the whole listing takes well under the 5-14 s one bomb used to cost.
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    let o = bounded(t.path(), &["list"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}

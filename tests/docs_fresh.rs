@@ -21,7 +21,12 @@ fn completions_and_man_pages_are_fresh() {
     );
     // One man page per subcommand plus the main one, and three shells.
     let man = files.iter().filter(|(r, _)| r.starts_with("man/")).count();
-    assert_eq!(man, 1 + 9);
+    let subcommands = {
+        use clap::CommandFactory;
+        otelsnap::cli::Cli::command().get_subcommands().count()
+    };
+    assert_eq!(subcommands, 10, "a new subcommand: update this count");
+    assert_eq!(man, 1 + subcommands);
     let show = files
         .iter()
         .find(|(r, _)| r == "man/otelsnap-show.1")

@@ -130,6 +130,14 @@ struct Running {
 }
 
 fn start(transport: Transport, sink: Arc<dyn Sink>, max_body: usize) -> Running {
+    let cfg = ReceiverConfig {
+        max_body,
+        ..ReceiverConfig::default()
+    };
+    start_with(transport, sink, cfg)
+}
+
+fn start_with(transport: Transport, sink: Arc<dyn Sink>, cfg: ReceiverConfig) -> Running {
     let (addr_tx, addr_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -140,7 +148,6 @@ fn start(transport: Transport, sink: Arc<dyn Sink>, max_body: usize) -> Running 
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             addr_tx.send(listener.local_addr()?)?;
-            let cfg = ReceiverConfig { max_body };
             let shutdown = async move {
                 let _ = stop_rx.await;
             };
@@ -767,7 +774,7 @@ fn http_wrong_path_method_content_type_and_encoding() {
     let r = raw_exchange(
         server.addr,
         &format!(
-            "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            "POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
             body.len()
         ),
         &body,
@@ -823,7 +830,7 @@ fn http_oversize_body_is_413() {
     let r = raw_exchange(
         server.addr,
         &format!(
-            "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            "POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
             over.len()
         ),
         &over,
@@ -845,7 +852,7 @@ fn http_oversize_body_is_413() {
     chunked.extend_from_slice(b"0\r\n\r\n");
     let r = raw_exchange(
         server.addr,
-        "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
         &chunked,
     );
     assert_eq!(r.status, 413);
@@ -887,6 +894,209 @@ fn http_gzip_bomb_is_413() {
 }
 
 #[test]
+fn http_host_header_is_checked_on_loopback() {
+    let sink = Arc::new(Recorder::default());
+    let server = start(Transport::Http, sink.clone(), MIB);
+    let port = server.addr.port();
+    let body = metrics_request("host").encode_to_vec();
+    let send = |host: &str| {
+        raw_exchange(
+            server.addr,
+            &format!(
+                "POST /v1/metrics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            ),
+            &body,
+        )
+    };
+    // A web page rebinding its own name to 127.0.0.1 still sends its own name.
+    for bad in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("localhost:{}", port.wrapping_add(1)),
+        format!("127.0.0.1.nip.io:{port}"),
+    ] {
+        let r = send(&bad);
+        assert_eq!(r.status, 403, "{bad}");
+        let st = r.rpc_status();
+        assert_eq!(st.code, 7);
+        assert!(st.message.contains("DNS rebinding"), "{}", st.message);
+        assert!(st.message.contains(&format!("http://127.0.0.1:{port}")));
+    }
+    sink.wait_rejected(4);
+    assert!(sink.accepted().is_empty());
+    for good in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "LocalHost".to_string(),
+        "127.0.0.1".to_string(),
+    ] {
+        assert_eq!(send(&good).status, 200, "{good}");
+    }
+    assert_eq!(sink.accepted().len(), 5);
+    server.stop();
+}
+
+/// Reads until the server closes the connection or `limit` passes; returns what was read and
+/// whether it closed.
+fn read_until_closed(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = Vec::new();
+    let closed = match s.read_to_end(&mut buf) {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    (buf, closed)
+}
+
+#[test]
+fn http_stalled_and_idle_connections_are_closed() {
+    let sink = Arc::new(Recorder::default());
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        conn_timeout: Duration::from_millis(500),
+        ..ReceiverConfig::default()
+    };
+    let server = start_with(Transport::Http, sink.clone(), cfg);
+    // Nothing sent at all.
+    let mut silent = TcpStream::connect(server.addr).unwrap();
+    let t = Instant::now();
+    let (_, closed) = read_until_closed(&mut silent, WAIT);
+    assert!(
+        closed && t.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // Headers started and never finished (slowloris).
+    let mut partial = TcpStream::connect(server.addr).unwrap();
+    partial
+        .write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let (_, closed) = read_until_closed(&mut partial, WAIT);
+    assert!(closed);
+    // A kept-alive connection idle after its request.
+    let body = metrics_request("idle").encode_to_vec();
+    let mut kept = TcpStream::connect(server.addr).unwrap();
+    kept.write_all(
+        format!(
+            "POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    kept.write_all(&body).unwrap();
+    let (reply, closed) = read_until_closed(&mut kept, WAIT);
+    assert!(
+        reply.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert!(closed);
+    assert_eq!(sink.accepted().len(), 1);
+    // A body that stops arriving: 408, counted as rejected.
+    let mut stalled = TcpStream::connect(server.addr).unwrap();
+    stalled
+        .write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
+        .unwrap();
+    let (reply, _) = read_until_closed(&mut stalled, WAIT);
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    sink.wait_rejected(1);
+    assert!(sink.last_rejection().1.contains("stalled"));
+    assert_still_serving(&server, &sink);
+    server.stop();
+}
+
+#[test]
+fn http_connections_over_the_limit_are_refused_with_503() {
+    let sink = Arc::new(Recorder::default());
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        max_connections: 3,
+        ..ReceiverConfig::default()
+    };
+    let server = start_with(Transport::Http, sink.clone(), cfg);
+    let held: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    // Accepting is asynchronous: give the receiver a moment to take the three.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut over = TcpStream::connect(server.addr).unwrap();
+    let (reply, closed) = read_until_closed(&mut over, WAIT);
+    let text = String::from_utf8_lossy(&reply);
+    assert!(closed);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(
+        text.contains("too many open connections (the limit is 3, --max-connections)"),
+        "{text}"
+    );
+    sink.wait_rejected(1);
+    drop(held);
+    // Slots free up as connections close.
+    let start = Instant::now();
+    loop {
+        let r = agent()
+            .post(server.url("/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .send(&metrics_request("after").encode_to_vec()[..])
+            .map(|r| r.status().as_u16());
+        if r.as_ref().is_ok_and(|s| *s == 200) {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "no slot freed: {r:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.stop();
+}
+
+#[test]
+fn http_body_for_another_signal_is_400_naming_its_path() {
+    let sink = Arc::new(Recorder::default());
+    let server = start(Transport::Http, sink.clone(), MIB);
+    let r = post(
+        &server,
+        "/v1/logs",
+        "application/json",
+        None,
+        METRICS_JSON.as_bytes(),
+    );
+    assert_eq!(r.status, 400);
+    let (code, message) = r.json_status();
+    assert_eq!(code, 3);
+    assert!(
+        message.contains("holds metrics") && message.contains("post it to /v1/metrics"),
+        "{message}"
+    );
+    let r = post(
+        &server,
+        "/v1/metrics",
+        "application/json",
+        None,
+        TRACES_JSON.as_bytes(),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.json_status().1.contains("post it to /v1/traces"));
+    let r = post(
+        &server,
+        "/v1/metrics",
+        "application/x-protobuf",
+        None,
+        &logs_request().encode_to_vec(),
+    );
+    assert_eq!(r.status, 400);
+    let st = r.rpc_status();
+    assert!(st.message.contains("post it to /v1/logs"), "{}", st.message);
+    sink.wait_rejected(3);
+    assert!(sink.accepted().is_empty());
+    // An empty request is still a valid (empty) export.
+    let r = post(&server, "/v1/logs", "application/json", None, b"{}");
+    assert_eq!(r.status, 200);
+    server.stop();
+}
+
+#[test]
 fn http_client_disconnecting_mid_body_is_harmless() {
     let sink = Arc::new(Recorder::default());
     let server = start(Transport::Http, sink.clone(), MIB);
@@ -895,7 +1105,7 @@ fn http_client_disconnecting_mid_body_is_harmless() {
         let mut s = TcpStream::connect(server.addr).unwrap();
         write!(
             s,
-            "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            "POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
             body.len() + 1000
         )
         .unwrap();

@@ -35,8 +35,12 @@ const MAX_BAD_LINES_SHOWN: u64 = 20;
 pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     // Everything that can fail cheaply fails before anything listens.
     let name = SessionName::parse(&args.name)?;
-    ctx.store.check_target(&name, args.force)?;
+    super::capture_cmd::validate(args)?;
+    super::capture_cmd::check_target(ctx, args, &name)?;
     let opts = analyzer_options(args)?;
+    if let Some(p) = &args.ready_file {
+        crate::session::store::check_replaceable(p).map_err(|e| anyhow!("--ready-file: {e}"))?;
+    }
     let file_signal = args
         .from_file_signal
         .as_deref()
@@ -220,6 +224,7 @@ enum StopReason {
     MaxRequests(u64),
     Signal(&'static str),
     ReceiverFailed(String),
+    Command(String),
 }
 
 impl std::fmt::Display for StopReason {
@@ -236,6 +241,7 @@ impl std::fmt::Display for StopReason {
             StopReason::MaxRequests(n) => write!(f, "{n} requests received (--max-requests)"),
             StopReason::Signal(s) => write!(f, "{s} received"),
             StopReason::ReceiverFailed(e) => write!(f, "a receiver failed: {e}"),
+            StopReason::Command(s) => f.write_str(s),
         }
     }
 }
@@ -259,6 +265,17 @@ async fn bind(addr: &str, flag: &str, off_flag: &str) -> anyhow::Result<TcpListe
             "cannot listen on {addr} ({flag}): no such address on this machine; use e.g. {flag} 127.0.0.1:{port}"
         ),
         _ => anyhow!("cannot listen on {addr} ({flag}): {e}"),
+    })
+}
+
+/// A warning when a receiver listens beyond this machine: anyone who reaches the port can put
+/// data into the session, and OTLP has no authentication here.
+fn exposure_warning(addr: std::net::SocketAddr, flag: &str) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: {flag} {addr} accepts telemetry from other machines (not only this one): anyone who can reach the port can add data to the session; use {flag} 127.0.0.1:{} unless that is intended",
+            addr.port()
+        )
     })
 }
 
@@ -291,7 +308,14 @@ async fn capture_listen(
     let sink: Arc<dyn Sink> = collector.clone();
     let cfg = ReceiverConfig {
         max_body: args.max_body,
+        conn_timeout: args.conn_timeout,
+        max_connections: args.max_connections,
     };
+    for (addr, flag) in [(grpc_addr, "--grpc"), (http_addr, "--http")] {
+        if let Some(w) = addr.and_then(|a| exposure_warning(a, flag)) {
+            ctx.note(w);
+        }
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let shutdown = move || {
         let mut rx = stop_rx.clone();
@@ -334,7 +358,13 @@ async fn capture_listen(
             .with_context(|| format!("cannot write --ready-file {}", path.display()))?;
     }
 
-    let progress = live_status(ctx, collector.clone());
+    // With -- CMD, CMD's output owns the terminal: no live status line.
+    let mut cmd = super::capture_cmd::spawn(ctx, args, grpc_addr, http_addr)?;
+    let forward = cmd.as_ref().map(|c| c.forwarder());
+    let progress = match cmd {
+        None => live_status(ctx, collector.clone()),
+        Some(_) => None,
+    };
 
     // Wait for the first stop condition.
     let deadline = args
@@ -351,8 +381,13 @@ async fn capture_listen(
                 }
             }
             _ = collector.limit_hit.notified() => break StopReason::MaxRequests(args.max_requests.unwrap_or(0)),
-            _ = sigint.recv() => break StopReason::Signal("SIGINT"),
-            _ = sigterm.recv() => break StopReason::Signal("SIGTERM"),
+            _ = sigint.recv() => if !forward.as_ref().is_some_and(|f| f.forward(ctx, libc::SIGINT, "SIGINT")) {
+                break StopReason::Signal("SIGINT")
+            },
+            _ = sigterm.recv() => if !forward.as_ref().is_some_and(|f| f.forward(ctx, libc::SIGTERM, "SIGTERM")) {
+                break StopReason::Signal("SIGTERM")
+            },
+            r = async { match cmd.as_mut() { Some(c) => c.finished(ctx).await, None => std::future::pending().await } } => break StopReason::Command(r),
             Some(msg) = fail_rx.recv() => break StopReason::ReceiverFailed(msg),
         }
     };
@@ -360,12 +395,31 @@ async fn capture_listen(
         ticker.abort();
         bar.finish_and_clear();
     }
+    if let Some(c) = cmd.as_mut() {
+        c.terminate(ctx).await;
+    }
 
-    // Stop accepting, drain what is in flight; a second signal aborts.
+    // Stop accepting, drain what is in flight, save. One signal is the normal way a supervisor
+    // (Docker, Kubernetes, `timeout`) stops us, so the first one only stops the capture, even
+    // when it comes after another stop condition; only a second one aborts.
     let _ = stop_tx.send(true);
+    let mut signals = Signals {
+        int: sigint,
+        term: sigterm,
+        seen: u32::from(matches!(reason, StopReason::Signal(_))),
+    };
     ctx.note(format!(
-        "stopping: {reason}; finishing requests in flight (Ctrl-C again aborts without saving)"
+        "stopping: {reason}; finishing requests in flight and saving ({})",
+        if signals.seen == 0 {
+            "a second Ctrl-C or SIGTERM aborts without saving"
+        } else {
+            "Ctrl-C again aborts without saving"
+        }
     ));
+    let lost_so_far = {
+        let c = collector.clone();
+        move || lost_text(c.requests.load(Ordering::SeqCst), &c.counts())
+    };
     let drain = async {
         let mut errors = Vec::new();
         for t in tasks {
@@ -375,10 +429,7 @@ async fn capture_listen(
         }
         errors
     };
-    let mut drain_errors = tokio::select! {
-        errs = drain => errs,
-        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
-    };
+    let mut drain_errors = signals.finish_despite(ctx, drain, &lost_so_far).await;
     while let Ok(msg) = fail_rx.try_recv() {
         drain_errors.push(msg);
     }
@@ -387,6 +438,13 @@ async fn capture_listen(
     let requests = collector.requests.load(Ordering::SeqCst);
     let rejected = collector.rejected.load(Ordering::SeqCst);
     let analyzer = collector.close();
+    let lost_in_save = {
+        let text = lost_text(
+            requests,
+            &analyzer.as_ref().map(|a| a.counts()).unwrap_or_default(),
+        );
+        move || text.clone()
+    };
     let info = CaptureInfo {
         started,
         ended,
@@ -404,18 +462,20 @@ async fn capture_listen(
     let finish = tokio::task::spawn_blocking(move || {
         finish_and_save(&ctx2, &args2, &name, analyzer, info, outcome)
     });
-    let result = tokio::select! {
-        r = finish => r.map_err(|e| anyhow!("internal error while saving: {e}"))?,
-        s = second_signal(&mut sigint, &mut sigterm) => abort(s),
-    };
-    let code = result?;
-    if !drain_errors.is_empty() {
-        bail!(
-            "the session was saved, but a receiver failed: {}",
-            drain_errors.join("; ")
-        );
-    }
-    Ok(code)
+    let result = signals
+        .finish_despite(ctx, finish, &lost_in_save)
+        .await
+        .map_err(|e| anyhow!("internal error while saving: {e}"))?;
+    let result = result.and_then(|code| {
+        if !drain_errors.is_empty() {
+            bail!(
+                "the session was saved, but a receiver failed: {}",
+                drain_errors.join("; ")
+            );
+        }
+        Ok(code)
+    });
+    super::capture_cmd::exit_code(ctx, cmd.as_ref(), result)
 }
 
 fn spawn_receiver(
@@ -439,21 +499,72 @@ async fn sleep_opt(at: Option<tokio::time::Instant>) {
     }
 }
 
-async fn second_signal(sigint: &mut UnixSignal, sigterm: &mut UnixSignal) -> &'static str {
-    tokio::select! {
-        _ = sigint.recv() => "SIGINT",
-        _ = sigterm.recv() => "SIGTERM",
+/// SIGINT and SIGTERM after the capture stopped, and how many have arrived.
+struct Signals {
+    int: UnixSignal,
+    term: UnixSignal,
+    /// Signals received so far (the one that stopped the capture counts).
+    seen: u32,
+}
+
+impl Signals {
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+
+    /// Runs `work` to its end. The first signal is noted and the work goes on; a second one
+    /// ends the process at once, saying what is lost (`lost` describes it).
+    async fn finish_despite<T>(
+        &mut self,
+        ctx: &Ctx,
+        work: impl Future<Output = T>,
+        lost: &dyn Fn() -> String,
+    ) -> T {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                s = self.next() => {
+                    self.seen += 1;
+                    if self.seen >= 2 {
+                        abort(s, &lost());
+                    }
+                    ctx.note(format!(
+                        "{s} received: finishing the save (a second signal aborts it and loses {})",
+                        lost()
+                    ));
+                }
+            }
+        }
     }
 }
 
+/// `3 acknowledged requests (18 data points, 0 spans, 0 log records)`.
+fn lost_text(requests: u64, c: &LiveCounts) -> String {
+    format!(
+        "{} acknowledged request{} ({} data points, {} spans, {} log records)",
+        human::with_commas(requests),
+        if requests == 1 { "" } else { "s" },
+        human::with_commas(c.data_points),
+        human::with_commas(c.spans),
+        human::with_commas(c.log_records),
+    )
+}
+
 /// Ends the process at once: the user asked twice.
-fn abort(signal: &str) -> ! {
-    eprintln!("aborted by a second {signal}: nothing saved");
+fn abort(signal: &str, lost: &str) -> ! {
+    eprintln!("aborted by a second {signal}: nothing saved; lost {lost}");
     std::process::exit(i32::from(crate::error::EXIT_ERROR))
 }
 
 /// `stops after 30s, or 10s idle, or 100 requests, or Ctrl-C`.
 fn stop_plan(args: &CaptureArgs) -> String {
+    if !args.command.is_empty() {
+        return "stops when CMD exits".to_string();
+    }
     let mut parts = Vec::new();
     if let Some(d) = args.duration {
         parts.push(format!("after {}", human::duration_flag(d)));
@@ -629,7 +740,13 @@ fn finish_and_save(
             info.requests
         );
     }
-    let saved = ctx.store.save(&session, args.force)?;
+    let saved = match super::capture_cmd::save(ctx, args, &session) {
+        Ok(saved) => saved,
+        Err(e) => {
+            ctx.note(summary);
+            return Err(rescue(ctx, &session, &counts, &info, e));
+        }
+    };
     ctx.note(summary);
     ctx.note(format!(
         "saved {} ({})",
@@ -639,9 +756,51 @@ fn finish_and_save(
     if let Some(w) = &saved.low_disk_warning {
         ctx.note(w);
     }
-    // The session name is the command's data: scripts read it from stdout.
-    crate::error::print(format!("{name}\n").as_bytes())?;
+    // What was saved is the command's data: scripts read it from stdout.
+    let saved_as = match &args.output {
+        Some(path) => path.display().to_string(),
+        None => name.to_string(),
+    };
+    crate::error::print(format!("{saved_as}\n").as_bytes())?;
     Ok(crate::error::EXIT_OK)
+}
+
+/// After a failed save, writes everything received to a rescue file and names it in the
+/// error; only when that fails too is anything lost, and the error says how much.
+fn rescue(
+    ctx: &Ctx,
+    session: &Session,
+    counts: &LiveCounts,
+    info: &CaptureInfo,
+    e: crate::session::SessionError,
+) -> anyhow::Error {
+    use crate::session::SessionError as E;
+    let name = &session.id;
+    match ctx.store.rescue(session) {
+        Ok(path) => {
+            let import = format!("otelsnap import {}", path.display());
+            let advice = match &e {
+                E::AlreadyExists { .. } => {
+                    format!("run `{import} --name OTHER-NAME` (or add --force to replace '{name}')")
+                }
+                E::TooLarge { .. } => {
+                    format!("run `{import} --max-session-size BYTES` with a limit above its size")
+                }
+                E::TooMany { .. } => {
+                    format!("delete a session (or raise --max-sessions), then run `{import}`")
+                }
+                _ => format!("once the cause is fixed, run `{import}`"),
+            };
+            anyhow!(
+                "cannot save session '{name}': {e}; everything received is kept in the rescue file {}; {advice}",
+                path.display()
+            )
+        }
+        Err(why) => anyhow!(
+            "cannot save session '{name}': {e}; the rescue file could not be written either ({why}): lost {}",
+            lost_text(info.requests, counts)
+        ),
+    }
 }
 
 fn summary_table(
@@ -721,4 +880,23 @@ fn summary_table(
         c.set_cell_alignment(CellAlignment::Left);
     }
     t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_loopback_binds_are_warned_about() {
+        let warn = |a: &str| exposure_warning(a.parse().unwrap(), "--http");
+        assert_eq!(warn("127.0.0.1:4318"), None);
+        assert_eq!(warn("[::1]:4318"), None);
+        let w = warn("0.0.0.0:4318").unwrap();
+        assert!(
+            w.starts_with("warning: --http 0.0.0.0:4318 accepts telemetry from other machines")
+        );
+        assert!(w.contains("use --http 127.0.0.1:4318"), "{w}");
+        assert!(warn("[::]:4317").is_some());
+        assert!(warn("192.168.1.5:4317").is_some());
+    }
 }

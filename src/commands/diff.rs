@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use super::Ctx;
 use crate::cli::{DiffArgs, DiffFormat, FailOn, SeverityArg};
 use crate::diff::{DiffReport, Filters, ItemKind, Rules, Severity};
-use crate::render::{diff_github, diff_json, diff_markdown, diff_table};
+use crate::render::{diff_github, diff_json, diff_markdown, diff_table, html};
 
 fn severity(s: SeverityArg) -> Severity {
     match s {
@@ -69,15 +69,29 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     if args.from == "-" && args.to == "-" {
         bail!("only one of FROM and TO can be - (stdin)");
     }
-    let (from, to) = ctx.load_pair(&args.from, &args.to)?;
+    let (mut from, mut to) = if args.format == DiffFormat::Html {
+        // The page shows value samples in its key tables, which the estimates-only loader drops.
+        load_pair_with_samples(ctx, &args.from, &args.to)?
+    } else {
+        ctx.load_pair(&args.from, &args.to)?
+    };
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
         DiffFormat::Table => diff_table::render(&report, ctx.stdout_color()),
         DiffFormat::Json => diff_json::render(&report),
         DiffFormat::Markdown => diff_markdown::render(&report),
         DiffFormat::Github => diff_github::render(&report),
+        DiffFormat::Html => {
+            html::strip_sketches(&mut from);
+            html::strip_sketches(&mut to);
+            html::diff_page(
+                &report,
+                (&from, &super::show::origin_of_arg(ctx, &args.from)),
+                (&to, &super::show::origin_of_arg(ctx, &args.to)),
+            )
+        }
     };
-    crate::error::print(out.as_bytes())?;
+    super::output::write(args.output.as_deref(), out.as_bytes())?;
     if args.format == DiffFormat::Github
         && let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty())
     {
@@ -88,4 +102,23 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     std::mem::forget(from);
     std::mem::forget(to);
     Ok(report.exit_code)
+}
+
+/// Loads both sessions as [`Ctx::load_pair`] does, but keeps value samples (sketch bytes are
+/// still skipped).
+fn load_pair_with_samples(
+    ctx: &Ctx,
+    a: &str,
+    b: &str,
+) -> anyhow::Result<(crate::session::Session, crate::session::Session)> {
+    let one = |arg: &str| crate::session::without_sketch_data(|| ctx.load(arg));
+    let (ra, rb) = std::thread::scope(|sc| {
+        let hb = sc.spawn(|| one(b));
+        let ra = one(a);
+        let rb = hb
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("loading {b} failed unexpectedly")));
+        (ra, rb)
+    });
+    Ok((ra?, rb?))
 }

@@ -10,6 +10,9 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
     if args.strip_samples {
         strip_samples(&mut session);
     }
+    if args.baseline {
+        make_baseline(&mut session);
+    }
     session.canonicalize();
     let json = format::to_json(&session, true);
     match &args.output {
@@ -30,6 +33,15 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Turns a session into a diff-only baseline: what `diff` reads (every estimate, count, key,
+/// type, unit, bound, service and the `approximate` marks) stays; what only `merge` and `show`
+/// use (mergeable sketches, value samples, example log bodies) goes, and the file says so.
+pub fn make_baseline(s: &mut Session) {
+    strip_samples(s);
+    s.drop_sketches();
+    s.baseline = true;
 }
 
 /// Removes every value sample, so the file can be shared without attribute values.

@@ -34,7 +34,13 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
     let mut sources: Vec<Session> = Vec::with_capacity(args.sources.len());
     for arg in &args.sources {
         // Store errors already name the session or file and say what to do.
-        sources.push(ctx.load(arg)?);
+        let s = ctx.load(arg)?;
+        if s.baseline {
+            anyhow::bail!(
+                "{arg} is a diff-only baseline (written by `export --baseline`, without the sketches a merge unions): merge the full sessions it came from, then export the result with --baseline"
+            );
+        }
+        sources.push(s);
     }
 
     let mut opts = MergeOptions::new(name.as_str());

@@ -1,6 +1,7 @@
 //! One module per subcommand, gluing the library together.
 
 pub mod capture;
+pub mod capture_cmd;
 pub mod completions;
 pub mod delete;
 pub mod diff;
@@ -8,6 +9,8 @@ pub mod export;
 pub mod import;
 pub mod list;
 pub mod merge;
+pub mod output;
+pub mod prune;
 pub mod show;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::List(a) => list::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Delete(a) => delete::run(&ctx, a),
+        Command::Prune(a) => prune::run(&ctx, a),
         Command::Merge(a) => merge::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),

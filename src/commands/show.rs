@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 
 use super::Ctx;
-use crate::cli::{DataFormat, ShowArgs};
-use crate::error::print;
+use crate::cli::{ShowArgs, ShowFormat};
+use crate::render::html;
 use crate::render::list::TableStyle;
 use crate::render::show::{self, Item, Origin, Sections};
 use crate::session::{Session, SessionRef};
@@ -21,10 +21,21 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
         terminal: std::io::stdout().is_terminal(),
         color: ctx.stdout_color(),
     };
+    if args.format == ShowFormat::Html {
+        // The page holds every item in full; drill-down flags select one for the text formats.
+        let one_item = [&args.metric, &args.span, &args.log, &args.attribute];
+        if one_item.iter().any(|f| f.is_some()) {
+            anyhow::bail!(
+                "--format html shows the whole session, where every item expands in full; \
+                 drop --metric/--span/--log/--attribute, or use --format table or json for one item"
+            );
+        }
+        html::strip_sketches(&mut session);
+    }
     let out = match find_item(&session, args)? {
         Some(item) => match args.format {
-            DataFormat::Json => show::item_json(&session, &origin, &item),
-            DataFormat::Table => show::item_table(&session, &item, style),
+            ShowFormat::Json | ShowFormat::Html => show::item_json(&session, &origin, &item),
+            ShowFormat::Table => show::item_table(&session, &item, style),
         },
         None => {
             if let Some(svc) = args.service.as_deref()
@@ -49,17 +60,27 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
                 args.service.as_deref(),
             );
             match args.format {
-                DataFormat::Json => {
+                ShowFormat::Json => {
                     let mut s = serde_json::to_string_pretty(&o)?;
                     s.push('\n');
                     s
                 }
-                DataFormat::Table => show::overview_table(&o, style),
+                ShowFormat::Table => show::overview_table(&o, style),
+                ShowFormat::Html => {
+                    html::session_page(&session, &o, sections, args.service.as_deref())
+                }
             }
         }
     };
-    print(out.as_bytes())?;
+    super::output::write(args.output.as_deref(), out.as_bytes())?;
     Ok(0)
+}
+
+/// Where the session named by a command-line argument comes from (for report headers).
+pub fn origin_of_arg(ctx: &Ctx, arg: &str) -> Origin {
+    SessionRef::parse(arg)
+        .map(|r| origin_of(ctx, &r))
+        .unwrap_or_default()
 }
 
 fn origin_of(ctx: &Ctx, r: &SessionRef) -> Origin {

@@ -7,12 +7,17 @@
 //! - 415 missing or unsupported `Content-Type`, or a `Content-Encoding` other than gzip/identity,
 //! - 413 a body over `max_body`, by `Content-Length`, while streaming, or after inflating gzip,
 //! - 400 a body that does not decode (bad gzip, bad protobuf, bad JSON, or a broken upload),
-//! - 503 the sink is stopping.
+//!   or that holds no data for the path's signal but data for another (naming the right path),
+//! - 403 a Host header other than localhost, 127.0.0.1 or `[::1]` on a loopback bind (DNS rebinding),
+//! - 408 a body that stalls longer than the connection timeout,
+//! - 503 the sink is stopping, or too many connections are open (then the connection closes).
 //!
 //! Every 4xx is reported through [`Sink::rejected`]; 503 is not (the sink already knows).
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -20,15 +25,18 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use opentelemetry_proto::tonic::collector::{
     logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse},
     metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse},
     trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse},
 };
 use prost::Message as _;
+use tokio::io::AsyncWriteExt as _;
+use tokio::sync::{Semaphore, watch};
 
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink, json};
 
@@ -48,6 +56,8 @@ pub struct RpcStatus {
 
 // google.rpc.Code values used in error bodies.
 const CODE_INVALID_ARGUMENT: i32 = 3;
+const CODE_DEADLINE_EXCEEDED: i32 = 4;
+const CODE_PERMISSION_DENIED: i32 = 7;
 const CODE_NOT_FOUND: i32 = 5;
 const CODE_RESOURCE_EXHAUSTED: i32 = 8;
 const CODE_UNIMPLEMENTED: i32 = 12;
@@ -68,11 +78,37 @@ impl Encoding {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum SignalPath {
     Metrics,
     Traces,
     Logs,
+}
+
+impl SignalPath {
+    fn path(self) -> &'static str {
+        match self {
+            SignalPath::Metrics => "/v1/metrics",
+            SignalPath::Traces => "/v1/traces",
+            SignalPath::Logs => "/v1/logs",
+        }
+    }
+
+    fn data_name(self) -> &'static str {
+        match self {
+            SignalPath::Metrics => "metrics",
+            SignalPath::Traces => "spans",
+            SignalPath::Logs => "logs",
+        }
+    }
+
+    fn request_name(self) -> &'static str {
+        match self {
+            SignalPath::Metrics => "ExportMetricsServiceRequest",
+            SignalPath::Traces => "ExportTraceServiceRequest",
+            SignalPath::Logs => "ExportLogsServiceRequest",
+        }
+    }
 }
 
 /// A refused request: HTTP status, google.rpc.Code and message.
@@ -115,37 +151,127 @@ impl Failure {
 struct Shared {
     sink: Arc<dyn Sink>,
     max_body: usize,
+    /// The bound address: loopback binds check the Host header against it.
+    local: SocketAddr,
+    /// Longest pause allowed while a body arrives.
+    body_timeout: Duration,
 }
 
 /// Serves OTLP/HTTP on `listener` until `shutdown` resolves, then drains in-flight requests
 /// (for at most [`super::DRAIN_TIMEOUT`]).
+///
+/// Each connection must send a request's headers within `cfg.conn_timeout` (which also
+/// closes a kept-alive connection idle that long) and may pause no longer than that inside a
+/// body; at most `cfg.max_connections` are open at once, and any more are answered 503 and
+/// closed, so stalled clients cannot hold descriptors without bound.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn Sink>,
     cfg: ReceiverConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr = listener.local_addr().ok();
+    let local = listener
+        .local_addr()
+        .context("OTLP/HTTP receiver: cannot read the bound address")?;
     let shared = Arc::new(Shared {
         sink,
         max_body: cfg.max_body,
+        local,
+        body_timeout: cfg.conn_timeout,
     });
-    let app = Router::new().fallback(handle).with_state(shared);
-    // Responses are small and written at once; Nagle would only add latency per request.
-    let listener = listener.tap_io(|tcp| {
+    let app = Router::new().fallback(handle).with_state(shared.clone());
+    let slots = Arc::new(Semaphore::new(cfg.max_connections.max(1)));
+    // Connections watch `stop` to shut down gracefully, and each holds a clone of `open`, so
+    // `open_tx.closed()` resolves once the last one ended.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (open_tx, open_rx) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            () = &mut shutdown => break,
+            acc = listener.accept() => match acc {
+                Ok(x) => x,
+                Err(_) => {
+                    // Out of descriptors or a connection reset before accept: back off
+                    // instead of spinning; nothing was acknowledged on it.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Responses are small and written at once; Nagle would only add latency per request.
         let _ = tcp.set_nodelay(true);
-    });
-    let server = |signal| {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .into_future()
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            shared.sink.rejected(TRANSPORT, "too many connections");
+            tokio::spawn(refuse_connection(tcp, cfg.max_connections));
+            continue;
+        };
+        let svc = TowerToHyperService::new(app.clone());
+        let mut stop = stop_rx.clone();
+        let open = open_rx.clone();
+        let timeout = cfg.conn_timeout;
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout);
+            let conn = builder.serve_connection(TokioIo::new(tcp), svc);
+            tokio::pin!(conn);
+            let stopping = tokio::select! {
+                _ = conn.as_mut() => false,
+                r = stop.wait_for(|v| *v) => r.is_ok(),
+            };
+            if stopping {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+            drop(slot);
+            drop(open);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(open_rx);
+    // Requests still unfinished after this are never acknowledged, so nothing acknowledged is
+    // lost by giving up on them.
+    let _ = tokio::time::timeout(super::DRAIN_TIMEOUT, open_tx.closed()).await;
+    Ok(())
+}
+
+/// Answers a connection over the limit with a 503 saying why, then closes it.
+async fn refuse_connection(mut tcp: tokio::net::TcpStream, limit: usize) {
+    let msg = format!(
+        "otelsnap: too many open connections (the limit is {limit}, --max-connections); retry later, or reuse connections\n"
+    );
+    let reply = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: {}\r\n\r\n{msg}",
+        msg.len()
+    );
+    let write = async {
+        tcp.write_all(reply.as_bytes()).await?;
+        tcp.shutdown().await
     };
-    super::drain_within_deadline(shutdown, server)
-        .await
-        .with_context(|| match addr {
-            Some(a) => format!("OTLP/HTTP receiver on {a} failed"),
-            None => "OTLP/HTTP receiver failed".to_string(),
-        })
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// Whether a request's Host header is acceptable for a receiver bound to `local`: any Host
+/// on a non-loopback bind; on a loopback bind only `localhost`, `127.0.0.1` or `[::1]`, with
+/// the bound port or none. A web page that rebinds its own name to 127.0.0.1 still sends its
+/// own name, so this refuses its requests (a missing Host, as in HTTP/1.0, is no browser).
+fn host_allowed(host: Option<&str>, local: SocketAddr) -> bool {
+    if !local.ip().is_loopback() {
+        return true;
+    }
+    let Some(host) = host else {
+        return true;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let (name, port) = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => (&host[..i], Some(&host[i + 1..])),
+        _ => (host.as_str(), None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>() == Ok(local.port()));
+    port_ok && matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
@@ -157,6 +283,23 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .ok()
         .copied()
         .unwrap_or(Encoding::Protobuf);
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .map(|h| h.to_str().unwrap_or("\u{fffd}"));
+    if !host_allowed(host, shared.local) {
+        let port = shared.local.port();
+        let f = Failure::new(
+            StatusCode::FORBIDDEN,
+            CODE_PERMISSION_DENIED,
+            format!(
+                "Host {:?} refused: this receiver listens on loopback and accepts only Host localhost, 127.0.0.1 or [::1] (port {port}), so web pages cannot post to it by DNS rebinding; send to http://127.0.0.1:{port}",
+                host.unwrap_or_default()
+            ),
+        );
+        shared.sink.rejected(TRANSPORT, &f.message);
+        return failure(f, reply);
+    }
     match process(
         &shared,
         &parts.method,
@@ -219,9 +362,25 @@ async fn process(
             "request body of {len} bytes exceeds the {max}-byte limit (--max-body)"
         )));
     }
-    let raw = read_body(body, max).await?;
+    let raw = read_body(body, max, shared.body_timeout).await?;
     let bytes = if gzip { gunzip(&raw, max)? } else { raw };
-    let req = decode(signal, encoding, &bytes).map_err(Failure::bad_request)?;
+    let req = match decode(signal, encoding, &bytes) {
+        Ok(req) if has_data(&req) => req,
+        own => {
+            // Nothing for this path's signal: a body meant for another path would otherwise
+            // be acknowledged and recorded as nothing.
+            if let Some(other) = other_signal(signal, encoding, &bytes) {
+                return Err(Failure::bad_request(format!(
+                    "the body holds {} (an {}), not {}: post it to {}",
+                    other.data_name(),
+                    other.request_name(),
+                    signal.data_name(),
+                    other.path()
+                )));
+            }
+            own.map_err(Failure::bad_request)?
+        }
+    };
     match shared.sink.accept(req) {
         Ok(()) => Ok(signal),
         Err(Refusal::Stopping) => Err(Failure::new(
@@ -266,17 +425,71 @@ fn content_encoding_is_gzip(headers: &HeaderMap) -> Result<bool, String> {
     }
 }
 
-/// Reads the whole body, refusing it as soon as it grows past `max` bytes.
-async fn read_body(body: Body, max: usize) -> Result<Bytes, Failure> {
-    match Limited::new(body, max).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(Failure::too_large(
-            format!("request body exceeds the {max}-byte limit (--max-body)"),
-        )),
-        Err(e) => Err(Failure::bad_request(format!(
-            "reading the request body failed: {e}"
-        ))),
+/// Reads the whole body, refusing it as soon as it grows past `max` bytes, or when the sender
+/// pauses longer than `pause` (a stalled upload would otherwise hold its connection forever).
+async fn read_body(body: Body, max: usize, pause: Duration) -> Result<Bytes, Failure> {
+    let mut body = Limited::new(body, max);
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    loop {
+        let frame = match tokio::time::timeout(pause, body.frame()).await {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(None) => break,
+            Ok(Some(Err(e))) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(Failure::too_large(format!(
+                    "request body exceeds the {max}-byte limit (--max-body)"
+                )));
+            }
+            Ok(Some(Err(e))) => {
+                return Err(Failure::bad_request(format!(
+                    "reading the request body failed: {e}"
+                )));
+            }
+            Err(_) => {
+                return Err(Failure::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    CODE_DEADLINE_EXCEEDED,
+                    format!(
+                        "the request body stalled: no bytes for {} s; send the whole body at once",
+                        pause.as_secs_f64()
+                    ),
+                ));
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry no telemetry
+        };
+        // Most bodies arrive in one frame: keep it without copying.
+        match first.take() {
+            None if rest.is_empty() => first = Some(data),
+            Some(f) => {
+                rest.extend_from_slice(&f);
+                rest.extend_from_slice(&data);
+            }
+            None => rest.extend_from_slice(&data),
+        }
     }
+    Ok(match first {
+        Some(f) => f,
+        None => Bytes::from(rest),
+    })
+}
+
+/// Whether a decoded request holds any resource block at all.
+fn has_data(req: &OtlpRequest) -> bool {
+    match req {
+        OtlpRequest::Metrics(r) => !r.resource_metrics.is_empty(),
+        OtlpRequest::Traces(r) => !r.resource_spans.is_empty(),
+        OtlpRequest::Logs(r) => !r.resource_logs.is_empty(),
+    }
+}
+
+/// The other signal whose request `bytes` decode to with data, if any.
+fn other_signal(signal: SignalPath, encoding: Encoding, bytes: &[u8]) -> Option<SignalPath> {
+    [SignalPath::Metrics, SignalPath::Traces, SignalPath::Logs]
+        .into_iter()
+        .filter(|s| *s != signal)
+        .find(|s| decode(*s, encoding, bytes).is_ok_and(|r| has_data(&r)))
 }
 
 /// Inflates a gzip body, never producing more than `max + 1` bytes so a gzip bomb costs at most

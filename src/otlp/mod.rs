@@ -60,12 +60,28 @@ pub trait Sink: Send + Sync + 'static {
 pub struct ReceiverConfig {
     /// Largest body accepted, before or after decompression.
     pub max_body: usize,
+    /// HTTP: how long a connection may take to send a request's headers (also the idle time
+    /// allowed between requests on a kept-alive connection), and the longest pause in a body.
+    pub conn_timeout: std::time::Duration,
+    /// HTTP: connections open at once at most; more are answered 503 and closed.
+    pub max_connections: usize,
 }
+
+/// Default of [`ReceiverConfig::conn_timeout`]: SDK exporters send a whole request at once
+/// and their own timeouts are 10 s, so a connection silent for this long is stalled or hostile.
+pub const DEFAULT_CONN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Default of [`ReceiverConfig::max_connections`]: far more than the few connections an SDK or
+/// a Collector keeps open, and well under a typical descriptor limit (1024), so stalled
+/// connections can never starve the other receiver or the store of descriptors.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl Default for ReceiverConfig {
     fn default() -> Self {
         ReceiverConfig {
             max_body: 16 * 1024 * 1024,
+            conn_timeout: DEFAULT_CONN_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

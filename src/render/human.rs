@@ -100,3 +100,18 @@ mod tests {
         assert_eq!(pct(2.5), "+2.5%");
     }
 }
+
+/// `1 session`, `3 sessions`, `1,204 sessions`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", with_commas(n), if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod plural_tests {
+    #[test]
+    fn plurals() {
+        assert_eq!(super::plural(1, "name", "names"), "1 name");
+        assert_eq!(super::plural(0, "name", "names"), "0 names");
+        assert_eq!(super::plural(1234, "name", "names"), "1,234 names");
+    }
+}

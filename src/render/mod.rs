@@ -5,6 +5,7 @@ pub mod diff_github;
 pub mod diff_json;
 pub mod diff_markdown;
 pub mod diff_table;
+pub mod html;
 pub mod human;
 pub mod list;
 pub mod show;

@@ -49,25 +49,39 @@ pub enum GunzipError {
     Corrupt(std::io::Error),
 }
 
-/// Inflates every gzip member of `bytes`, producing at most `max_out` bytes: more is
-/// [`GunzipError::OverLimit`], and a bomb costs at most `max_out + 1` bytes of memory. One
-/// well-formed member (what we write) is inflated whole by libdeflate; anything else streams.
+/// Inflates every gzip member of `bytes`, producing at most `max_out` bytes (more is
+/// [`GunzipError::OverLimit`]): stored sessions and OTLP/HTTP bodies both come through here.
+/// One well-formed member (what we write) is inflated whole by libdeflate into a buffer sized
+/// from its trailer; anything else is counted first, then inflated into an exact buffer.
 pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
     if let Some(out) = one_member(bytes, max_out) {
         return Ok(out);
     }
-    let mut out = Vec::new();
-    let mut dec = MultiGzDecoder::new(bytes).take(max_out.saturating_add(1));
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(GunzipError::Truncated);
+    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
+    // only counting, so a bomb is refused without holding any of it, then into a buffer of
+    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
+    // and its reallocation holds old and new at once). The common case, one member, never
+    // gets here, so a gzip request body or session is inflated once.
+    let error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            GunzipError::Truncated
+        } else {
+            GunzipError::Corrupt(e)
         }
-        Err(e) => return Err(GunzipError::Corrupt(e)),
-    }
-    if out.len() as u64 > max_out {
+    };
+    let size = std::io::copy(
+        &mut MultiGzDecoder::new(bytes).take(max_out.saturating_add(1)),
+        &mut std::io::sink(),
+    )
+    .map_err(error)?;
+    if size > max_out {
         return Err(GunzipError::OverLimit { limit: max_out });
     }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    MultiGzDecoder::new(bytes)
+        .take(size)
+        .read_to_end(&mut out)
+        .map_err(error)?;
     Ok(out)
 }
 
@@ -163,6 +177,38 @@ mod tests {
             .collect();
         assert_eq!(one_member(&gz(&data), u64::MAX).as_deref(), Some(&data[..]));
         assert_eq!(one_member(&gz(b""), u64::MAX).as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn limited_reads_every_member_and_refuses_past_the_limit() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let one = gz(&data);
+        assert_eq!(limited(&one, 300_000).unwrap(), data);
+        // Two members take the streaming path; the buffer is exactly the output's size.
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        let out = limited(&two, 600_000).unwrap();
+        assert_eq!(out.len(), 600_000);
+        assert_eq!(&out[300_000..], &data[..]);
+        assert!(out.capacity() <= 600_000, "{}", out.capacity());
+        for limit in [0u64, 1, 299_999] {
+            assert!(matches!(
+                limited(&one, limit),
+                Err(GunzipError::OverLimit { .. })
+            ));
+        }
+        assert!(matches!(
+            limited(&two, 599_999),
+            Err(GunzipError::OverLimit { .. })
+        ));
+        assert!(matches!(
+            limited(&one[..one.len() / 2], u64::MAX),
+            Err(GunzipError::Truncated)
+        ));
+        let mut bad = one.clone();
+        bad[12] ^= 0xff;
+        bad[13] ^= 0xff;
+        assert!(limited(&bad, u64::MAX).is_err());
     }
 
     #[test]

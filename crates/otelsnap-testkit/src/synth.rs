@@ -521,6 +521,7 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
         producer: Some(Producer::current()),
         merged_from: Vec::new(),
         notes: Vec::new(),
+        baseline: false,
         data: SessionData {
             metrics,
             spans,

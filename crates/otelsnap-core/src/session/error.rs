@@ -103,12 +103,14 @@ pub enum SessionError {
         limit: u64,
     },
     /// The directory is at its session limit.
-    #[error("{} already holds {count} sessions, the limit", dir.display())]
+    #[error("{} holds {count} sessions, at the session limit of {limit}", dir.display())]
     TooMany {
         /// The session directory.
         dir: PathBuf,
         /// How many sessions it holds.
         count: usize,
+        /// The limit.
+        limit: usize,
     },
     /// Not a session file at all.
     #[error(
@@ -119,6 +121,22 @@ pub enum SessionError {
         origin: String,
         /// What it is instead.
         reason: String,
+    },
+    /// A path to read is not a regular file (a directory, a FIFO, a device…).
+    #[error("{} is {what}, not a regular file: sessions are read only from regular files (or links to them)", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// A path to write holds something other than a regular file.
+    #[error("refusing to replace {}: it is {what}, not a regular file", path.display())]
+    WouldReplaceSpecial {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        what: &'static str,
     },
     /// An I/O operation failed.
     #[error("cannot {action} {}: {source}", path.display())]

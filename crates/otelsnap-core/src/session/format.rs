@@ -29,11 +29,19 @@ pub struct ReadLimits {
     pub max_decompressed: u64,
 }
 
+/// Default decompression limit: 512 MiB. A CI runner has 7 GB of memory (GitHub's standard
+/// Linux runner; many have less to spare beside the build). A session costs about 2x its
+/// JSON in memory once parsed, and `diff` loads two, so two sessions at this limit need about
+/// 2 GiB: it fits with room for the rest of the job. It is still 3x the largest session
+/// measured (50,000 metrics: 174 MB of JSON, BENCHMARKS.md). Decompression never holds more
+/// than the limit, so a gzip bomb costs at most this much before it is refused.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 512 * 1024 * 1024;
+
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_file: 100 * 1024 * 1024,
-            max_decompressed: 1024 * 1024 * 1024,
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct Session {
     /// (+) Notes about the file's history, e.g. OCC fields that were accepted but not kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// (+) True for a diff-only baseline (`export --baseline`): value samples and mergeable
+    /// sketches were removed, estimates kept, so it can be diffed but not merged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
     #[serde(default)]
     /// The metadata itself.
     pub data: SessionData,
@@ -628,6 +632,7 @@ impl Session {
             producer: Some(Producer::current()),
             merged_from: Vec::new(),
             notes: Vec::new(),
+            baseline: false,
             data: SessionData::default(),
             stats: SessionStats::default(),
             size_bytes: None,
@@ -676,6 +681,20 @@ impl Session {
         }
         self.notes.dedup();
         self.recompute_stats();
+    }
+
+    /// Drops every sketch (key sets, active series, the attribute catalog), keeping the
+    /// estimates: for a file or page that shows or compares estimates and never merges.
+    pub fn drop_sketches(&mut self) {
+        for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
+            ks.sketch = None;
+        }
+        for m in &mut self.data.metrics {
+            m.series_sketch = None;
+        }
+        for a in &mut self.data.attributes {
+            a.sketch = None;
+        }
     }
 
     /// Recomputes `stats` from `data`.

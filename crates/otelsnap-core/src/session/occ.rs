@@ -12,16 +12,19 @@ pub fn normalize(s: &mut Session) {
     let mut occ_sketches = 0usize;
     // Files we wrote always name their producer; only foreign files need OCC's gaps filled.
     let foreign = s.producer.is_none();
-    fn mark(m: &mut KeyStatsMap, occ_sketches: &mut usize) {
+    // A baseline (`export --baseline`) dropped its sketches on purpose and kept the marks it
+    // had: its estimates are as good as the full session's, so diffs must read the same.
+    let baseline = s.baseline;
+    let mark = |m: &mut KeyStatsMap, occ_sketches: &mut usize| {
         for ks in m.values_mut() {
             if ks.occ_hll.take().is_some() {
                 *occ_sketches += 1;
             }
-            if ks.sketch.is_none() && ks.estimated_cardinality > 0 {
+            if !baseline && ks.sketch.is_none() && ks.estimated_cardinality > 0 {
                 ks.approximate = true;
             }
         }
-    }
+    };
     for m in s.data.key_maps_mut() {
         mark(m, &mut occ_sketches);
     }
@@ -29,7 +32,7 @@ pub fn normalize(s: &mut Session) {
         if m.occ_series_hll.take().is_some() {
             occ_sketches += 1;
         }
-        if m.series_sketch.is_none() && m.active_series > 0 {
+        if !baseline && m.series_sketch.is_none() && m.active_series > 0 {
             m.series_approximate = true;
         }
         if foreign && m.data_point_count == 0 {
@@ -47,7 +50,7 @@ pub fn normalize(s: &mut Session) {
         if a.occ_hll.take().is_some() {
             occ_sketches += 1;
         }
-        if a.sketch.is_none() && a.estimated_cardinality > 0 {
+        if !baseline && a.sketch.is_none() && a.estimated_cardinality > 0 {
             a.approximate = true;
         }
     }

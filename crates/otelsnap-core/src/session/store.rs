@@ -10,6 +10,10 @@ use super::format::{self, Header, ReadLimits};
 use super::model::Session;
 use super::name::SessionName;
 
+/// Most bytes `list` inflates for a stored file without our gzip header (only files copied in
+/// by hand lack one): a listing must stay fast and small whatever is in the directory.
+pub const LIST_DECODE_MAX: u64 = 64 * 1024 * 1024;
+
 /// File name suffix of stored sessions.
 pub const SUFFIX: &str = ".json.gz";
 const TMP_PREFIX: &str = ".otelsnap-tmp-";
@@ -30,7 +34,7 @@ impl Default for Limits {
         Limits {
             max_session_size: 100 * 1024 * 1024,
             max_sessions: 50,
-            max_decompressed: 1024 * 1024 * 1024,
+            max_decompressed: format::DEFAULT_MAX_DECOMPRESSED,
         }
     }
 }
@@ -135,21 +139,57 @@ impl SessionRef {
     }
 }
 
+/// What kind of file `ft` is, for messages.
+fn describe_type(ft: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_symlink() {
+        "a symbolic link"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens `path` for reading only if it is a regular file (following links). The open does not
+/// block on a FIFO (O_NONBLOCK), and the type is checked on the open file itself, so a file
+/// swapped in after a check cannot slip through; a device such as /dev/zero is never read.
+pub fn open_regular(path: &Path) -> Result<(fs::File, fs::Metadata), SessionError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SessionError::FileNotFound {
+                path: path.to_path_buf(),
+            },
+            _ => SessionError::io("read", path, e),
+        })?;
+    let meta = f
+        .metadata()
+        .map_err(|e| SessionError::io("read", path, e))?;
+    if !meta.is_file() {
+        return Err(SessionError::NotRegular {
+            path: path.to_path_buf(),
+            what: describe_type(meta.file_type()),
+        });
+    }
+    Ok((f, meta))
+}
+
 /// Reads and decodes a session file by path.
 pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionError> {
     let origin = path.display().to_string();
-    let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SessionError::FileNotFound {
-            path: path.to_path_buf(),
-        },
-        _ => SessionError::io("read", path, e),
-    })?;
-    if meta.is_dir() {
-        return Err(SessionError::NotASession {
-            origin,
-            reason: "it is a directory".into(),
-        });
-    }
+    let (mut f, meta) = open_regular(path)?;
     if meta.len() > limits.max_file {
         return Err(SessionError::TooLarge {
             origin,
@@ -157,16 +197,31 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionErr
             limit: limits.max_file,
         });
     }
-    let bytes = fs::File::open(path)
-        .and_then(|mut f| crate::gunzip::read_file(&mut f, meta.len()))
+    let bytes = crate::gunzip::read_file(&mut f, meta.len())
         .map_err(|e| SessionError::io("read", path, e))?;
     format::decode(&bytes, limits, &origin)
 }
+
+/// Refuses to replace anything at `path` that is not a regular file: writing a session over
+/// /dev/null, a FIFO or a link would destroy something that is not ours.
+pub fn check_replaceable(path: &Path) -> Result<(), SessionError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(SessionError::WouldReplaceSpecial {
+            path: path.to_path_buf(),
+            what: describe_type(m.file_type()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// How bytes reach a file: [`write_atomic`], or a failing stand-in in tests.
+pub type WriteFn = fn(&Path, &[u8], bool) -> Result<(), SessionError>;
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, then rename
 /// (with `force`) or hard link (without: fails if the name exists, so of two racing writers
 /// exactly one wins). Readers never see a partial file under `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), SessionError> {
+    check_replaceable(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -266,6 +321,7 @@ impl Store {
                 return Err(SessionError::TooMany {
                     dir: self.dir.clone(),
                     count,
+                    limit: self.limits.max_sessions,
                 });
             }
         }
@@ -274,6 +330,16 @@ impl Store {
 
     /// Saves a session under its id (validated), atomically; refuses to replace without `force`.
     pub fn save(&self, session: &Session, force: bool) -> Result<Saved, SessionError> {
+        self.save_with(session, force, write_atomic)
+    }
+
+    /// [`Store::save`] through `write`, so tests can make the write itself fail.
+    pub fn save_with(
+        &self,
+        session: &Session,
+        force: bool,
+        write: WriteFn,
+    ) -> Result<Saved, SessionError> {
         let name = SessionName::parse(&session.id)?;
         self.check_target(&name, force)?;
         let bytes = format::to_gzip(session);
@@ -286,7 +352,7 @@ impl Store {
         }
         self.ensure_dir()?;
         let path = self.path_for(&name);
-        write_atomic(&path, &bytes, force).map_err(|e| match e {
+        write(&path, &bytes, force).map_err(|e| match e {
             SessionError::FileExists { .. } => SessionError::AlreadyExists {
                 name: name.to_string(),
                 dir: self.dir.clone(),
@@ -298,6 +364,41 @@ impl Store {
             bytes: bytes.len() as u64,
             low_disk_warning: low_disk_warning(&self.dir),
         })
+    }
+
+    /// Writes `session` to a rescue file after a failed save, so nothing acknowledged is lost:
+    /// `<id>.rescue-<UTC time>-<pid>.json.gz` in the store directory, else in the temporary
+    /// directory. The name is not a session name, so the file never counts as a stored session,
+    /// and `import` reads it like any session file. No size limit applies: the limit may be why
+    /// the save failed. Returns the path, or why neither place could be written.
+    pub fn rescue(&self, session: &Session) -> Result<PathBuf, String> {
+        self.rescue_with(session, write_atomic)
+    }
+
+    /// [`Store::rescue`] through `write`.
+    pub fn rescue_with(&self, session: &Session, write: WriteFn) -> Result<PathBuf, String> {
+        let bytes = format::to_gzip(session);
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let file = format!(
+            "{}.rescue-{stamp}-{}{SUFFIX}",
+            session.id,
+            std::process::id()
+        );
+        let mut why = Vec::new();
+        // The store directory may not exist yet (nothing saved there so far).
+        let _ = self.ensure_dir();
+        for dir in [self.dir.clone(), std::env::temp_dir()] {
+            if !dir.is_dir() {
+                why.push(format!("{} is not a directory", dir.display()));
+                continue;
+            }
+            let path = dir.join(&file);
+            match write(&path, &bytes, false) {
+                Ok(()) => return Ok(path),
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        Err(why.join("; "))
     }
 
     /// Loads a stored session by name.
@@ -318,7 +419,7 @@ impl Store {
         for (name, path) in self.session_files()? {
             let meta = fs::metadata(&path).ok();
             let size = meta.as_ref().map_or(0, fs::Metadata::len);
-            let header = self.read_header(&path, size);
+            let header = self.read_header(&path);
             rows.push(ListEntry {
                 name,
                 path,
@@ -335,20 +436,38 @@ impl Store {
         Ok(rows)
     }
 
-    fn read_header(&self, path: &Path, size: u64) -> Result<Header, String> {
-        let mut f = fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    /// The header of one stored file, read with bounded bytes: the gzip header, else (a file
+    /// copied in by hand, with no header) the whole file only up to [`LIST_DECODE_MAX`]
+    /// inflated. Anything odd (not a regular file, a bomb, damage) is an error for its row.
+    fn read_header(&self, path: &Path) -> Result<Header, String> {
+        let (f, meta) = open_regular(path).map_err(|e| match e {
+            SessionError::NotRegular { what, .. } => format!("{what}, not a regular file"),
+            other => other.to_string(),
+        })?;
         let mut prefix = Vec::with_capacity(4096);
-        (&mut f)
-            .take(format::HEADER_READ_BYTES as u64)
+        f.take(format::HEADER_READ_BYTES as u64)
             .read_to_end(&mut prefix)
             .map_err(|e| format!("cannot read: {e}"))?;
         if let Some(h) = format::read_header(&prefix) {
             return Ok(h);
         }
-        // A file without our header (e.g. copied in by hand): decode it whole, correctly if slowly.
-        let _ = size;
-        let s = read_file(path, &self.limits.read()).map_err(|e| e.to_string())?;
-        let mut s = s;
+        let mut limits = self.limits.read();
+        limits.max_decompressed = limits.max_decompressed.min(LIST_DECODE_MAX);
+        limits.max_file = limits.max_file.min(LIST_DECODE_MAX);
+        if meta.len() > limits.max_file {
+            return Err(format!(
+                "no otelsnap header and {} on disk: too large to read for a listing; run `otelsnap show {}`",
+                super::error::human_bytes(meta.len()),
+                path.display()
+            ));
+        }
+        let mut s = read_file(path, &limits).map_err(|e| match e {
+            SessionError::Bomb { .. } => format!(
+                "no otelsnap header and over {} inflated (a gzip bomb?); not read for a listing",
+                super::error::human_bytes(LIST_DECODE_MAX)
+            ),
+            other => other.to_string(),
+        })?;
         s.recompute_stats();
         Ok(Header::of(&s))
     }
@@ -511,6 +630,57 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    fn failing_write(path: &Path, _: &[u8], _: bool) -> Result<(), SessionError> {
+        Err(SessionError::io(
+            "write",
+            path,
+            std::io::Error::from_raw_os_error(libc::ENOSPC),
+        ))
+    }
+
+    /// Fails inside any directory named `sessions`, writes elsewhere.
+    fn failing_in_store(path: &Path, bytes: &[u8], force: bool) -> Result<(), SessionError> {
+        if path.parent().is_some_and(|d| d.ends_with("sessions")) {
+            return failing_write(path, bytes, force);
+        }
+        write_atomic(path, bytes, force)
+    }
+
+    #[test]
+    fn a_failed_write_is_rescued_beside_the_store_and_reads_back() {
+        let t = tempfile::tempdir().unwrap();
+        let st = store(t.path());
+        st.ensure_dir().unwrap();
+        let mut s = session("rescued");
+        s.description = "kept".into();
+        let err = st.save_with(&s, false, failing_write).unwrap_err();
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(!st.exists(&SessionName::parse("rescued").unwrap()));
+        let path = st.rescue(&s).unwrap();
+        assert_eq!(path.parent(), Some(st.dir.as_path()));
+        let fname = path.file_name().unwrap().to_str().unwrap();
+        assert!(fname.starts_with("rescued.rescue-") && fname.ends_with(SUFFIX));
+        // Not a stored session, so it neither shows in `list` nor counts against the limit.
+        assert!(st.session_files().unwrap().is_empty());
+        let back = read_file(&path, &st.limits.read()).unwrap();
+        assert_eq!(back.id, "rescued");
+        assert_eq!(back.description, "kept");
+    }
+
+    #[test]
+    fn a_rescue_falls_back_to_the_temp_dir_and_reports_when_both_fail() {
+        let t = tempfile::tempdir().unwrap();
+        let st = store(t.path());
+        st.ensure_dir().unwrap();
+        let s = session("fallback");
+        let path = st.rescue_with(&s, failing_in_store).unwrap();
+        assert_eq!(path.parent(), Some(std::env::temp_dir().as_path()));
+        assert_eq!(read_file(&path, &st.limits.read()).unwrap().id, "fallback");
+        fs::remove_file(&path).unwrap();
+        let why = st.rescue_with(&s, failing_write).unwrap_err();
+        assert_eq!(why.matches("No space left").count(), 2, "{why}");
     }
 
     #[test]

@@ -1,0 +1,320 @@
+//! `--format html`: one self-contained page for a diff or a session, for a CI artifact or a
+//! local file.
+//!
+//! The page embeds the very JSON documents the `json` formats print (the diff through
+//! [`diff_json::doc`], the session through [`show::overview`]), plus the items in the session
+//! file's schema without sketch bytes, and renders them with our own script (report.js, no
+//! framework). Nothing is fetched: the Content-Security-Policy allows only the page's own inline
+//! style and script, by their SHA-256 hashes, so even a telemetry name that smuggled markup
+//! into the page could not run or load anything. The script renders every name with
+//! `textContent`; the embedded JSON is escaped so no string can close its `<script>` element.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::diff::{DiffReport, ItemKind};
+use crate::render::diff_json;
+use crate::render::show::{self, Origin, Overview, Sections};
+use crate::session::{AttributeMeta, LogMeta, MetricMeta, Session, SpanMeta};
+
+const CSS: &str = include_str!("report.css");
+const JS: &str = include_str!("report.js");
+
+/// Above this many items (metrics, spans, logs and attributes together) on a side, a diff
+/// report embeds only the items its changes name: a reader reaches a session's items from the
+/// diff through those links alone, and two whole 50,000-metric sessions would not fit the
+/// report's 10 MB budget.
+pub const FULL_SESSION_ITEMS: usize = 5_000;
+
+/// The items of one session as embedded in a page: the session file's schema, sketch bytes
+/// removed (estimates, counts and samples kept).
+#[derive(Debug, Serialize)]
+pub struct Items<'a> {
+    /// True when only the items a diff names are included.
+    pub partial: bool,
+    pub metrics: Vec<&'a MetricMeta>,
+    pub spans: Vec<&'a SpanMeta>,
+    pub logs: Vec<&'a LogMeta>,
+    pub attributes: Vec<&'a AttributeMeta>,
+}
+
+impl Items<'_> {
+    fn len(&self) -> usize {
+        self.metrics.len() + self.spans.len() + self.logs.len() + self.attributes.len()
+    }
+}
+
+/// Removes sketch bytes everywhere in a session: a page shows estimates, never sketches.
+pub fn strip_sketches(s: &mut Session) {
+    s.drop_sketches();
+}
+
+/// JSON made safe as the text of a `<script type="application/json">` element: `<`, `>` and
+/// `&` (so no `</script>` or `<!--` can appear) and U+2028/U+2029 become `\uXXXX` escapes.
+/// All of these occur only inside JSON strings, where the escape means the same character.
+pub fn script_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `'sha256-…'`, the CSP source that allows exactly this inline text.
+fn csp_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The Content-Security-Policy of every page: nothing from anywhere, except our own style
+/// and script, named by hash.
+pub fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; img-src 'none'; connect-src 'none'; \
+         base-uri 'none'; form-action 'none'",
+        csp_hash(JS),
+        csp_hash(CSS)
+    )
+}
+
+fn json_block(out: &mut String, id: &str, value: &impl Serialize) {
+    // Plain structs and maps with string keys always serialize.
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"{id}\">{}</script>",
+        script_json(&json)
+    );
+}
+
+fn page(title: &str, kind: &str, blocks: impl FnOnce(&mut String)) -> String {
+    let mut out = String::with_capacity(1 << 16);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"generator\" content=\"otelsnap {version}\">\n\
+         <title>{title}</title>\n<style>{CSS}</style>\n</head>\n\
+         <body data-report=\"{kind}\">\n\
+         <noscript><p>This report is drawn by a script; enable JavaScript to read it. \
+         Its data is embedded below as JSON.</p></noscript>\n\
+         <div id=\"app\"><p class=\"loading\">Loading the report…</p></div>\n",
+        // Our own text (base64 hashes and keywords): nothing in it needs escaping.
+        csp = content_security_policy(),
+        version = env!("CARGO_PKG_VERSION"),
+        title = escape(title),
+    );
+    blocks(&mut out);
+    let _ = writeln!(out, "<script>{JS}</script>\n</body>\n</html>");
+    out
+}
+
+/// The items of `s` that the diff's changes name (both sides are looked up by the same
+/// identities: metric and span names, log severities, attribute keys).
+fn named_items<'a>(s: &'a Session, r: &DiffReport) -> Items<'a> {
+    let mut names: [BTreeSet<&str>; 4] = Default::default();
+    for c in &r.changes {
+        let i = ItemKind::ALL
+            .iter()
+            .position(|k| *k == c.signal_type)
+            .unwrap_or(0);
+        names[i].insert(c.name.as_str());
+    }
+    let d = &s.data;
+    Items {
+        partial: true,
+        metrics: d
+            .metrics
+            .iter()
+            .filter(|m| names[0].contains(m.name.as_str()))
+            .collect(),
+        spans: d
+            .spans
+            .iter()
+            .filter(|x| names[1].contains(x.name.as_str()))
+            .collect(),
+        logs: d
+            .logs
+            .iter()
+            .filter(|x| names[2].contains(x.severity.as_str()))
+            .collect(),
+        attributes: d
+            .attributes
+            .iter()
+            .filter(|a| names[3].contains(a.key.as_str()))
+            .collect(),
+    }
+}
+
+fn all_items<'a>(s: &'a Session, sections: Sections, service: Option<&str>) -> Items<'a> {
+    let d = &s.data;
+    let svc_ok = |m: &crate::session::ServiceCounts| service.is_none_or(|x| m.contains_key(x));
+    let mut items = Items {
+        partial: false,
+        metrics: if sections.metrics {
+            d.metrics.iter().filter(|m| svc_ok(&m.services)).collect()
+        } else {
+            Vec::new()
+        },
+        spans: if sections.spans {
+            d.spans.iter().filter(|x| svc_ok(&x.services)).collect()
+        } else {
+            Vec::new()
+        },
+        logs: if sections.logs {
+            d.logs.iter().filter(|x| svc_ok(&x.services)).collect()
+        } else {
+            Vec::new()
+        },
+        attributes: Vec::new(),
+    };
+    if sections.attributes {
+        // As `show --service` does: the catalog narrowed to keys the service's items carry.
+        let keys: Option<BTreeSet<&str>> = service.map(|svc| {
+            let mut k = BTreeSet::new();
+            for m in d.metrics.iter().filter(|m| m.services.contains_key(svc)) {
+                k.extend(
+                    m.label_keys
+                        .keys()
+                        .chain(m.resource_keys.keys())
+                        .map(String::as_str),
+                );
+            }
+            for x in d.spans.iter().filter(|x| x.services.contains_key(svc)) {
+                k.extend(
+                    x.attribute_keys
+                        .keys()
+                        .chain(x.resource_keys.keys())
+                        .map(String::as_str),
+                );
+            }
+            for x in d.logs.iter().filter(|x| x.services.contains_key(svc)) {
+                k.extend(
+                    x.attribute_keys
+                        .keys()
+                        .chain(x.resource_keys.keys())
+                        .map(String::as_str),
+                );
+            }
+            k
+        });
+        items.attributes = d
+            .attributes
+            .iter()
+            .filter(|a| keys.as_ref().is_none_or(|k| k.contains(a.key.as_str())))
+            .collect();
+    }
+    items
+}
+
+/// One side of a diff as embedded: the `show --format json` overview of the session (header
+/// and totals; its top rows are the default ten) and its items.
+fn side_blocks(out: &mut String, prefix: &str, s: &Session, origin: &Origin, r: &DiffReport) {
+    let overview = show::overview(s, origin, 10, Sections::ALL, None);
+    let full = all_items(s, Sections::ALL, None);
+    let items = if full.len() > FULL_SESSION_ITEMS {
+        named_items(s, r)
+    } else {
+        full
+    };
+    json_block(out, &format!("otelsnap-{prefix}-show"), &overview);
+    json_block(out, &format!("otelsnap-{prefix}-items"), &items);
+}
+
+/// The diff report page. `from` and `to` must have had [`strip_sketches`] applied.
+pub fn diff_page(r: &DiffReport, from: (&Session, &Origin), to: (&Session, &Origin)) -> String {
+    let title = format!("otelsnap diff: {} → {}", r.from.id, r.to.id);
+    page(&title, "diff", |out| {
+        json_block(out, "otelsnap-diff", &diff_json::doc(r));
+        side_blocks(out, "from", from.0, from.1, r);
+        side_blocks(out, "to", to.0, to.1, r);
+    })
+}
+
+/// The session page: `overview` is exactly what `show --format json` prints for the same
+/// flags; the items follow the same `--signal` and `--service` selection. `s` must have had
+/// [`strip_sketches`] applied.
+pub fn session_page(
+    s: &Session,
+    overview: &Overview<'_>,
+    sections: Sections,
+    service: Option<&str>,
+) -> String {
+    let title = format!("otelsnap session: {}", s.id);
+    page(&title, "session", |out| {
+        json_block(out, "otelsnap-show", overview);
+        json_block(out, "otelsnap-items", &all_items(s, sections, service));
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_its_element_and_stays_the_same_json() {
+        let v =
+            serde_json::json!({"name": "</script><img src=x onerror=alert(1)>&\u{2028}\u{2029}"});
+        let text = serde_json::to_string(&v).unwrap();
+        let safe = script_json(&text);
+        for bad in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!safe.contains(bad), "{bad:?} left in {safe}");
+        }
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape("<a href=\"x\" title='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn csp_names_exactly_our_inline_script_and_style() {
+        let csp = content_security_policy();
+        assert!(csp.starts_with("default-src 'none';"));
+        assert!(!csp.contains("unsafe"));
+        // Known answer for the hash form: SHA-256 of "" in base64.
+        assert_eq!(
+            csp_hash(""),
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+        );
+        assert!(csp.contains(&csp_hash(JS)) && csp.contains(&csp_hash(CSS)));
+    }
+}

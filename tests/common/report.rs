@@ -1,0 +1,90 @@
+//! Shared by the HTML report tests: the embedded JSON blocks of a page, and sessions whose
+//! names carry markup.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The fixture pair the README diffs.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// The raw text of `<script type="application/json" id="ID">`, exactly as embedded.
+pub fn block_text<'a>(html: &'a str, id: &str) -> &'a str {
+    let open = format!("<script type=\"application/json\" id=\"{id}\">");
+    let start = html
+        .find(&open)
+        .unwrap_or_else(|| panic!("no block {id} in the page"))
+        + open.len();
+    let len = html[start..]
+        .find("</script>")
+        .unwrap_or_else(|| panic!("block {id} is not closed"));
+    &html[start..start + len]
+}
+
+/// The JSON document embedded as `id`.
+pub fn block(html: &str, id: &str) -> Value {
+    serde_json::from_str(block_text(html, id))
+        .unwrap_or_else(|e| panic!("block {id} is not JSON: {e}"))
+}
+
+/// Names holding markup: each must reach the page as text.
+pub const MARKUP_NAMES: [&str; 3] = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>window.__xss=true</script>",
+    "\"><svg onload=alert(3)>",
+];
+
+/// Writes `from.json` and `to.json` under `dir`: the bundled checkout pair (exported by the
+/// binary) with a metric, a label key and a span renamed to [`MARKUP_NAMES`], so the diff has
+/// changes about them and both session views list them. Returns both paths.
+pub fn markup_pair(bin: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let export = |name: &str| -> Value {
+        let out = std::process::Command::new(bin)
+            .arg("--dir")
+            .arg(dir.join("sessions"))
+            .args(["export"])
+            .arg(fixture(name))
+            .output()
+            .expect("run otelsnap export");
+        assert!(
+            out.status.success(),
+            "export failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("export prints JSON")
+    };
+    let mut paths = Vec::new();
+    for (name, file) in [
+        ("checkout-v1.json.gz", "from.json"),
+        ("checkout-v2.json.gz", "to.json"),
+    ] {
+        let mut s = export(name);
+        let metrics = s["data"]["metrics"].as_array_mut().expect("metrics");
+        for m in metrics.iter_mut() {
+            if m["name"] == "http.server.request.duration" {
+                m["name"] = Value::from(MARKUP_NAMES[0]);
+                // The label key is new in TO, so the diff reports it too.
+                if file == "to.json" {
+                    let keys = m["label_keys"].as_object_mut().expect("label_keys");
+                    let user = keys.get("user_id").cloned().expect("user_id label");
+                    keys.insert(MARKUP_NAMES[1].to_string(), user);
+                }
+            }
+        }
+        let spans = s["data"]["spans"].as_array_mut().expect("spans");
+        if let Some(sp) = spans.iter_mut().find(|x| x["name"] == "GET /cart") {
+            sp["name"] = Value::from(MARKUP_NAMES[2]);
+        }
+        let path = dir.join(file);
+        std::fs::write(&path, serde_json::to_vec(&s).expect("serialize")).expect("write session");
+        paths.push(path);
+    }
+    (paths[0].clone(), paths[1].clone())
+}
