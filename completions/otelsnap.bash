@@ -46,6 +46,9 @@ _otelsnap() {
             otelsnap,prune)
                 cmd="otelsnap__subcmd__prune"
                 ;;
+            otelsnap,recover)
+                cmd="otelsnap__subcmd__recover"
+                ;;
             otelsnap,show)
                 cmd="otelsnap__subcmd__show"
                 ;;
@@ -79,6 +82,9 @@ _otelsnap() {
             otelsnap__subcmd__help,prune)
                 cmd="otelsnap__subcmd__help__subcmd__prune"
                 ;;
+            otelsnap__subcmd__help,recover)
+                cmd="otelsnap__subcmd__help__subcmd__recover"
+                ;;
             otelsnap__subcmd__help,show)
                 cmd="otelsnap__subcmd__help__subcmd__show"
                 ;;
@@ -89,7 +95,7 @@ _otelsnap() {
 
     case "${cmd}" in
         otelsnap)
-            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete prune merge diff export import completions help"
+            opts="-q -h -V --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version capture list show delete prune merge diff export import completions recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,7 +129,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --max-state-bytes --checkpoint --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +188,14 @@ _otelsnap() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-state-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checkpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -305,14 +319,14 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__diff)
-            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --location --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown github html" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown github html junit sarif" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -344,6 +358,10 @@ _otelsnap() {
                     return 0
                     ;;
                 --tolerance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --location)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -417,7 +435,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__help)
-            opts="capture list show delete prune merge diff export import completions help"
+            opts="capture list show delete prune merge diff export import completions recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +575,20 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        otelsnap__subcmd__help__subcmd__recover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -729,6 +761,40 @@ _otelsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-session-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-decompressed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        otelsnap__subcmd__recover)
+            opts="-q -h -V --force --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -44,6 +44,7 @@ complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "diff" -d 'Compare
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "export" -d 'Write a session\'s JSON to stdout or a file (gzipped when FILE ends in .gz)'
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "import" -d 'Import a session file (JSON or gzip, otelsnap or OCC format) into the directory'
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "recover" -d 'Save what a killed capture checkpointed (--checkpoint) as the session NAME'
 complete -c otelsnap -n "__fish_otelsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l grpc -d 'OTLP/gRPC listen address (port 0 picks a free port; the default with -- CMD)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l http -d 'OTLP/HTTP listen address (port 0 picks a free port; the default with -- CMD)' -r
@@ -61,6 +62,8 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items 
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-body -d 'Largest request body accepted, before or after decompression, in bytes' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l conn-timeout -d 'OTLP/HTTP: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-connections -d 'OTLP/HTTP: connections open at once at most; more are answered 503 and closed' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-state-bytes -d 'Memory budget of the analyzer\'s state, in bytes: past it, new items are dropped (counted) and the session is marked incomplete' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l checkpoint -d 'Write the analyzed state this often, so a kill or crash loses at most this much (0 = off); the next capture of the name, or `otelsnap recover NAME`, restores it' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l description -d 'Description stored in the session' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l ready-file -d 'Write {"grpc":ADDR,"http":ADDR} here once listening' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -s o -l output -d 'Write the session to this file instead of the store (gzipped when it ends in .gz)' -r -F
@@ -159,7 +162,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l format -d 'Ou
 json\t''
 markdown\t''
 github\t''
-html\t'One self-contained HTML page (no network) with both sessions\' items'"
+html\t'One self-contained HTML page (no network) with both sessions\' items'
+junit\t'JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold'
+sarif\t'SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)'"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l min-severity -d 'Show only changes at or above this severity' -r -f -a "info\t''
 warning\t''
@@ -171,7 +176,8 @@ never\t''"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l signal -d 'Only these signals (comma-separated: metrics,spans,logs,attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l service -d 'Only items with this service on either side' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l rules -d 'Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]' -r -F
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l tolerance -d 'Relative tolerance for numeric changes, overriding the rules (0 reports every difference)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l tolerance -d 'Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l location -d 'File that sarif results and github annotations point at [sarif default: FROM, when it is a file]' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless `always`)' -r -f -a "auto\t''
 always\t''
@@ -218,14 +224,26 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand completions" -l max-de
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand completions" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "capture" -d 'Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "list" -d 'List saved sessions, newest first'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "show" -d 'Show a session: header, top metrics, spans, logs and attributes, or one item in full'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "delete" -d 'Delete sessions (all names are checked first; nothing is deleted if one is missing)'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "prune" -d 'Delete old sessions: all but the newest --keep N, or those older than --older-than D'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "merge" -d 'Combine sessions into one, with exact HyperLogLog unions'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "diff" -d 'Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "export" -d 'Write a session\'s JSON to stdout or a file (gzipped when FILE ends in .gz)'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "import" -d 'Import a session file (JSON or gzip, otelsnap or OCC format) into the directory'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "completions" -d 'Print shell completions'
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless `always`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l max-session-size -d 'Largest session file read or written, in bytes' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l max-sessions -d 'Most sessions the directory may hold' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l max-decompressed -d 'Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -l force -d 'Replace an existing session of the same name'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand recover" -s V -l version -d 'Print version'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "capture" -d 'Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "list" -d 'List saved sessions, newest first'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "show" -d 'Show a session: header, top metrics, spans, logs and attributes, or one item in full'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "delete" -d 'Delete sessions (all names are checked first; nothing is deleted if one is missing)'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "prune" -d 'Delete old sessions: all but the newest --keep N, or those older than --older-than D'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "merge" -d 'Combine sessions into one, with exact HyperLogLog unions'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "diff" -d 'Compare two sessions: severity-ranked changes, exit 1 when changes reach the threshold'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "export" -d 'Write a session\'s JSON to stdout or a file (gzipped when FILE ends in .gz)'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "import" -d 'Import a session file (JSON or gzip, otelsnap or OCC format) into the directory'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "completions" -d 'Print shell completions'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "recover" -d 'Save what a killed capture checkpointed (--checkpoint) as the session NAME'
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand help; and not __fish_seen_subcommand_from capture list show delete prune merge diff export import completions recover help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

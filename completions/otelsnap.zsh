@@ -51,6 +51,8 @@ _arguments "${_arguments_options[@]}" : \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
 '--conn-timeout=[OTLP/HTTP\: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body]:D:_default' \
 '--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
+'--max-state-bytes=[Memory budget of the analyzer'\''s state, in bytes\: past it, new items are dropped (counted) and the session is marked incomplete]:BYTES:_default' \
+'--checkpoint=[Write the analyzed state this often, so a kill or crash loses at most this much (0 = off); the next capture of the name, or \`otelsnap recover NAME\`, restores it]:D:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
 '--ready-file=[Write {"grpc"\:ADDR,"http"\:ADDR} here once listening]:PATH:_files' \
 '-o+[Write the session to this file instead of the store (gzipped when it ends in .gz)]:FILE:_files' \
@@ -184,7 +186,9 @@ _arguments "${_arguments_options[@]}" : \
 json\:""
 markdown\:""
 github\:""
-html\:"One self-contained HTML page (no network) with both sessions'\'' items"))' \
+html\:"One self-contained HTML page (no network) with both sessions'\'' items"
+junit\:"JUnit XML\: a suite per signal, a case per changed item, failing at or above the exit threshold"
+sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)"))' \
 '-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
@@ -192,7 +196,8 @@ html\:"One self-contained HTML page (no network) with both sessions'\'' items"))
 '*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \
 '--service=[Only items with this service on either side]:NAME:_default' \
 '--rules=[Rules file (TOML) \[default\: \$OTELSNAP_RULES, else .otelsnap.toml here or in a parent\]]:FILE:_files' \
-'--tolerance=[Relative tolerance for numeric changes, overriding the rules (0 reports every difference)]:FRACTION:_default' \
+'--tolerance=[Relative tolerance for numeric changes, overriding the rules\: 10% or 0.1 (0 reports every difference)]:FRACTION:_default' \
+'--location=[File that sarif results and github annotations point at \[sarif default\: FROM, when it is a file\]]:PATH:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
 '--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
@@ -263,6 +268,23 @@ _arguments "${_arguments_options[@]}" : \
 ':shell -- Shell:(bash elvish fish powershell zsh)' \
 && ret=0
 ;;
+(recover)
+_arguments "${_arguments_options[@]}" : \
+'--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
+'--color=[When to use colors (NO_COLOR in the environment means never, unless \`always\`)]:WHEN:(auto always never)' \
+'--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
+'--max-sessions=[Most sessions the directory may hold]:N:_default' \
+'--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--force[Replace an existing session of the same name]' \
+'-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':name -- Name of the capture that was interrupted:_default' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_otelsnap__subcmd__help_commands" \
@@ -315,6 +337,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(recover)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -341,6 +367,7 @@ _otelsnap_commands() {
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
 'import:Import a session file (JSON or gzip, otelsnap or OCC format) into the directory' \
 'completions:Print shell completions' \
+'recover:Save what a killed capture checkpointed (--checkpoint) as the session NAME' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'otelsnap commands' commands "$@"
@@ -383,6 +410,7 @@ _otelsnap__subcmd__help_commands() {
 'export:Write a session'\''s JSON to stdout or a file (gzipped when FILE ends in .gz)' \
 'import:Import a session file (JSON or gzip, otelsnap or OCC format) into the directory' \
 'completions:Print shell completions' \
+'recover:Save what a killed capture checkpointed (--checkpoint) as the session NAME' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'otelsnap help commands' commands "$@"
@@ -437,6 +465,11 @@ _otelsnap__subcmd__help__subcmd__prune_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap help prune commands' commands "$@"
 }
+(( $+functions[_otelsnap__subcmd__help__subcmd__recover_commands] )) ||
+_otelsnap__subcmd__help__subcmd__recover_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap help recover commands' commands "$@"
+}
 (( $+functions[_otelsnap__subcmd__help__subcmd__show_commands] )) ||
 _otelsnap__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -461,6 +494,11 @@ _otelsnap__subcmd__merge_commands() {
 _otelsnap__subcmd__prune_commands() {
     local commands; commands=()
     _describe -t commands 'otelsnap prune commands' commands "$@"
+}
+(( $+functions[_otelsnap__subcmd__recover_commands] )) ||
+_otelsnap__subcmd__recover_commands() {
+    local commands; commands=()
+    _describe -t commands 'otelsnap recover commands' commands "$@"
 }
 (( $+functions[_otelsnap__subcmd__show_commands] )) ||
 _otelsnap__subcmd__show_commands() {

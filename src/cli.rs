@@ -79,6 +79,8 @@ impl From<ColorChoice> for crate::render::color::When {
 }
 
 /// The subcommands.
+// Parsed once per run: the size of the largest variant (capture's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Receive OTLP (gRPC/HTTP) or read OTLP files, and save what was seen as a session
@@ -101,6 +103,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+    /// Save what a killed capture checkpointed (--checkpoint) as the session NAME
+    Recover(RecoverArgs),
 }
 
 /// `capture`.
@@ -176,6 +180,14 @@ pub struct CaptureArgs {
     /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
+    /// and the session is marked incomplete
+    #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_STATE_BYTES", default_value_t = crate::commands::capture::DEFAULT_MAX_STATE_BYTES)]
+    pub max_state_bytes: u64,
+    /// Write the analyzed state this often, so a kill or crash loses at most this much (0 = off);
+    /// the next capture of the name, or `otelsnap recover NAME`, restores it
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "30s")]
+    pub checkpoint: std::time::Duration,
     /// Description stored in the session
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
@@ -333,6 +345,10 @@ pub enum DiffFormat {
     Github,
     /// One self-contained HTML page (no network) with both sessions' items
     Html,
+    /// JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold
+    Junit,
+    /// SARIF 2.1.0 for code-scanning views (results point at the FROM file or --location)
+    Sarif,
 }
 
 /// A diff severity on the command line.
@@ -359,7 +375,9 @@ pub enum FailOn {
 Examples:\n  otelsnap diff checkout-v1 checkout-v2\n  \
 otelsnap diff baseline.json.gz current --min-severity critical      # a one-line CI gate\n  \
 otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
-otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact"
+otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact\n  \
+otelsnap diff baseline.json.gz current --format sarif -o otelsnap.sarif\n\
+Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"Rules file\"."
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
@@ -387,9 +405,12 @@ pub struct DiffArgs {
     /// Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]
     #[arg(long, value_name = "FILE", env = "OTELSNAP_RULES")]
     pub rules: Option<PathBuf>,
-    /// Relative tolerance for numeric changes, overriding the rules (0 reports every difference)
-    #[arg(long, value_name = "FRACTION")]
+    /// Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
+    /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
+    #[arg(long, value_name = "PATH")]
+    pub location: Option<String>,
 }
 
 /// `export`.
@@ -424,12 +445,37 @@ pub struct ImportArgs {
     pub force: bool,
 }
 
+/// `recover`.
+#[derive(Debug, Clone, Args)]
+pub struct RecoverArgs {
+    /// Name of the capture that was interrupted
+    pub name: String,
+    /// Replace an existing session of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `completions`.
 #[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Parses `10%` or `0.1` as the fraction 0.1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let err = || format!("invalid fraction '{s}': use e.g. 10% or 0.1 (at least 0)");
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map_err(|_| err())? / 100.0,
+        None => t.parse::<f64>().map_err(|_| err())?,
+    };
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(err())
+    }
 }
 
 /// Parses `90`, `90s`, `500ms`, `5m`, `1h`, `1m30s`.
@@ -486,6 +532,15 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("10%"), Ok(0.1));
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("ten").is_err());
     }
 
     #[test]

@@ -49,13 +49,15 @@ pub fn with_remedy(err: &(dyn std::error::Error + 'static)) -> String {
 /// Prints an error as one line (plus `caused by` lines when the cause adds something) on
 /// stderr, each with its remedy when the library's error has one here.
 pub fn report(err: &anyhow::Error) {
+    // Errors quote names, paths and bad input: escaped for the terminal.
+    use crate::render::escape::term_lines;
     let top = with_remedy(err.as_ref());
-    eprintln!("error: {top}");
+    eprintln!("error: {}", term_lines(&top));
     let mut seen = top;
     for cause in err.chain().skip(1) {
         let c = with_remedy(cause);
         if !seen.contains(&c) {
-            eprintln!("  caused by: {c}");
+            eprintln!("  caused by: {}", term_lines(&c));
         }
         seen.push_str(&c);
     }

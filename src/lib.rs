@@ -10,6 +10,7 @@
 #[cfg(not(unix))]
 compile_error!("otelsnap runs on Linux and macOS: capture needs Unix signals (SIGTERM)");
 
+pub mod alloc_meter;
 pub mod cli;
 pub mod commands;
 pub mod error;

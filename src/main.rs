@@ -6,10 +6,14 @@ use clap::Parser;
 /// allocations per 50,000 metrics on two threads at once, where glibc grows each thread's
 /// arena a page at a time (an mprotect call each) and faults it in 4 KiB at a time. Measured
 /// in BENCHMARKS.md (diff of two 50,000-metric sessions, capture peak memory).
+/// Wrapped in a per-thread byte counter, which holds `capture`'s analyzer under its memory
+/// budget (`--max-state-bytes`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: otelsnap::alloc_meter::Metered<mimalloc::MiMalloc> =
+    otelsnap::alloc_meter::Metered(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
+    otelsnap::alloc_meter::installed();
     otelsnap::error::install_panic_hook();
     let cli = otelsnap::cli::Cli::parse();
     otelsnap::error::exit_code(otelsnap::commands::run(cli))

@@ -711,7 +711,7 @@ fn one_sigterm_during_the_save_lets_it_finish() {
 
 #[test]
 fn second_signal_in_the_save_says_what_is_lost() {
-    let mut c = Capture::start("lost-count", &[]);
+    let mut c = Capture::start("lost-count", &["--checkpoint", "0"]);
     send_n_metrics(&c, 3);
     let mut hold = TcpStream::connect(c.http.clone().unwrap()).unwrap();
     hold.write_all(b"POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n0123")
@@ -794,6 +794,195 @@ fn a_same_name_capture_that_finished_first_leaves_a_rescue_file() {
         "same-name-2",
     );
     assert_eq!(s.capture.as_ref().unwrap().requests, 2);
+}
+
+/// `n` gauges named `prefix-0`.. with one point each carrying `key=value`.
+fn gauges(prefix: &str, n: usize, key: &str, value: &str) -> Vec<u8> {
+    let metrics = (0..n)
+        .map(|i| {
+            testdata::gauge(
+                &format!("{prefix}-{i}"),
+                "1",
+                vec![vec![testdata::kv_str(key, value)]],
+            )
+        })
+        .collect();
+    testdata::metrics_request(testdata::resource(Some("hostile"), vec![]), metrics).encode_to_vec()
+}
+
+#[test]
+fn long_names_keys_and_values_are_stored_cut_with_a_marker_and_counted() {
+    let mut c = Capture::start("long-strings", &["--max-requests", "3"]);
+    let url = c.http_url("/v1/metrics");
+    // Three requests of two distinct 1 MB metric names each, with a 100 KB key and value.
+    let long_key = "k".repeat(100_000);
+    let long_value = "v".repeat(100_000);
+    for r in 0..3 {
+        let body = gauges(
+            &format!("{}{r}", "m".repeat(1_000_000)),
+            2,
+            &long_key,
+            &long_value,
+        );
+        assert_eq!(post(&url, "application/x-protobuf", false, &body).0, 200);
+    }
+    let out = c.wait();
+    assert_ok(&out, "long-strings");
+    let s = c.session();
+    let cap = s.capture.as_ref().unwrap();
+    // Per metric: its name, its description (the test data's repeats the name), the key and
+    // the value.
+    assert_eq!(cap.truncated, 3 * 2 * 4);
+    assert_eq!(s.data.metrics.len(), 6, "distinct long names stay distinct");
+    for m in &s.data.metrics {
+        assert!(m.name.len() <= 1024, "{}", m.name.len());
+        assert!(
+            m.name.contains("…[1000003 bytes #"),
+            "{}",
+            &m.name[m.name.len() - 40..]
+        );
+        let (k, ks) = m.label_keys.iter().next().unwrap();
+        assert!(k.len() <= 1024 && k.contains("…[100000 bytes #"));
+        assert!(ks.value_samples[0].len() <= 300);
+    }
+    assert!(cap.incomplete.is_none());
+}
+
+#[test]
+fn past_the_memory_budget_new_items_are_dropped_counted_and_marked() {
+    // A 4 MB budget; 40 requests of 500 new metrics each need far more.
+    let mut c = Capture::start(
+        "budget",
+        &["--max-requests", "40", "--max-state-bytes", "4000000"],
+    );
+    let url = c.http_url("/v1/metrics");
+    for r in 0..40 {
+        let body = gauges(&format!("metric.{r}"), 500, "k", &format!("v{r}"));
+        assert_eq!(post(&url, "application/x-protobuf", false, &body).0, 200);
+    }
+    let out = c.wait();
+    assert_ok(&out, "budget");
+    let err = stderr(&out);
+    assert!(
+        err.contains("reached its memory budget (3.8 MiB, --max-state-bytes)"),
+        "{err}"
+    );
+    let s = c.session();
+    let cap = s.capture.as_ref().unwrap();
+    assert_eq!(cap.requests, 40);
+    let kept = s.data.metrics.len() as u64;
+    assert!(kept > 0 && kept < 20_000, "{kept}");
+    // Every data point is either kept or counted as dropped: nothing vanishes silently.
+    assert_eq!(kept + cap.dropped, 20_000);
+    let why = cap.incomplete.as_deref().unwrap();
+    assert!(
+        why.contains("memory budget (3.8 MiB, --max-state-bytes) ran out"),
+        "{why}"
+    );
+}
+
+/// The checkpoint file of capture `name` in the store under `dir`.
+fn checkpoint(dir: &Path, name: &str) -> PathBuf {
+    dir.join("sessions")
+        .join(format!(".{name}.checkpoint.json.gz"))
+}
+
+/// Waits (bounded) until the checkpoint of `name` holds `n` requests.
+fn wait_checkpoint(dir: &Path, name: &str, n: u64) {
+    let limits = Limits::default().read();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(s) = otelsnap::session::store::read_file(&checkpoint(dir, name), &limits)
+            && s.capture.as_ref().is_some_and(|c| c.requests == n)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint with {n} requests");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigkill_then_recover_loses_at_most_one_checkpoint_interval() {
+    let interval = Duration::from_secs(1);
+    let mut c = Capture::start("killed", &["--checkpoint", "1s"]);
+    let url = c.http_url("/v1/metrics");
+    let body = testdata::checkout_metrics().encode_to_vec();
+    let start = Instant::now();
+    let mut acked = Vec::new();
+    while start.elapsed() < Duration::from_millis(3500) {
+        assert_eq!(post(&url, "application/x-protobuf", false, &body).0, 200);
+        acked.push(Instant::now());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    c.signal(libc::SIGKILL);
+    let killed = Instant::now();
+    let _ = c.wait();
+    let dir = c.dir.path();
+    assert!(!dir.join("sessions/killed.json.gz").exists());
+    let mut cmd = otelsnap(dir);
+    cmd.args(["recover", "killed"]);
+    let out = run_bounded(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !checkpoint(dir, "killed").exists(),
+        "recover removes the checkpoint"
+    );
+    let s = load(dir, "killed");
+    let got = s.capture.as_ref().unwrap().requests;
+    // Everything acknowledged more than one interval before the kill is in (with 500 ms for
+    // the write itself on a loaded machine); nothing is invented.
+    let must = acked
+        .iter()
+        .filter(|t| killed.duration_since(**t) > interval + Duration::from_millis(500))
+        .count() as u64;
+    assert!(
+        got >= must && got <= acked.len() as u64,
+        "recovered {got}, must {must}, sent {}",
+        acked.len()
+    );
+    assert_eq!(
+        metric(&s, "http.server.request.count").data_point_count,
+        6 * got
+    );
+    // A second recover finds nothing.
+    let mut cmd = otelsnap(dir);
+    cmd.args(["recover", "killed", "--force"]);
+    let out = run_bounded(cmd);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no checkpoint of a capture named 'killed'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_next_capture_of_the_name_continues_its_checkpoint_and_a_save_removes_it() {
+    let mut c = Capture::start("resumed", &["--checkpoint", "300ms"]);
+    send_n_metrics(&c, 3);
+    wait_checkpoint(c.dir.path(), "resumed", 3);
+    c.signal(libc::SIGKILL);
+    let _ = c.wait();
+    let dir = std::mem::replace(&mut c.dir, tempfile::tempdir().unwrap());
+    std::fs::remove_file(dir.path().join("ready.json")).unwrap();
+    let mut again = Capture::start_in(dir, &[], "resumed", &["--checkpoint", "300ms"], &[]);
+    send_n_metrics(&again, 2);
+    let out = again.stop();
+    assert_ok(&out, "resumed");
+    assert!(
+        stderr(&out).contains("resuming: an earlier capture of 'resumed' did not save"),
+        "{}",
+        stderr(&out)
+    );
+    assert_n_requests(&again, 5);
+    assert!(!checkpoint(again.dir.path(), "resumed").exists());
+    // The checkpoint never shows as a session.
+    let mut cmd = otelsnap(again.dir.path());
+    cmd.args(["list", "--format", "json"]);
+    let out = run_bounded(cmd);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
 }
 
 /// Unmounts a tmpfs when dropped.

@@ -873,8 +873,18 @@ fn service_filter() {
     assert_eq!(names(&v), vec!["metric:y"]);
     let (v, _) = run_json(dir.path(), &[&pa, &pb, "--service", "checkout"]);
     assert_eq!(names(&v), vec!["metric:x"]);
-    let (v, code) = run_json(dir.path(), &[&pa, &pb, "--service", "nobody"]);
-    assert_eq!((names(&v).len(), code), (0, 0));
+    // A service neither side has is an error naming what exists, not a silent pass (#11).
+    let out = otelsnap(dir.path())
+        .args(["diff", &pa, &pb, "--service", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"nobody\" matches nothing") && err.contains("\"payments\""),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
@@ -993,10 +1003,13 @@ fn github_output_file_gets_counts() {
         text.lines().filter(|l| l.starts_with("::warning ")).count(),
         8
     );
-    assert_eq!(
-        text.lines().filter(|l| l.starts_with("::notice ")).count(),
-        5
-    );
+    // Info changes are not annotated one by one (issue #14): one notice counts them.
+    let notices: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("::notice "))
+        .collect();
+    assert_eq!(notices.len(), 1, "{text}");
+    assert!(notices[0].contains("5 info changes"), "{text}");
 }
 
 #[test]
@@ -1200,14 +1213,13 @@ fn fixture_user_id_is_critical_at_the_top_in_every_format() {
     assert!(block.contains("user_id"), "{table}");
 
     let md = run("markdown");
+    assert!(md.starts_with("<!-- otelsnap-diff -->\n"), "{md}");
     let row = md
         .lines()
-        .find(|l| {
-            l.starts_with("| **critical**") || l.starts_with("| warning") || l.starts_with("| info")
-        })
+        .find(|l| l.starts_with("<details><summary>"))
         .unwrap();
     assert!(
-        row.starts_with("| **critical**") && row.contains("user_id"),
+        row.contains("<b>critical</b>") && row.contains("user_id"),
         "{md}"
     );
 

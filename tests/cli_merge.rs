@@ -359,10 +359,14 @@ fn incompatible_sketches_are_refused() {
     save(d, &a);
     let out = run(d, &["merge", "a", &file.display().to_string(), "-o", "ab"]);
     assert_eq!(out.code, 2);
+    // Refused as the source is read, at the JSON path of the foreign sketch (metric 0 is
+    // `name`, the first in name order).
+    assert_eq!(b.data.metrics[0].name, name);
     assert!(
-        out.stderr
-            .contains(&format!("key '{key}' of metric '{name}'"))
-            && out.stderr.contains("precision"),
+        out.stderr.contains(&format!(
+            "at $.data.metrics[0].label_keys[{}].sketch.precision: sketch precision 12",
+            serde_json::to_string(&key).unwrap()
+        )),
         "{}",
         out.stderr
     );

@@ -287,7 +287,12 @@ fn dash_o_writes_every_format_of_diff_and_show_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = fixtures();
     let formats: &[(&str, &[&str])] = &[
-        ("diff", &["table", "json", "markdown", "github", "html"]),
+        (
+            "diff",
+            &[
+                "table", "json", "markdown", "github", "junit", "sarif", "html",
+            ],
+        ),
         ("show", &["table", "json", "html"]),
     ];
     for (cmd, fmts) in formats {

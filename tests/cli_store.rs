@@ -173,7 +173,14 @@ fn a_bad_sketch_is_caught_by_import_validation() {
     let p = t.path().join("bad-sketch.json");
     std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
     let o = run(t.path(), &["import", p.to_str().unwrap()]);
-    assert_error(&o, &["not a valid session file", "series sketch of metric"]);
+    // The JSON path of the damaged sketch.
+    assert_error(
+        &o,
+        &[
+            "not a valid session file",
+            "at $.data.metrics[0].series_sketch: ",
+        ],
+    );
     assert_eq!(stored_names(t.path()), vec!["bad-sketch.json"]);
 }
 
@@ -400,9 +407,17 @@ fn occ_export_imports_and_show_explains_what_was_not_kept() {
         "{}",
         o.stdout
     );
+    // OCC's export claims 3,105 series from 1,200 data points and 2,870 user ids in 1,100
+    // occurrences: impossible, so lowered to the counts (still marked approximate), and said so.
     assert!(
-        o.stdout.contains("≈3,105"),
-        "approximate series marked: {}",
+        o.stdout.contains("≈1,200") && !o.stdout.contains("3,105"),
+        "approximate series marked and capped: {}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("3 estimates above their occurrence counts were lowered to the counts"),
+        "{}",
         o.stdout
     );
     let o = run(
@@ -419,9 +434,12 @@ fn occ_export_imports_and_show_explains_what_was_not_kept() {
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let m = &v["metric"];
     assert_eq!(m["type"], "histogram");
-    assert_eq!(m["active_series"], 3105);
+    assert_eq!(m["active_series"], 1200, "capped at its data points");
     assert_eq!(m["series_approximate"], true);
-    assert_eq!(m["label_keys"]["user_id"]["estimated_cardinality"], 2870);
+    assert_eq!(
+        m["label_keys"]["user_id"]["estimated_cardinality"], 1100,
+        "capped at its occurrences"
+    );
     assert_eq!(m["label_keys"]["user_id"]["approximate"], true);
     assert!(m.get("series_hll").is_none());
     // Go's time with an offset and nanoseconds becomes UTC; its zero time becomes absent.

@@ -8,7 +8,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use otelsnap::diff::{ChangeType, DiffReport, Filters, ItemKind, Rules};
-use otelsnap::render::{diff_github, diff_json, diff_markdown, diff_table};
+use otelsnap::render::{diff_github, diff_json, diff_junit, diff_markdown, diff_sarif, diff_table};
 use otelsnap::session::{MetricType, Session, Signal};
 use proptest::prelude::*;
 use support::*;
@@ -146,7 +146,9 @@ fn all_formats(r: &DiffReport) -> String {
         diff_table::render(r, true),
         diff_json::render(r),
         diff_markdown::render(r),
-        diff_github::render(r),
+        diff_github::render(r, None),
+        diff_junit::render(r),
+        diff_sarif::render(r, Some("base.json.gz")),
     ]
     .concat()
 }

@@ -25,7 +25,7 @@ fn completions_and_man_pages_are_fresh() {
         use clap::CommandFactory;
         otelsnap::cli::Cli::command().get_subcommands().count()
     };
-    assert_eq!(subcommands, 10, "a new subcommand: update this count");
+    assert_eq!(subcommands, 11, "a new subcommand: update this count");
     assert_eq!(man, 1 + subcommands);
     let show = files
         .iter()

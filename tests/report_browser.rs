@@ -155,7 +155,44 @@ fn reports_work_in_headless_chromium() {
             &p("xss-session.html"),
         ],
     );
+    // Big enough that the items are packed (gzip + base64), small enough for a debug build.
+    let large = 1_500;
+    let a = otelsnap_testkit::synth::session("large-a", large, 3);
+    let b = otelsnap_testkit::synth::perturb(&a, "large-b", 40, 4);
+    for (s, f) in [(&a, "large-a.json.gz"), (&b, "large-b.json.gz")] {
+        std::fs::write(d.join(f), otelsnap::session::format::to_gzip(s)).unwrap();
+    }
+    run(
+        &bin,
+        d,
+        &[
+            "diff",
+            &p("large-a.json.gz"),
+            &p("large-b.json.gz"),
+            "--fail-on",
+            "never",
+            "--format",
+            "html",
+            "-o",
+            &p("large-diff.html"),
+        ],
+    );
+    run(
+        &bin,
+        d,
+        &[
+            "show",
+            &p("large-b.json.gz"),
+            "--format",
+            "html",
+            "-o",
+            &p("large-session.html"),
+        ],
+    );
     let config = serde_json::json!({
+        "large_diff": p("large-diff.html"),
+        "large_session": p("large-session.html"),
+        "large_metrics": b.data.metrics.len(),
         "diff": p("diff.html"),
         "session": p("session.html"),
         "xss_diff": p("xss-diff.html"),

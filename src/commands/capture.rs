@@ -21,12 +21,77 @@ use tokio::signal::unix::{Signal as UnixSignal, SignalKind, signal};
 use tokio::sync::{Notify, watch};
 
 use super::Ctx;
-use crate::analyze::{Analyzer, AnalyzerOptions, LiveCounts};
+use crate::analyze::{Analyzer, AnalyzerOptions, LiveCounts, limits};
 use crate::cli::CaptureArgs;
 use crate::otlp::file::{self, FileOptions};
 use crate::otlp::{OtlpRequest, ReceiverConfig, Refusal, Sink};
 use crate::render::human;
 use crate::session::{CaptureInfo, Session, SessionName, Signal, now_utc};
+
+/// Default analyzer memory budget: 512 MiB. The largest capture measured (50,000 distinct
+/// metrics, 1,000,000 points) peaks at 231 MB of RSS in all, so real workloads stay well
+/// inside it, while a hostile sender cannot take more than this plus the receivers' fixed
+/// overhead from a 7 GB CI runner (BENCHMARKS.md: hostile-input memory table).
+pub const DEFAULT_MAX_STATE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The analyzer with its length caps and memory budget applied to every request.
+#[derive(Clone)]
+struct Budgeted {
+    analyzer: Analyzer,
+    /// Requests ingested.
+    ingested: u64,
+    /// Net heap bytes the analyzer's state has grown by (see [`crate::alloc_meter`]).
+    used: i64,
+    limit: u64,
+    quiet: bool,
+    /// When the budget ran out, for the session's `incomplete` note.
+    frozen_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Budgeted {
+    fn new(analyzer: Analyzer, limit: u64, quiet: bool) -> Self {
+        Budgeted {
+            analyzer,
+            ingested: 0,
+            used: 0,
+            limit,
+            quiet,
+            frozen_at: None,
+        }
+    }
+
+    /// Ingests one request whose strings were already capped (`truncated` of them cut).
+    fn ingest(&mut self, req: &OtlpRequest, truncated: u64) {
+        let at = chrono::Utc::now();
+        let before = crate::alloc_meter::thread_net();
+        self.analyzer.note_truncated(truncated);
+        self.analyzer.ingest(req, at);
+        self.ingested += 1;
+        self.used += crate::alloc_meter::thread_net() - before;
+        if self.used as u64 >= self.limit && self.frozen_at.is_none() && self.used > 0 {
+            self.analyzer.freeze();
+            self.frozen_at = Some(at);
+            if !self.quiet {
+                eprintln!(
+                    "warning: the analyzer reached its memory budget ({}, --max-state-bytes): from now on new items are dropped (counted) and the session will be marked incomplete",
+                    human::human_bytes(self.limit)
+                );
+            }
+        }
+    }
+
+    /// The analyzer, and why the session is incomplete, if it is.
+    fn into_parts(self) -> (Analyzer, Option<String>) {
+        let why = self.frozen_at.map(|t| {
+            format!(
+                "the analyzer's memory budget ({}, --max-state-bytes) ran out at {}: items first seen after that were dropped (counted in dropped) and the value sets of existing keys stopped growing",
+                human::human_bytes(self.limit),
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        });
+        (self.analyzer, why)
+    }
+}
 
 /// Most bad lines printed per file; the rest are only counted.
 const MAX_BAD_LINES_SHOWN: u64 = 20;
@@ -49,8 +114,9 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
                 .map_err(|e| anyhow!("--from-file-signal: {e}"))
         })
         .transpose()?;
+    let restored = restore_checkpoint(ctx, &name)?;
     if !args.from_file.is_empty() {
-        return capture_files(ctx, args, &name, opts, file_signal);
+        return capture_files(ctx, args, &name, opts, file_signal, restored);
     }
     if args.from_file_signal.is_some() {
         bail!("--from-file-signal only applies with --from-file FILE");
@@ -65,7 +131,155 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
         .thread_name("otelsnap-capture")
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(capture_listen(ctx, args, name, opts))
+    rt.block_on(capture_listen(ctx, args, name, opts, restored))
+}
+
+/// The checkpoint an earlier capture of `name` left when it did not get to save (killed,
+/// crashed): this capture continues it, merging it into what it saves.
+fn restore_checkpoint(ctx: &Ctx, name: &SessionName) -> anyhow::Result<Option<Arc<Session>>> {
+    let path = ctx.store.checkpoint_path(name);
+    match crate::session::store::read_file(&path, &ctx.store.limits.read()) {
+        Ok(s) => {
+            let c = s.capture.as_ref();
+            ctx.note(format!(
+                "resuming: an earlier capture of '{name}' did not save; its checkpoint ({} requests, until {}) is merged into this one ({})",
+                c.map_or(0, |c| c.requests),
+                c.map_or_else(String::new, |c| c.ended.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                path.display()
+            ));
+            Ok(Some(Arc::new(s)))
+        }
+        Err(crate::session::SessionError::FileNotFound { .. }) => Ok(None),
+        Err(e) => bail!(
+            "cannot read the checkpoint of an earlier capture of '{name}': {e}; move {} away to start afresh",
+            path.display()
+        ),
+    }
+}
+
+/// Builds the session from what was analyzed, merged with a restored checkpoint if any.
+fn build_session(
+    name: &SessionName,
+    description: Option<&str>,
+    analyzer: Analyzer,
+    info: CaptureInfo,
+    restored: Option<&Session>,
+) -> anyhow::Result<Session> {
+    let mut session = Session::new(name.as_str());
+    session.description = description.unwrap_or_default().to_string();
+    session.created = now_utc();
+    session.capture = Some(info);
+    analyzer.finish(&mut session);
+    if let Some(r) = restored {
+        let mut opts = crate::merge::MergeOptions::new(name.as_str());
+        opts.description = Some(session.description.clone());
+        let out = crate::merge::merge(&[r.clone(), session], &opts)
+            .map_err(|e| anyhow!("cannot merge the restored checkpoint: {e}"))?;
+        session = out.session;
+    }
+    Ok(session)
+}
+
+/// What the checkpoint writer did, for the summary.
+#[derive(Debug, Default, Clone, Copy)]
+struct CheckpointStats {
+    written: u64,
+    /// Longest time the receivers waited while the state was copied.
+    longest_pause: Duration,
+    /// Longest time building and writing one checkpoint took (receivers not blocked).
+    longest_write: Duration,
+    failed: u64,
+}
+
+/// Writes a checkpoint every `every` until `stop`: the state is copied under the lock (the
+/// only pause), then finished and written atomically on a blocking thread.
+#[allow(clippy::too_many_arguments)]
+fn spawn_checkpoints(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    name: &SessionName,
+    collector: Arc<Collector>,
+    restored: Option<Arc<Session>>,
+    sources: Vec<String>,
+    started: chrono::DateTime<chrono::Utc>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<CheckpointStats> {
+    let every = args.checkpoint;
+    let store = ctx.store.clone();
+    let name = name.clone();
+    let description = args.description.clone();
+    let quiet = ctx.quiet;
+    tokio::spawn(async move {
+        let mut stats = CheckpointStats::default();
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|v| *v) => break,
+            }
+            let t = Instant::now();
+            let Some(snap) = collector.snapshot() else {
+                break;
+            };
+            stats.longest_pause = stats.longest_pause.max(t.elapsed());
+            if snap.ingested == 0 && restored.is_none() {
+                continue;
+            }
+            let (store, name, description, restored, sources) = (
+                store.clone(),
+                name.clone(),
+                description.clone(),
+                restored.clone(),
+                sources.clone(),
+            );
+            let rejected = collector.rejected.load(Ordering::SeqCst);
+            let t = Instant::now();
+            let r = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let requests = snap.ingested;
+                let (analyzer, incomplete) = snap.into_parts();
+                let info = CaptureInfo {
+                    started,
+                    ended: now_utc(),
+                    sources,
+                    requests,
+                    rejected,
+                    dropped: 0,
+                    truncated: 0,
+                    incomplete,
+                };
+                let s = build_session(
+                    &name,
+                    description.as_deref(),
+                    analyzer,
+                    info,
+                    restored.as_deref(),
+                )?;
+                store.write_checkpoint(&name, &s)?;
+                Ok(())
+            })
+            .await;
+            stats.longest_write = stats.longest_write.max(t.elapsed());
+            match r {
+                Ok(Ok(())) => stats.written += 1,
+                Ok(Err(e)) => {
+                    stats.failed += 1;
+                    if stats.failed == 1 && !quiet {
+                        eprintln!(
+                            "warning: cannot write a checkpoint: {e:#}; the capture goes on (a kill now loses more)"
+                        );
+                    }
+                }
+                Err(e) => {
+                    stats.failed += 1;
+                    if !quiet {
+                        eprintln!("warning: checkpoint writer failed: {e}");
+                    }
+                }
+            }
+        }
+        stats
+    })
 }
 
 fn analyzer_options(args: &CaptureArgs) -> anyhow::Result<AnalyzerOptions> {
@@ -103,7 +317,7 @@ fn analyzer_options(args: &CaptureArgs) -> anyhow::Result<AnalyzerOptions> {
 /// Counts, analyzes and enforces `--max-requests`; acknowledged (Ok) means analyzed.
 struct Collector {
     /// None with `--no-analyze`.
-    analyzer: Option<Mutex<Analyzer>>,
+    analyzer: Option<Mutex<Budgeted>>,
     /// Set once the analyzer has been taken out: later requests are refused, never lost.
     closed: AtomicBool,
     requests: AtomicU64,
@@ -116,9 +330,20 @@ struct Collector {
 }
 
 impl Collector {
-    fn new(opts: AnalyzerOptions, analyze: bool, max_requests: Option<u64>) -> Collector {
+    fn new(
+        opts: AnalyzerOptions,
+        analyze: bool,
+        max_requests: Option<u64>,
+        budget: u64,
+        quiet: bool,
+    ) -> Collector {
         Collector {
-            analyzer: analyze.then(|| Mutex::new(Analyzer::new(opts))),
+            analyzer: analyze.then(|| {
+                let mut a = Analyzer::new(opts);
+                // Live: untimed telemetry is observed from the first to the last request.
+                a.set_request_time_fallback(true);
+                Mutex::new(Budgeted::new(a, budget, quiet))
+            }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
@@ -129,7 +354,7 @@ impl Collector {
         }
     }
 
-    fn lock(m: &Mutex<Analyzer>) -> MutexGuard<'_, Analyzer> {
+    fn lock(m: &Mutex<Budgeted>) -> MutexGuard<'_, Budgeted> {
         // A panic while analyzing aborts the process (panic hook), so poison is never observed
         // in practice; recovering keeps the data anyway.
         m.lock().unwrap_or_else(|p| p.into_inner())
@@ -161,17 +386,28 @@ impl Collector {
 
     fn counts(&self) -> LiveCounts {
         match &self.analyzer {
-            Some(m) => Self::lock(m).counts(),
+            Some(m) => Self::lock(m).analyzer.counts(),
             None => LiveCounts::default(),
         }
     }
 
+    /// A copy of the analyzer's state, for a checkpoint; `None` once closed or without one.
+    fn snapshot(&self) -> Option<Budgeted> {
+        let m = self.analyzer.as_ref()?;
+        let guard = Self::lock(m);
+        if self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        Some(guard.clone())
+    }
+
     /// Takes the analyzer out; requests arriving later are refused.
-    fn close(&self) -> Option<Analyzer> {
+    fn close(&self) -> Option<Budgeted> {
         let m = self.analyzer.as_ref()?;
         let mut guard = Self::lock(m);
         self.closed.store(true, Ordering::SeqCst);
-        Some(std::mem::take(&mut *guard))
+        let empty = Budgeted::new(Analyzer::default(), u64::MAX, true);
+        Some(std::mem::replace(&mut *guard, empty))
     }
 
     fn idle_deadline(&self, idle: Duration) -> tokio::time::Instant {
@@ -181,17 +417,19 @@ impl Collector {
 }
 
 impl Sink for Collector {
-    fn accept(&self, req: OtlpRequest) -> Result<(), Refusal> {
+    fn accept(&self, mut req: OtlpRequest) -> Result<(), Refusal> {
         let n = self.reserve()?;
         match &self.analyzer {
             Some(m) => {
+                // Outside the lock: requests are capped in parallel.
+                let truncated = limits::cap_request(&mut req);
                 let mut a = Self::lock(m);
                 if self.closed.load(Ordering::SeqCst) {
                     drop(a);
                     self.requests.fetch_sub(1, Ordering::SeqCst);
                     return Err(Refusal::Stopping);
                 }
-                a.ingest(&req, chrono::Utc::now());
+                a.ingest(&req, truncated);
             }
             None => {
                 if self.closed.load(Ordering::SeqCst) {
@@ -286,6 +524,7 @@ async fn capture_listen(
     args: &CaptureArgs,
     name: SessionName,
     opts: AnalyzerOptions,
+    restored: Option<Arc<Session>>,
 ) -> anyhow::Result<u8> {
     // Signal handlers first: from here on Ctrl-C is ours to handle, never a silent kill.
     let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
@@ -304,7 +543,13 @@ async fn capture_listen(
     let grpc_addr = grpc.as_ref().map(|l| l.local_addr()).transpose()?;
     let http_addr = http.as_ref().map(|l| l.local_addr()).transpose()?;
 
-    let collector = Arc::new(Collector::new(opts, !args.no_analyze, args.max_requests));
+    let collector = Arc::new(Collector::new(
+        opts,
+        !args.no_analyze,
+        args.max_requests,
+        args.max_state_bytes,
+        ctx.quiet,
+    ));
     let sink: Arc<dyn Sink> = collector.clone();
     let cfg = ReceiverConfig {
         max_body: args.max_body,
@@ -365,6 +610,19 @@ async fn capture_listen(
         None => live_status(ctx, collector.clone()),
         Some(_) => None,
     };
+    let (ckpt_stop, ckpt_stop_rx) = watch::channel(false);
+    let checkpoints = (!args.no_analyze && !args.checkpoint.is_zero()).then(|| {
+        spawn_checkpoints(
+            ctx,
+            args,
+            &name,
+            collector.clone(),
+            restored.clone(),
+            sources.clone(),
+            started,
+            ckpt_stop_rx,
+        )
+    });
 
     // Wait for the first stop condition.
     let deadline = args
@@ -406,6 +664,9 @@ async fn capture_listen(
     let mut signals = Signals {
         int: sigint,
         term: sigterm,
+        left: checkpoints
+            .is_some()
+            .then(|| format!("if one was written, restore it with `otelsnap recover {name}`")),
         seen: u32::from(matches!(reason, StopReason::Signal(_))),
     };
     ctx.note(format!(
@@ -435,13 +696,22 @@ async fn capture_listen(
     }
     let ended = now_utc();
 
+    // No checkpoint may land after the save (it would bring the data back as a stale copy).
+    let _ = ckpt_stop.send(true);
+    let ckpt_stats = match checkpoints {
+        Some(t) => signals.finish_despite(ctx, t, &lost_so_far).await.ok(),
+        None => None,
+    };
     let requests = collector.requests.load(Ordering::SeqCst);
     let rejected = collector.rejected.load(Ordering::SeqCst);
     let analyzer = collector.close();
     let lost_in_save = {
         let text = lost_text(
             requests,
-            &analyzer.as_ref().map(|a| a.counts()).unwrap_or_default(),
+            &analyzer
+                .as_ref()
+                .map(|a| a.analyzer.counts())
+                .unwrap_or_default(),
         );
         move || text.clone()
     };
@@ -452,15 +722,26 @@ async fn capture_listen(
         requests,
         rejected,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     };
     let outcome = Outcome {
         reason: Some(reason.to_string()),
         window: collector.start.elapsed(),
+        checkpoints: ckpt_stats,
     };
     let ctx2 = ctx.clone();
     let args2 = args.clone();
     let finish = tokio::task::spawn_blocking(move || {
-        finish_and_save(&ctx2, &args2, &name, analyzer, info, outcome)
+        finish_and_save(
+            &ctx2,
+            &args2,
+            &name,
+            analyzer,
+            info,
+            outcome,
+            restored.as_deref(),
+        )
     });
     let result = signals
         .finish_despite(ctx, finish, &lost_in_save)
@@ -503,6 +784,8 @@ async fn sleep_opt(at: Option<tokio::time::Instant>) {
 struct Signals {
     int: UnixSignal,
     term: UnixSignal,
+    /// What an abort leaves behind (the last checkpoint), if anything.
+    left: Option<String>,
     /// Signals received so far (the one that stopped the capture counts).
     seen: u32,
 }
@@ -530,7 +813,7 @@ impl Signals {
                 s = self.next() => {
                     self.seen += 1;
                     if self.seen >= 2 {
-                        abort(s, &lost());
+                        abort(s, &lost(), self.left.as_deref());
                     }
                     ctx.note(format!(
                         "{s} received: finishing the save (a second signal aborts it and loses {})",
@@ -555,8 +838,13 @@ fn lost_text(requests: u64, c: &LiveCounts) -> String {
 }
 
 /// Ends the process at once: the user asked twice.
-fn abort(signal: &str, lost: &str) -> ! {
-    eprintln!("aborted by a second {signal}: nothing saved; lost {lost}");
+fn abort(signal: &str, lost: &str, left: Option<&str>) -> ! {
+    match left {
+        None => eprintln!("aborted by a second {signal}: nothing saved; lost {lost}"),
+        Some(left) => eprintln!(
+            "aborted by a second {signal}: nothing saved but the last checkpoint ({left}); lost at most {lost}"
+        ),
+    }
     std::process::exit(i32::from(crate::error::EXIT_ERROR))
 }
 
@@ -623,6 +911,7 @@ fn capture_files(
     name: &SessionName,
     opts: AnalyzerOptions,
     signal: Option<Signal>,
+    restored: Option<Arc<Session>>,
 ) -> anyhow::Result<u8> {
     for (flag, set) in [
         ("--duration", args.duration.is_some()),
@@ -639,7 +928,8 @@ fn capture_files(
     }
     let start = Instant::now();
     let started = now_utc();
-    let mut analyzer = (!args.no_analyze).then(|| Analyzer::new(opts));
+    let mut analyzer = (!args.no_analyze)
+        .then(|| Budgeted::new(Analyzer::new(opts), args.max_state_bytes, ctx.quiet));
     let fopts = FileOptions {
         signal,
         max_body: args.max_body,
@@ -650,9 +940,10 @@ fn capture_files(
     for path in &args.from_file {
         sources.push(format!("file:{path}"));
         let mut shown_here = 0u64;
-        let mut on_request = |req: OtlpRequest| -> Result<(), Refusal> {
+        let mut on_request = |mut req: OtlpRequest| -> Result<(), Refusal> {
             if let Some(a) = analyzer.as_mut() {
-                a.ingest(&req, chrono::Utc::now());
+                let truncated = limits::cap_request(&mut req);
+                a.ingest(&req, truncated);
             }
             Ok(())
         };
@@ -680,12 +971,23 @@ fn capture_files(
         requests,
         rejected,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     };
     let outcome = Outcome {
         reason: None,
         window: start.elapsed(),
+        checkpoints: None,
     };
-    finish_and_save(ctx, args, name, analyzer, info, outcome)
+    finish_and_save(
+        ctx,
+        args,
+        name,
+        analyzer,
+        info,
+        outcome,
+        restored.as_deref(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,27 +996,65 @@ fn capture_files(
 struct Outcome {
     reason: Option<String>,
     window: Duration,
+    checkpoints: Option<CheckpointStats>,
 }
 
 fn finish_and_save(
     ctx: &Ctx,
     args: &CaptureArgs,
     name: &SessionName,
-    analyzer: Option<Analyzer>,
-    info: CaptureInfo,
+    analyzer: Option<Budgeted>,
+    mut info: CaptureInfo,
     outcome: Outcome,
+    restored: Option<&Session>,
 ) -> anyhow::Result<u8> {
+    let analyzer = analyzer.map(|b| {
+        let (a, why) = b.into_parts();
+        info.incomplete = why;
+        a
+    });
     let counts = analyzer.as_ref().map(|a| a.counts()).unwrap_or_default();
-    let mut session = Session::new(name.as_str());
-    session.description = args.description.clone().unwrap_or_default();
-    session.created = now_utc();
-    session.capture = Some(info.clone());
     let analyzed = analyzer.is_some();
-    if let Some(a) = analyzer {
-        a.finish(&mut session);
-    } else {
-        session.canonicalize();
-    }
+    // The checkpoint is removed once its data is safely in the session or a rescue file.
+    let mut checkpoint_merged = restored.is_none();
+    let session = match analyzer {
+        Some(a) => {
+            let own = build_session(name, args.description.as_deref(), a, info.clone(), None)?;
+            match restored {
+                None => own,
+                Some(r) => {
+                    let mut opts = crate::merge::MergeOptions::new(name.as_str());
+                    opts.description = Some(own.description.clone());
+                    match crate::merge::merge(&[r.clone(), own.clone()], &opts) {
+                        Ok(out) => {
+                            checkpoint_merged = true;
+                            out.session
+                        }
+                        Err(e) => {
+                            ctx.note(format!(
+                                "warning: the restored checkpoint cannot be merged ({e}); it stays at {} and this session holds only this capture",
+                                ctx.store.checkpoint_path(name).display()
+                            ));
+                            own
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            let mut s = Session::new(name.as_str());
+            s.description = args.description.clone().unwrap_or_default();
+            s.created = now_utc();
+            s.capture = Some(info.clone());
+            s.canonicalize();
+            s
+        }
+    };
+    let remove_checkpoint = || {
+        if checkpoint_merged {
+            let _ = std::fs::remove_file(ctx.store.checkpoint_path(name));
+        }
+    };
     // The analyzer adds what it dropped to `capture`.
     let info = session.capture.clone().unwrap_or(info);
     let summary = summary_table(&session, &info, &counts, &outcome, analyzed);
@@ -744,9 +1084,14 @@ fn finish_and_save(
         Ok(saved) => saved,
         Err(e) => {
             ctx.note(summary);
-            return Err(rescue(ctx, &session, &counts, &info, e));
+            let (err, rescued) = rescue(ctx, &session, &counts, &info, e);
+            if rescued {
+                remove_checkpoint();
+            }
+            return Err(err);
         }
     };
+    remove_checkpoint();
     ctx.note(summary);
     ctx.note(format!(
         "saved {} ({})",
@@ -766,14 +1111,15 @@ fn finish_and_save(
 }
 
 /// After a failed save, writes everything received to a rescue file and names it in the
-/// error; only when that fails too is anything lost, and the error says how much.
+/// error; only when that fails too is anything lost, and the error says how much. The flag
+/// says whether the rescue file was written.
 fn rescue(
     ctx: &Ctx,
     session: &Session,
     counts: &LiveCounts,
     info: &CaptureInfo,
     e: crate::session::SessionError,
-) -> anyhow::Error {
+) -> (anyhow::Error, bool) {
     use crate::session::SessionError as E;
     let name = &session.id;
     match ctx.store.rescue(session) {
@@ -791,15 +1137,19 @@ fn rescue(
                 }
                 _ => format!("once the cause is fixed, run `{import}`"),
             };
-            anyhow!(
+            let err = anyhow!(
                 "cannot save session '{name}': {e}; everything received is kept in the rescue file {}; {advice}",
                 path.display()
-            )
+            );
+            (err, true)
         }
-        Err(why) => anyhow!(
-            "cannot save session '{name}': {e}; the rescue file could not be written either ({why}): lost {}",
-            lost_text(info.requests, counts)
-        ),
+        Err(why) => {
+            let err = anyhow!(
+                "cannot save session '{name}': {e}; the rescue file could not be written either ({why}): lost {}",
+                lost_text(info.requests, counts)
+            );
+            (err, false)
+        }
     }
 }
 
@@ -874,6 +1224,20 @@ fn summary_table(
                     human::with_commas(info.dropped)
                 )
             },
+        );
+    }
+    if let Some(c) = &outcome.checkpoints
+        && c.written + c.failed > 0
+    {
+        row(
+            "checkpoints",
+            format!(
+                "{} written ({} failed), longest pause {} ms, longest write {} ms",
+                c.written,
+                c.failed,
+                c.longest_pause.as_millis(),
+                c.longest_write.as_millis()
+            ),
         );
     }
     if let Some(c) = t.column_mut(0) {

@@ -7,7 +7,9 @@ use anyhow::{Context, bail};
 use super::Ctx;
 use crate::cli::{DiffArgs, DiffFormat, FailOn, SeverityArg};
 use crate::diff::{DiffReport, Filters, ItemKind, Rules, Severity};
-use crate::render::{diff_github, diff_json, diff_markdown, diff_table, html};
+use crate::render::{
+    diff_github, diff_json, diff_junit, diff_markdown, diff_sarif, diff_table, html,
+};
 
 fn severity(s: SeverityArg) -> Severity {
     match s {
@@ -62,6 +64,18 @@ pub fn rules(args: &DiffArgs) -> anyhow::Result<Rules> {
     Ok(rules)
 }
 
+/// Where SARIF results point: `--location`, else FROM when it is a file (a committed baseline),
+/// else nowhere (stored sessions and stdin are not in the repository).
+fn sarif_location(args: &DiffArgs) -> Option<String> {
+    if let Some(l) = &args.location {
+        return Some(l.clone());
+    }
+    match crate::session::SessionRef::parse(&args.from) {
+        Ok(crate::session::SessionRef::Path(p)) => Some(p.display().to_string()),
+        _ => None,
+    }
+}
+
 /// Runs `diff`.
 pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     let filters = filters(args)?;
@@ -75,12 +89,24 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     } else {
         ctx.load_pair(&args.from, &args.to)?
     };
+    check_filters_match(&filters, &from, &to)?;
+    if from.created > to.created {
+        ctx.note(format!(
+            "warning: FROM ({}) was created after TO ({}); a diff reads FROM as the baseline: did you mean `otelsnap diff {} {}`?",
+            crate::session::format_time(&from.created),
+            crate::session::format_time(&to.created),
+            args.to,
+            args.from
+        ));
+    }
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
         DiffFormat::Table => diff_table::render(&report, ctx.stdout_color()),
         DiffFormat::Json => diff_json::render(&report),
         DiffFormat::Markdown => diff_markdown::render(&report),
-        DiffFormat::Github => diff_github::render(&report),
+        DiffFormat::Github => diff_github::render(&report, args.location.as_deref()),
+        DiffFormat::Junit => diff_junit::render(&report),
+        DiffFormat::Sarif => diff_sarif::render(&report, sarif_location(args).as_deref()),
         DiffFormat::Html => {
             html::strip_sketches(&mut from);
             html::strip_sketches(&mut to);
@@ -102,6 +128,94 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     std::mem::forget(from);
     std::mem::forget(to);
     Ok(report.exit_code)
+}
+
+/// Refuses a `--service` or `--signal` filter that matches nothing in either session: the
+/// diff would compare nothing and report "no changes", a gate that passes on anything.
+fn check_filters_match(
+    filters: &Filters,
+    from: &crate::session::Session,
+    to: &crate::session::Session,
+) -> anyhow::Result<()> {
+    // Names are telemetry: quoted and escaped, so they cannot drive the terminal.
+    use crate::session::validate::quote as esc;
+    let both = [from, to];
+    if let Some(want) = &filters.service {
+        let mut services: BTreeSet<&str> = BTreeSet::new();
+        for s in both {
+            let d = &s.data;
+            services.extend(
+                d.metrics
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+            services.extend(
+                d.spans
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+            services.extend(
+                d.logs
+                    .iter()
+                    .flat_map(|m| m.services.keys())
+                    .map(String::as_str),
+            );
+        }
+        if !services.contains(want.as_str()) {
+            let mut listed: Vec<String> = services.iter().take(20).map(|s| esc(s)).collect();
+            if services.len() > 20 {
+                listed.push(format!("and {} more", services.len() - 20));
+            }
+            bail!(
+                "--service {} matches nothing in either session: they hold {}",
+                esc(want),
+                if listed.is_empty() {
+                    "no services".to_string()
+                } else {
+                    format!("services {}", listed.join(", "))
+                }
+            );
+        }
+    }
+    if !filters.kinds.is_empty() {
+        let has = |k: ItemKind| {
+            both.iter().any(|s| match k {
+                ItemKind::Metric => !s.data.metrics.is_empty(),
+                ItemKind::Span => !s.data.spans.is_empty(),
+                ItemKind::Log => !s.data.logs.is_empty(),
+                ItemKind::Attribute => !s.data.attributes.is_empty(),
+            })
+        };
+        if !filters.kinds.iter().any(|k| has(*k)) {
+            let present: Vec<&str> = [
+                ItemKind::Metric,
+                ItemKind::Span,
+                ItemKind::Log,
+                ItemKind::Attribute,
+            ]
+            .into_iter()
+            .filter(|k| has(*k))
+            .map(|k| k.plural())
+            .collect();
+            bail!(
+                "--signal {} matches nothing in either session: they hold {}",
+                filters
+                    .kinds
+                    .iter()
+                    .map(|k| k.plural())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                if present.is_empty() {
+                    "nothing at all".to_string()
+                } else {
+                    present.join(", ")
+                }
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Loads both sessions as [`Ctx::load_pair`] does, but keeps value samples (sketch bytes are

@@ -11,6 +11,7 @@ pub mod list;
 pub mod merge;
 pub mod output;
 pub mod prune;
+pub mod recover;
 pub mod show;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
@@ -52,7 +53,8 @@ impl Ctx {
     /// Prints a progress/summary/warning line on stderr unless `--quiet`.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            // Notes quote names, paths and bad input; the summary has several lines.
+            eprintln!("{}", crate::render::escape::term_lines(&msg.to_string()));
         }
     }
 
@@ -101,5 +103,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
+        Command::Recover(a) => recover::run(&ctx, a),
     }
 }

@@ -1,55 +1,101 @@
-//! `diff --format markdown`: for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+//! `diff --format markdown`: for pull-request comments and `$GITHUB_STEP_SUMMARY`.
+//!
+//! One heading, the verdict, counts per signal, then every change in its own collapsed
+//! `<details>`: the summary line says severity, kind, change and name; inside, each field
+//! before → after with its rule and reason. The first line is a hidden marker,
+//! [`MARKER`], so a CI step can find its earlier comment and update it instead of adding one.
 
 use crate::diff::{Change, DiffReport, Severity};
 use crate::render::wording;
 
-/// Details shown per change before the rest are counted.
-const MAX_DETAILS: usize = 5;
+/// The first line of every Markdown report (an HTML comment: invisible once rendered).
+pub const MARKER: &str = "<!-- otelsnap-diff -->";
 
-/// Escapes text for a Markdown table cell (no raw HTML, no column breaks).
+/// Escapes text for a Markdown table cell (no raw HTML, no column breaks, no @-mentions).
 pub fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // Control characters are made visible first (newlines stay, as <br> below).
+    super::escape::term_lines(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
+        .replace('@', "&#64;")
         .replace('\r', "")
         .replace('\n', "<br>")
+}
+
+/// Escapes text for HTML inside the Markdown (the `<summary>` line, which GitHub does not
+/// parse as Markdown): markup, and `@` so a name cannot mention a user.
+fn html(s: &str) -> String {
+    super::escape::term(&s.replace(['\r', '\n'], " "))
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('@', "&#64;")
 }
 
 fn code(s: &str) -> String {
     if s.contains('`') || s.is_empty() {
         cell(s)
     } else {
-        format!("`{}`", s.replace('|', "\\|").replace(['\r', '\n'], " "))
+        let s = s.replace(['\r', '\n'], " ");
+        format!("`{}`", super::escape::term(&s).replace('|', "\\|"))
     }
 }
 
-fn changes_table(out: &mut String, changes: &[&Change]) {
-    out.push_str("| severity | signal | change | name | detail | services |\n");
-    out.push_str("|---|---|---|---|---|---|\n");
-    for c in changes {
-        let mut lines: Vec<String> = c
-            .details
-            .iter()
-            .take(MAX_DETAILS)
-            .map(|d| cell(&wording::detail(d)))
-            .collect();
-        if c.details.len() > MAX_DETAILS {
-            lines.push(format!("… and {} more", c.details.len() - MAX_DETAILS));
-        }
-        let sev = match c.severity {
-            Severity::Critical => "**critical**".to_string(),
-            s => s.as_str().to_string(),
-        };
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_string(),
+        serde_json::Value::String(s) => cell(s),
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(u) => crate::render::human::with_commas(u),
+            None => n.to_string(),
+        },
+        other => cell(&other.to_string()),
+    }
+}
+
+fn change_block(out: &mut String, c: &Change) {
+    let sev = match c.severity {
+        Severity::Critical => "🔴 <b>critical</b>",
+        Severity::Warning => "🟠 <b>warning</b>",
+        Severity::Info => "🔵 info",
+    };
+    let headline = c.details.first().map(wording::detail).unwrap_or_default();
+    let more = match c.details.len() {
+        0 | 1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    out.push_str(&format!(
+        "<details><summary>{sev} · {} {} <code>{}</code>: {}{more}</summary>\n\n",
+        c.signal_type.as_str(),
+        c.change_type.as_str(),
+        html(&c.name),
+        html(&headline),
+    ));
+    out.push_str("| field | before | after | change | severity | rule | why |\n");
+    out.push_str("|---|--:|--:|--:|---|---|---|\n");
+    for d in &c.details {
+        let pct = d
+            .change_pct
+            .map(|p| format!("{}{p}%", if p > 0.0 { "+" } else { "" }))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "| {sev} | {} | {} | {} | {} | {} |\n",
-            c.signal_type.as_str(),
-            c.change_type.as_str(),
-            code(&c.name),
-            lines.join("<br>"),
-            cell(&c.services.join(", ")),
+            "| {} | {} | {} | {pct} | {} | `{}` | {} |\n",
+            code(&d.field),
+            value(&d.from),
+            value(&d.to),
+            d.severity.as_str(),
+            d.rule.as_str(),
+            cell(&wording::detail(d)),
         ));
     }
+    out.push('\n');
+    if !c.services.is_empty() {
+        out.push_str(&format!("Services: {}\n\n", cell(&c.services.join(", "))));
+    }
+    out.push_str("</details>\n");
 }
 
 /// The severity at or above which changes go in the open table (the exit threshold, or
@@ -61,6 +107,8 @@ pub fn fold_threshold(r: &DiffReport) -> Severity {
 /// The whole Markdown output.
 pub fn render(r: &DiffReport) -> String {
     let mut out = String::new();
+    out.push_str(MARKER);
+    out.push('\n');
     out.push_str(&format!(
         "### otelsnap diff: {} → {}\n\n",
         cell(&r.from.id),
@@ -91,18 +139,37 @@ pub fn render(r: &DiffReport) -> String {
     let t = fold_threshold(r);
     let (above, below): (Vec<&Change>, Vec<&Change>) =
         r.changes.iter().partition(|c| c.severity >= t);
-    if !above.is_empty() {
-        changes_table(&mut out, &above);
-        out.push('\n');
+    for c in &above {
+        change_block(&mut out, c);
     }
     if !below.is_empty() {
         out.push_str(&format!(
-            "<details><summary>{} change{} below {t}</summary>\n\n",
+            "\n{} change{} below {t}:\n\n",
             below.len(),
             if below.len() == 1 { "" } else { "s" }
         ));
-        changes_table(&mut out, &below);
-        out.push_str("\n</details>\n");
+        for c in &below {
+            change_block(&mut out, c);
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telemetry_cannot_break_out_of_a_cell_or_the_summary() {
+        let evil = "<img src=x onerror=alert(1)> | @octocat\n`x`";
+        let c = cell(evil);
+        // Only our own line break is markup.
+        assert!(!c.replace("<br>", "").contains('<') && !c.contains('@') && !c.contains('\n'));
+        assert!(!c.contains(" | "), "{c}");
+        let h = html(evil);
+        assert!(
+            !h.contains('<') && !h.contains('@') && !h.contains('\n'),
+            "{h}"
+        );
+    }
 }

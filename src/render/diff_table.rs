@@ -132,9 +132,13 @@ pub fn render(r: &DiffReport, color: bool) -> String {
             c.severity.as_str().to_string(),
             c.signal_type.as_str().to_string(),
             c.change_type.as_str().to_string(),
-            c.name.clone(),
-            detail_lines(c, MAX_DETAILS).join("\n"),
-            services_text(c, MAX_SERVICES),
+            super::escape::term(&c.name).into_owned(),
+            detail_lines(c, MAX_DETAILS)
+                .iter()
+                .map(|l| super::escape::term(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            super::escape::term(&services_text(c, MAX_SERVICES)).into_owned(),
         ]);
     }
     let rendered = changes.to_string();

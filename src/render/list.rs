@@ -147,13 +147,13 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
             Some(err) => {
                 let msg = format!("unreadable: {err}");
                 let cell = if style.color {
-                    Cell::new(msg).fg(comfy_table::Color::Red)
+                    Cell::new(super::escape::term(&msg)).fg(comfy_table::Color::Red)
                 } else {
-                    Cell::new(msg)
+                    Cell::new(super::escape::term(&msg))
                 };
                 // The error goes last, where a long message does not push the other columns apart.
                 t.add_row(vec![
-                    Cell::new(&r.name),
+                    Cell::new(super::escape::term(&r.name)),
                     Cell::new("-"),
                     Cell::new("-"),
                     num("-"),
@@ -172,7 +172,7 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
                     .map(|c| c.get(..16).unwrap_or(c).replace('T', " "))
                     .unwrap_or_default();
                 t.add_row(vec![
-                    Cell::new(&r.name),
+                    Cell::new(super::escape::term(&r.name)),
                     Cell::new(created),
                     Cell::new(r.signals.join(",")),
                     num(opt(r.metrics_count)),
@@ -180,7 +180,10 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
                     num(opt(r.logs_count)),
                     num(opt(r.attributes_count)),
                     num(human::human_bytes(r.size_bytes)),
-                    Cell::new(services_cell(&r.services, r.services_total.unwrap_or(0))),
+                    Cell::new(super::escape::term(&services_cell(
+                        &r.services,
+                        r.services_total.unwrap_or(0),
+                    ))),
                 ]);
             }
         }

@@ -3,8 +3,11 @@
 pub mod color;
 pub mod diff_github;
 pub mod diff_json;
+pub mod diff_junit;
 pub mod diff_markdown;
+pub mod diff_sarif;
 pub mod diff_table;
+pub mod escape;
 pub mod html;
 pub mod human;
 pub mod list;

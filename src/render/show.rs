@@ -436,6 +436,7 @@ fn join_limited(items: &[&str], shown: usize) -> String {
 
 fn header_text(h: &HeaderView<'_>, out: &mut String) {
     let mut line = |k: &str, v: String| {
+        let v = super::escape::term(&v).into_owned();
         if !v.is_empty() {
             let _ = writeln!(out, "{k:<13}{v}");
         }
@@ -529,14 +530,14 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
             );
             for m in &s.shown {
                 t.add_row(vec![
-                    Cell::new(m.name),
-                    Cell::new(m.metric_type),
-                    Cell::new(m.unit),
+                    tcell(m.name),
+                    tcell(m.metric_type),
+                    tcell(m.unit),
                     num(card(m.active_series, m.series_approximate)),
                     num(human::count(m.data_point_count)),
                     num(m.label_keys.to_string()),
-                    Cell::new(top_key_cell(&m.top_key)),
-                    Cell::new(join_limited(&m.services, 3)),
+                    tcell(top_key_cell(&m.top_key)),
+                    tcell(join_limited(&m.services, 3)),
                 ]);
             }
             let _ = writeln!(out, "{t}");
@@ -551,12 +552,12 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
             );
             for x in &s.shown {
                 t.add_row(vec![
-                    Cell::new(x.name),
-                    Cell::new(x.kind_name),
+                    tcell(x.name),
+                    tcell(x.kind_name),
                     num(human::count(x.sample_count)),
                     num(x.attribute_keys.to_string()),
-                    Cell::new(top_key_cell(&x.top_attribute)),
-                    Cell::new(join_limited(&x.services, 3)),
+                    tcell(top_key_cell(&x.top_attribute)),
+                    tcell(join_limited(&x.services, 3)),
                 ]);
             }
             let _ = writeln!(out, "{t}");
@@ -590,11 +591,11 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
                     );
                 }
                 t.add_row(vec![
-                    Cell::new(x.severity),
+                    tcell(x.severity),
                     num(human::count(x.sample_count)),
                     num(x.attribute_keys.to_string()),
-                    Cell::new(top_key_cell(&x.top_attribute)),
-                    Cell::new(templates),
+                    tcell(top_key_cell(&x.top_attribute)),
+                    tcell(templates),
                 ]);
             }
             let _ = writeln!(out, "{t}");
@@ -609,12 +610,12 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
             );
             for a in &s.shown {
                 t.add_row(vec![
-                    Cell::new(a.key),
+                    tcell(a.key),
                     num(card(a.estimated_cardinality, a.approximate)),
                     num(human::count(a.count)),
-                    Cell::new(a.signal_types.join(",")),
-                    Cell::new(a.scope),
-                    Cell::new(samples(a.value_samples)),
+                    tcell(a.signal_types.join(",")),
+                    tcell(a.scope),
+                    tcell(samples(a.value_samples)),
                 ]);
             }
             let _ = writeln!(out, "{t}");
@@ -711,12 +712,12 @@ fn keys_table(style: TableStyle, groups: &[(String, &KeyStatsMap)]) -> Option<St
     for (scope, m) in groups {
         for (k, ks) in *m {
             t.add_row(vec![
-                Cell::new(scope),
-                Cell::new(k),
+                tcell(scope),
+                tcell(k),
                 num(human::with_commas(ks.count)),
                 num(format!("{:.1}", ks.percentage)),
                 num(card(ks.estimated_cardinality, ks.approximate)),
-                Cell::new(samples(&ks.value_samples)),
+                tcell(samples(&ks.value_samples)),
             ]);
         }
     }
@@ -734,6 +735,7 @@ fn services_line(m: &ServiceCounts) -> String {
 pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
     let mut out = String::new();
     let line = |out: &mut String, k: &str, v: String| {
+        let v = super::escape::term(&v).into_owned();
         if !v.is_empty() {
             let _ = writeln!(out, "{k:<15}{v}");
         }
@@ -854,8 +856,8 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
                 for b in &l.body_templates {
                     t.add_row(vec![
                         num(human::with_commas(b.count)),
-                        Cell::new(&b.template),
-                        Cell::new(&b.example),
+                        tcell(&b.template),
+                        tcell(&b.example),
                     ]);
                 }
                 let _ = writeln!(out, "\n{t}");
@@ -883,8 +885,8 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
             let mut rows = 0usize;
             let mut add = |kind: &str, item: &str, ks: &KeyStats| {
                 t.add_row(vec![
-                    Cell::new(kind),
-                    Cell::new(item),
+                    tcell(kind),
+                    tcell(item),
                     num(human::with_commas(ks.count)),
                     num(format!("{:.1}", ks.percentage)),
                     num(card(ks.estimated_cardinality, ks.approximate)),
@@ -967,6 +969,11 @@ pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -
         .take(5)
         .map(|(_, c)| c.to_string())
         .collect()
+}
+
+/// A table cell whose text is escaped for the terminal ([`super::escape::term`]).
+fn tcell(text: impl std::fmt::Display) -> Cell {
+    Cell::new(super::escape::term(&text.to_string()))
 }
 
 #[cfg(test)]

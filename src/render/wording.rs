@@ -45,7 +45,7 @@ pub fn detail(d: &Detail) -> String {
             let noun = counted_noun(*counted);
             let (label, unit) = match basis {
                 RateBasis::PerSecond { .. } => (format!("{noun} rate"), "/s"),
-                RateBasis::RawCounts => (format!("{noun}s"), ""),
+                RateBasis::RawCounts { .. } => (format!("{noun}s"), ""),
             };
             let why = step_text(*step, *from <= 0.0, *ratio, *from, *to, " samples");
             format!(
@@ -160,20 +160,41 @@ pub fn verdict(r: &DiffReport) -> String {
     line
 }
 
-/// One line saying how rates were compared.
+/// One line saying how rates were compared, naming the basis: the telemetry's own time, the
+/// request window of a live capture, or an older file's capture window.
 pub fn rate_basis(b: RateBasis) -> String {
     match b {
         RateBasis::PerSecond {
             from_window,
             to_window,
+            basis: "capture",
         } => format!(
             "sample rates compared per second (capture windows {} and {})",
             seconds(from_window),
             seconds(to_window)
         ),
-        RateBasis::RawCounts => {
-            "sample counts compared raw (a session has no capture window)".to_string()
-        }
+        RateBasis::PerSecond {
+            from_window,
+            to_window,
+            basis,
+        } => format!(
+            "sample rates compared per second of observed time ({} and {}, from {})",
+            seconds(from_window),
+            seconds(to_window),
+            match basis {
+                "telemetry" => "the telemetry's own timestamps",
+                "requests" => "first to last request received",
+                _ => "telemetry timestamps and request times",
+            }
+        ),
+        RateBasis::RawCounts { missing } => format!(
+            "sample counts compared raw, not rates: {missing} {} no observation window",
+            if missing.contains(" and ") {
+                "have"
+            } else {
+                "has"
+            }
+        ),
     }
 }
 

@@ -5,7 +5,8 @@
 //   node run.mjs bench FILE.html...    # time to interactive, one JSON line per file
 //
 // CONFIG: {"diff": path, "session": path, "xss_diff": path, "xss_session": path,
-//          "xss_names": [names that hold markup], "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
+//          "xss_names": [names that hold markup], "large_diff": path, "large_session": path,
+//          "large_metrics": n, "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
 // Exit 3 means no browser could be started (the Rust test reports that as SKIPPED, or fails
 // under OTELSNAP_REQUIRE_BROWSER=1).
 
@@ -272,7 +273,7 @@ async function checkSession(browser, cfg) {
   check(h1.includes(show.session.name), 'session view names the session', h1);
   const rows = await page.$$eval('#session-table tbody tr[data-item]', (rs) => rs.map((r) => r.dataset.item));
   eq(rows.length, Math.min(items.metrics.length, 100), 'session view lists the metrics');
-  const bySeries = items.metrics.slice().sort((a, b) => b.active_series - a.active_series || a.name.localeCompare(b.name));
+  const bySeries = items.metrics.slice().sort((a, b) => b.active_series - a.active_series || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   eq(rows[0], `metric:${bySeries[0].name}`, 'metrics are sorted by active series, largest first');
   const bars = await page.$$eval('#session-table .bar span.b', (bs) => bs.map((b) => b.getBoundingClientRect().width));
   check(bars.length > 0 && bars.some((w) => w > 2), 'cardinality bars are drawn', bars.slice(0, 5));
@@ -291,7 +292,7 @@ async function checkSession(browser, cfg) {
   await page.click('#session-table thead th[data-col="name"] button');
   const sortedNames = await page.$$eval('#session-table tbody tr[data-item]', (rs) => rs.map((r) => r.dataset.item.slice(7)));
   const state = await hashState(page);
-  const want = items.metrics.map((m) => m.name).sort((a, b) => a.localeCompare(b));
+  const want = items.metrics.map((m) => m.name).sort();
   eq(sortedNames, state.dir === 'desc' ? want.slice().reverse() : want, 'sorting by name orders the rows by name');
 
   // Expanding an item shows all its keys.
@@ -371,6 +372,36 @@ async function checkInjection(browser, file, names, what) {
   await page.close();
 }
 
+// Reports whose item blocks are gzipped (over 1 MiB of JSON): they must inflate and draw too.
+async function checkLarge(browser, cfg) {
+  const n = cfg.large_metrics;
+  const p = await openPage(browser, cfg.large_session);
+  const packed = await p.page.$$eval('script[type="application/gzip+base64"]', (s) => s.map((x) => x.id));
+  eq(packed, ['otelsnap-items'], 'a large session page packs its items');
+  const tab = await p.page.$eval('#section-tabs button[data-tab="metrics"]', (b) => b.textContent);
+  eq(tab, `metrics (${n.toLocaleString('en-US')})`, 'the packed items are all listed');
+  await p.page.click('#session-table tbody tr[data-item] button.expander');
+  const keys = await p.page.$$eval('tr.detail-row table.keys tbody tr', (rs) => rs.length);
+  check(keys > 0, 'a packed item expands to its keys', keys);
+  await p.page.click('#session-table thead th[data-col="name"] button');
+  const pager = await p.page.$eval('.pager span', (s) => s.textContent);
+  eq(pager, `page 1 of ${Math.ceil(n / 100)}`, 'long tables are paged');
+  await noProblems(p, 'large session');
+  await p.page.close();
+  const d = await openPage(browser, cfg.large_diff);
+  const dpacked = await d.page.$$eval('script[type="application/gzip+base64"]', (s) => s.map((x) => x.id).sort());
+  eq(dpacked, ['otelsnap-from-items', 'otelsnap-to-items'], 'a large diff page packs both sides\' items');
+  const doc = await embedded(d.page, 'otelsnap-diff');
+  const names = await changeNames(d.page);
+  eq(names, doc.changes.slice(0, 50).map((c) => `${c.signal_type}:${c.name}`), 'the large diff lists its changes');
+  const c = doc.changes.find((x) => x.type === 'changed' && x.signal_type === 'metric');
+  const el = await clickChange(d.page, c.signal_type, c.name);
+  const sides = await el.$$eval('.side table.keys', (t) => t.length);
+  eq(sides, 2, 'a change in the large diff shows both key tables');
+  await noProblems(d, 'large diff');
+  await d.page.close();
+}
+
 async function bench(browser, files) {
   for (const file of files) {
     const runs = [];
@@ -407,6 +438,7 @@ try {
     await checkSession(browser, cfg);
     await checkInjection(browser, cfg.xss_diff, cfg.xss_names, 'diff with markup in names');
     await checkInjection(browser, cfg.xss_session, cfg.xss_names, 'session with markup in names');
+    await checkLarge(browser, cfg);
     console.log(`${passes} passed, ${failures} failed`);
   } else {
     console.error('usage: node run.mjs check CONFIG.json | bench FILE.html...');

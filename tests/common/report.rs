@@ -15,23 +15,42 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The raw text of `<script type="application/json" id="ID">`, exactly as embedded.
-pub fn block_text<'a>(html: &'a str, id: &str) -> &'a str {
-    let open = format!("<script type=\"application/json\" id=\"{id}\">");
-    let start = html
-        .find(&open)
-        .unwrap_or_else(|| panic!("no block {id} in the page"))
-        + open.len();
-    let len = html[start..]
-        .find("</script>")
-        .unwrap_or_else(|| panic!("block {id} is not closed"));
-    &html[start..start + len]
+/// The raw text of the block `id` and whether it is gzipped base64 (else plain JSON).
+pub fn block_text<'a>(html: &'a str, id: &str) -> (&'a str, bool) {
+    for (ty, packed) in [
+        ("application/json", false),
+        ("application/gzip+base64", true),
+    ] {
+        let open = format!("<script type=\"{ty}\" id=\"{id}\">");
+        if let Some(at) = html.find(&open) {
+            let start = at + open.len();
+            let len = html[start..]
+                .find("</script>")
+                .unwrap_or_else(|| panic!("block {id} is not closed"));
+            return (&html[start..start + len], packed);
+        }
+    }
+    panic!("no block {id} in the page")
 }
 
-/// The JSON document embedded as `id`.
+/// The JSON document embedded as `id`, inflated if it was packed.
 pub fn block(html: &str, id: &str) -> Value {
-    serde_json::from_str(block_text(html, id))
-        .unwrap_or_else(|e| panic!("block {id} is not JSON: {e}"))
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let (text, packed) = block_text(html, id);
+    let json = if packed {
+        let gz = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap_or_else(|e| panic!("block {id} is not base64: {e}"));
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut s)
+            .unwrap_or_else(|e| panic!("block {id} is not gzip: {e}"));
+        s
+    } else {
+        text.to_string()
+    };
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("block {id} is not JSON: {e}"))
 }
 
 /// Names holding markup: each must reach the page as text.

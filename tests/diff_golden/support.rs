@@ -150,6 +150,8 @@ pub fn session(id: &str, window: Option<i64>) -> Session {
         requests: 10,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     s
 }
@@ -159,16 +161,17 @@ pub fn checkout_pair() -> (Session, Session) {
     use MetricType::*;
     let mut a = session("checkout-v1", Some(60));
     let mut b = session("checkout-v2", Some(30));
-    // Same traffic captured for half as long: per-second rates equal, so no rate change.
+    // Same traffic captured for half as long: per-second rates equal, so no rate change. No
+    // metric has more active series than data points (validation refuses that).
     a.data.metrics = vec![
         metric(
             "http.server.request.duration",
             Histogram,
             120,
-            6000,
+            12200,
             &[("http.route", 12), ("user_id", 120)],
         ),
-        metric("db.client.connections", Gauge, 4, 600, &[("state", 2)]),
+        metric("db.client.connections", Gauge, 4, 10000, &[("state", 2)]),
         metric("legacy.requests", Sum, 30, 600, &[("route", 30)]),
         metric("queue.depth", Gauge, 3, 600, &[("queue", 3)]),
         metric("jobs.processed", Sum, 8, 1200, &[("job", 8)]),
@@ -182,14 +185,14 @@ pub fn checkout_pair() -> (Session, Session) {
             "http.server.request.duration",
             Histogram,
             6100,
-            3000,
+            6100,
             &[("http.route", 12), ("user_id", 6100)],
         ),
         metric(
             "db.client.connections",
             Gauge,
             5000,
-            300,
+            5000,
             &[("state", 2), ("pool.id", 5000)],
         ),
         metric("queue.depth", Gauge, 3, 300, &[("queue", 3)]),
@@ -227,14 +230,14 @@ pub fn checkout_pair() -> (Session, Session) {
         &[("payment failed for <*>", 100), ("card declined: <*>", 200)],
     )];
     a.data.attributes = vec![
-        attr("user_id", 120, 6000, &["metrics"]),
+        attr("user_id", 120, 12200, &["metrics"]),
         attr("k8s.pod.uid", 3, 600, &["metrics"]),
         attr("route", 30, 600, &["metrics"]),
     ];
     b.data.attributes = vec![
-        attr("user_id", 6100, 3000, &["metrics"]),
+        attr("user_id", 6100, 6100, &["metrics"]),
         attr("k8s.pod.uid", 5, 300, &["metrics"]),
-        attr("pool.id", 5000, 300, &["metrics"]),
+        attr("pool.id", 5000, 5000, &["metrics"]),
     ];
     a.canonicalize();
     b.canonicalize();

@@ -12,7 +12,7 @@
 
 use std::io::Read;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use libdeflate_sys::{
     libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
@@ -47,6 +47,10 @@ pub enum GunzipError {
     /// Not valid gzip/deflate data.
     #[error("bad gzip data ({0})")]
     Corrupt(std::io::Error),
+    /// Bytes that are not another gzip member follow the last one (two files concatenated,
+    /// garbage appended): the data was mangled.
+    #[error("{0} bytes follow the end of the gzip stream")]
+    Trailing(usize),
 }
 
 /// Inflates every gzip member of `bytes`, producing at most `max_out` bytes (more is
@@ -62,6 +66,20 @@ pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
     // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
     // and its reallocation holds old and new at once). The common case, one member, never
     // gets here, so a gzip request body or session is inflated once.
+    let size = members(bytes, max_out.saturating_add(1), &mut std::io::sink())?;
+    if size > max_out {
+        return Err(GunzipError::OverLimit { limit: max_out });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    members(bytes, size, &mut out)?;
+    Ok(out)
+}
+
+/// Inflates the gzip members of `bytes` one after another into `sink`, at most `limit` bytes
+/// in all; returns how many were written. Member by member, because a reader that stops after
+/// the first member silently ignores whatever follows it, and anything but another member
+/// after the data means it was mangled: refused.
+fn members(bytes: &[u8], limit: u64, sink: &mut impl std::io::Write) -> Result<u64, GunzipError> {
     let error = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             GunzipError::Truncated
@@ -69,20 +87,22 @@ pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
             GunzipError::Corrupt(e)
         }
     };
-    let size = std::io::copy(
-        &mut MultiGzDecoder::new(bytes).take(max_out.saturating_add(1)),
-        &mut std::io::sink(),
-    )
-    .map_err(error)?;
-    if size > max_out {
-        return Err(GunzipError::OverLimit { limit: max_out });
+    let mut rest = bytes;
+    let mut total = 0u64;
+    loop {
+        let mut dec = GzDecoder::new(rest);
+        total += std::io::copy(&mut (&mut dec).take(limit - total), sink).map_err(error)?;
+        if total >= limit {
+            return Ok(total);
+        }
+        rest = dec.into_inner();
+        if rest.is_empty() {
+            return Ok(total);
+        }
+        if !rest.starts_with(&[0x1f, 0x8b]) {
+            return Err(GunzipError::Trailing(rest.len()));
+        }
     }
-    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    MultiGzDecoder::new(bytes)
-        .take(size)
-        .read_to_end(&mut out)
-        .map_err(error)?;
-    Ok(out)
 }
 
 /// Inflates `bytes` when they are exactly one well-formed gzip member whose output is at

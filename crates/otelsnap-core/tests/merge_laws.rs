@@ -90,6 +90,8 @@ fn analyze(id: &str, batches: &[(i64, &[OtlpRequest])]) -> Session {
         requests,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     an.finish(&mut s);
     s

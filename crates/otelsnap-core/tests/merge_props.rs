@@ -175,6 +175,8 @@ fn build(id: &str, g: &SessionGen) -> Session {
         requests: g.requests,
         rejected: g.requests / 7,
         dropped: g.requests / 11,
+        truncated: 0,
+        incomplete: None,
     });
     for (i, (samples, labels, res, series, extra)) in &g.metrics {
         // Type and unit follow the name, so no merge has a conflict to settle.
@@ -259,6 +261,9 @@ fn build(id: &str, g: &SessionGen) -> Session {
             ..Default::default()
         });
     }
+    // As every read leaves it: no estimate above its occurrence count (the generator draws
+    // them independently; a file holding more is lowered on read, so merge never sees one).
+    otelsnap_core::session::occ::clamp_estimates(&mut s);
     s.canonicalize();
     s
 }

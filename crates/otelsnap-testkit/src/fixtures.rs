@@ -457,15 +457,88 @@ pub fn requests(v2: bool) -> Vec<OtlpRequest> {
     let mut rng = Rng::from_state(if v2 { 2 } else { 1 });
     let mut out = Vec::new();
     for round in 0..ROUNDS {
+        let at = round_time(v2, round);
         for instance in 0..3 {
-            out.push(checkout_metrics(v2, instance, &mut rng));
-            out.push(checkout_traces(v2, instance, round, &mut rng));
-            out.push(checkout_logs(v2, instance, round, &mut rng));
+            out.push(stamp(checkout_metrics(v2, instance, &mut rng), at));
+            out.push(stamp(checkout_traces(v2, instance, round, &mut rng), at));
+            out.push(stamp(checkout_logs(v2, instance, round, &mut rng), at));
         }
-        out.push(payment_metrics());
-        out.push(payment_traces(round));
+        out.push(stamp(payment_metrics(), at));
+        out.push(stamp(payment_traces(round), at));
     }
     out
+}
+
+/// When the capture of version 1 or 2 started.
+fn start(v2: bool) -> DateTime<Utc> {
+    time(if v2 {
+        "2025-03-10T10:00:00Z"
+    } else {
+        "2025-03-03T10:00:00Z"
+    })
+}
+
+/// When round `round` was exported (a second into each interval).
+fn round_time(v2: bool, round: u64) -> DateTime<Utc> {
+    start(v2) + Duration::seconds(INTERVAL * round as i64 + 1)
+}
+
+/// Sets every telemetry time in `req` to `at` (a span ends there, starting 5 ms earlier), as
+/// an exporter writes them: these times, not when a file is read, are what rates are per.
+fn stamp(mut req: OtlpRequest, at: DateTime<Utc>) -> OtlpRequest {
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+    let ns = at.timestamp_nanos_opt().unwrap_or_default() as u64;
+    match &mut req {
+        OtlpRequest::Metrics(r) => {
+            for m in r
+                .resource_metrics
+                .iter_mut()
+                .flat_map(|rm| rm.scope_metrics.iter_mut())
+                .flat_map(|sm| sm.metrics.iter_mut())
+            {
+                match &mut m.data {
+                    Some(Data::Gauge(g)) => {
+                        g.data_points.iter_mut().for_each(|p| p.time_unix_nano = ns)
+                    }
+                    Some(Data::Sum(x)) => {
+                        x.data_points.iter_mut().for_each(|p| p.time_unix_nano = ns)
+                    }
+                    Some(Data::Histogram(h)) => {
+                        h.data_points.iter_mut().for_each(|p| p.time_unix_nano = ns)
+                    }
+                    Some(Data::ExponentialHistogram(e)) => {
+                        e.data_points.iter_mut().for_each(|p| p.time_unix_nano = ns)
+                    }
+                    Some(Data::Summary(x)) => {
+                        x.data_points.iter_mut().for_each(|p| p.time_unix_nano = ns)
+                    }
+                    None => {}
+                }
+            }
+        }
+        OtlpRequest::Traces(r) => {
+            for sp in r
+                .resource_spans
+                .iter_mut()
+                .flat_map(|rs| rs.scope_spans.iter_mut())
+                .flat_map(|ss| ss.spans.iter_mut())
+            {
+                sp.start_time_unix_nano = ns - 5_000_000;
+                sp.end_time_unix_nano = ns;
+            }
+        }
+        OtlpRequest::Logs(r) => {
+            for rec in r
+                .resource_logs
+                .iter_mut()
+                .flat_map(|rl| rl.scope_logs.iter_mut())
+                .flat_map(|sl| sl.log_records.iter_mut())
+            {
+                rec.time_unix_nano = ns;
+            }
+        }
+    }
+    req
 }
 
 fn time(s: &str) -> DateTime<Utc> {
@@ -476,25 +549,21 @@ fn time(s: &str) -> DateTime<Utc> {
 
 /// The session capture would save from [`requests`], with fixed timestamps.
 pub fn session(v2: bool) -> Session {
-    let (name, description, start) = if v2 {
+    let (name, description) = if v2 {
         (
             "checkout-v2",
             "checkout 1.5.0 after the release (user_id label added to request duration)",
-            time("2025-03-10T10:00:00Z"),
         )
     } else {
-        (
-            "checkout-v1",
-            "checkout 1.4.0 before the release",
-            time("2025-03-03T10:00:00Z"),
-        )
+        ("checkout-v1", "checkout 1.4.0 before the release")
     };
+    let start = start(v2);
     let reqs = requests(v2);
     let mut analyzer = Analyzer::new(AnalyzerOptions::default());
     let per_round = reqs.len() as u64 / ROUNDS;
     for (n, r) in reqs.iter().enumerate() {
         let round = n as u64 / per_round;
-        analyzer.ingest(r, start + Duration::seconds(INTERVAL * round as i64 + 1));
+        analyzer.ingest(r, round_time(v2, round));
     }
     let ended = start + Duration::seconds(INTERVAL * ROUNDS as i64);
     let mut s = Session::new(name);
@@ -510,6 +579,8 @@ pub fn session(v2: bool) -> Session {
         requests: reqs.len() as u64,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     analyzer.finish(&mut s);
     s

@@ -470,9 +470,42 @@ fn rebuild_catalog(s: &mut Session) {
 }
 
 fn finish(s: &mut Session) {
+    for m in &mut s.data.metrics {
+        let keys = [&mut m.label_keys, &mut m.resource_keys];
+        let samples = possible(keys, m.sample_count.max(m.active_series));
+        m.sample_count = samples;
+        m.data_point_count = m.data_point_count.max(samples);
+    }
+    for sp in &mut s.data.spans {
+        let keys = [&mut sp.attribute_keys, &mut sp.resource_keys];
+        sp.sample_count = possible(keys, sp.sample_count);
+    }
+    for l in &mut s.data.logs {
+        let keys = [&mut l.attribute_keys, &mut l.resource_keys];
+        l.sample_count = possible(keys, l.sample_count);
+    }
     s.recompute_stats();
     rebuild_catalog(s);
     s.canonicalize();
+}
+
+/// Makes an item's numbers possible (validation refuses anything else): no key with more
+/// distinct values than occurrences, no key on more samples than the item has. Returns the
+/// item's sample count, raised as needed; percentages are recomputed from it.
+fn possible<const N: usize>(maps: [&mut KeyStatsMap; N], samples: u64) -> u64 {
+    let mut samples = samples;
+    for m in &maps {
+        for ks in m.values() {
+            samples = samples.max(ks.count).max(ks.estimated_cardinality);
+        }
+    }
+    for m in maps {
+        for ks in m.values_mut() {
+            ks.count = ks.count.max(ks.estimated_cardinality);
+            ks.percentage = percentage(ks.count, samples);
+        }
+    }
+    samples
 }
 
 /// A deterministic session with `n_metrics` metrics (5 label keys each, realistic
@@ -517,10 +550,18 @@ pub fn session(id: &str, n_metrics: usize, seed: u64) -> Session {
             requests,
             rejected: 0,
             dropped: 0,
+            truncated: 0,
+            incomplete: None,
         }),
         producer: Some(Producer::current()),
         merged_from: Vec::new(),
         notes: Vec::new(),
+        observed: Some(otelsnap_core::session::Observed::single(
+            otelsnap_core::session::Observed::TELEMETRY,
+            created - window,
+            created,
+        )),
+        completeness: None,
         baseline: false,
         data: SessionData {
             metrics,

@@ -107,14 +107,40 @@ pub fn content_security_policy() -> String {
     )
 }
 
+/// Above this many bytes of JSON, a block is embedded gzipped and in base64 (the page inflates
+/// it with the browser's own `DecompressionStream`): a 50,000-metric session is about 75 MB of
+/// JSON, mostly key statistics and value samples, which a reader can all reach by expanding
+/// rows, and which would neither fit the 10 MB budget nor parse quickly as page text.
+pub const PLAIN_JSON_MAX: usize = 1 << 20;
+
 fn json_block(out: &mut String, id: &str, value: &impl Serialize) {
     // Plain structs and maps with string keys always serialize.
     let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    let _ = writeln!(
-        out,
-        "<script type=\"application/json\" id=\"{id}\">{}</script>",
-        script_json(&json)
+    if json.len() <= PLAIN_JSON_MAX {
+        let _ = writeln!(
+            out,
+            "<script type=\"application/json\" id=\"{id}\">{}</script>",
+            script_json(&json)
+        );
+    } else {
+        // Base64 has no character that could end the element.
+        let _ = writeln!(
+            out,
+            "<script type=\"application/gzip+base64\" id=\"{id}\">{}</script>",
+            base64::engine::general_purpose::STANDARD.encode(gzip(json.as_bytes()))
+        );
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 8),
+        flate2::Compression::new(6),
     );
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
 }
 
 fn page(title: &str, kind: &str, blocks: impl FnOnce(&mut String)) -> String {
@@ -295,6 +321,32 @@ mod tests {
         }
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn large_blocks_are_gzipped_base64_of_the_same_json() {
+        use std::io::Read as _;
+        let big: Vec<String> = (0..120_000).map(|i| format!("</script>-{i}")).collect();
+        let mut out = String::new();
+        json_block(&mut out, "x", &big);
+        let open = "<script type=\"application/gzip+base64\" id=\"x\">";
+        assert!(out.starts_with(open), "{}", &out[..80]);
+        let b64 = &out[open.len()..out.len() - "</script>\n".len()];
+        assert!(!b64.contains('<'));
+        let gz = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut json)
+            .unwrap();
+        assert_eq!(json, serde_json::to_string(&big).unwrap());
+        let mut small = String::new();
+        json_block(&mut small, "y", &["a"]);
+        assert_eq!(
+            small,
+            "<script type=\"application/json\" id=\"y\">[\"a\"]</script>\n"
+        );
     }
 
     #[test]

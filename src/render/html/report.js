@@ -100,9 +100,21 @@
 
   function sevBadge(s) { return h('span', { class: 'sev ' + s }, s); }
 
-  function data(id) {
+  // A block is plain JSON, or (when large) gzipped JSON in base64, inflated by the browser.
+  async function data(id) {
     const el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
+    if (!el) return null;
+    if (el.type === 'application/json') return JSON.parse(el.textContent);
+    const b64 = el.textContent;
+    let bytes;
+    if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(b64);
+    else {
+      const bin = atob(b64);
+      bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
+    const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+    return JSON.parse(text);
   }
 
   // Log scale: cardinalities span 1 to millions, and a linear bar would hide all but the top.
@@ -113,7 +125,7 @@
 
   // ---------- the embedded documents ----------
 
-  const DIFF = data('otelsnap-diff');
+  let DIFF = null;
   const SIDES = {};
 
   function makeSide(key, label, show, items) {
@@ -128,21 +140,27 @@
     return { key, label, show, items, index, rows: {} };
   }
 
-  if (DIFF) {
-    SIDES.from = makeSide('from', 'FROM', data('otelsnap-from-show'), data('otelsnap-from-items'));
-    SIDES.to = makeSide('to', 'TO', data('otelsnap-to-show'), data('otelsnap-to-items'));
-  } else {
-    SIDES.session = makeSide('session', 'Session', data('otelsnap-show'), data('otelsnap-items'));
+  async function load() {
+    DIFF = await data('otelsnap-diff');
+    if (DIFF) {
+      const [fs, fi, ts, ti] = await Promise.all(['from-show', 'from-items', 'to-show', 'to-items'].map(x => data('otelsnap-' + x)));
+      SIDES.from = makeSide('from', 'FROM', fs, fi);
+      SIDES.to = makeSide('to', 'TO', ts, ti);
+    } else {
+      const [show, items] = await Promise.all([data('otelsnap-show'), data('otelsnap-items')]);
+      SIDES.session = makeSide('session', 'Session', show, items);
+    }
+    DEFAULTS.v = DIFF ? 'diff' : 'session';
   }
 
   // ---------- state in the URL fragment ----------
 
   const DEFAULTS = {
-    v: DIFF ? 'diff' : 'session',
+    v: 'diff',
     sig: '', svc: '', sev: '', q: '', open: '', p: '1',
     t: 'metrics', sq: '', sort: '', dir: '', sp: '1', item: ''
   };
-  let state = readState();
+  let state = null;
   let renderedHash = null;
 
   function readState() {
@@ -169,7 +187,7 @@
   }
 
   function onNavigate() {
-    if (location.hash === renderedHash) return;
+    if (!state || location.hash === renderedHash) return;
     state = readState();
     render();
   }
@@ -564,9 +582,10 @@
     if (side.rows[tab]) return side.rows[tab];
     const it = side.items;
     let rows;
-    if (tab === 'metrics') rows = it.metrics.map(m => Object.assign({ _top: topKey(m.label_keys) }, m));
-    else if (tab === 'spans') rows = it.spans.map(x => Object.assign({ _top: topKey(x.attribute_keys) }, x));
-    else if (tab === 'logs') rows = it.logs.map(x => Object.assign({ _top: topKey(x.attribute_keys) }, x));
+    // The parsed items are ours alone: the top key is cached on them rather than on copies.
+    if (tab === 'metrics') rows = it.metrics.map(m => { m._top = topKey(m.label_keys); return m; });
+    else if (tab === 'spans') rows = it.spans.map(x => { x._top = topKey(x.attribute_keys); return x; });
+    else if (tab === 'logs') rows = it.logs.map(x => { x._top = topKey(x.attribute_keys); return x; });
     else if (tab === 'attributes') rows = it.attributes.slice();
     else {
       const by = new Map();
@@ -595,13 +614,13 @@
     const sign = dir === 'asc' ? 1 : -1;
     const name = cols[0].get;
     rows = rows.map((r, i) => [col.get(r), i, r]);
+    // Plain code-unit order, not localeCompare: several times faster over 50,000 rows, and
+    // the order the text formats use.
+    const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
     rows.sort((a, b) => {
-      let c;
-      if (col.num) c = (a[0] || 0) - (b[0] || 0);
-      else c = String(a[0]).localeCompare(String(b[0]));
+      const c = col.num ? (a[0] || 0) - (b[0] || 0) : cmp(String(a[0]), String(b[0]));
       if (c !== 0) return sign * c;
-      const n = String(name(a[2])).localeCompare(String(name(b[2])));
-      return n !== 0 ? n : a[1] - b[1];
+      return cmp(String(name(a[2])), String(name(b[2]))) || a[1] - b[1];
     });
     rows = rows.map(x => x[2]);
     sortCache = { key, rows };
@@ -714,12 +733,13 @@
   });
   window.addEventListener('afterprint', () => { for (const d of printed) d.open = false; printed = []; });
 
-  try {
+  load().then(() => {
+    state = readState();
     render();
-  } catch (e) {
+    document.body.setAttribute('data-ready', '1');
+    performance.mark('otelsnap-interactive');
+  }).catch(e => {
     document.getElementById('app').replaceChildren(h('p', { class: 'empty' }, 'This report could not be drawn: ' + e));
-    throw e;
-  }
-  document.body.setAttribute('data-ready', '1');
-  performance.mark('otelsnap-interactive');
+    console.error(e);
+  });
 })();

@@ -41,14 +41,14 @@ struct Cluster {
     example: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Node {
     children: HashMap<String, Node>,
     clusters: Vec<usize>,
 }
 
 /// A Drain template miner with a cap on the number of templates.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Drain {
     max_clusters: usize,
     by_len: HashMap<usize, Node>,
@@ -67,6 +67,12 @@ impl Drain {
 
     /// Adds one body; false when it needed a new template and the cap refused it.
     pub fn add(&mut self, body: &str) -> bool {
+        self.add_with(body, true)
+    }
+
+    /// [`Drain::add`], refusing any new template unless `allow_new` (and still widening
+    /// existing ones, which takes no memory).
+    pub fn add_with(&mut self, body: &str, allow_new: bool) -> bool {
         let body = cut(body, MAX_BODY);
         let masked = mask(body);
         let tokens: Vec<&str> = masked.split_whitespace().collect();
@@ -80,7 +86,7 @@ impl Drain {
             }
             return true;
         }
-        if self.clusters.len() >= self.max_clusters {
+        if !allow_new || self.clusters.len() >= self.max_clusters {
             return false;
         }
         let id = self.clusters.len();

@@ -4,7 +4,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
 use super::drain::Drain;
-use super::state::{Ctx, KeyMap, NameMap, ResView, add_service, services_map};
+use super::state::{Cap, Ctx, Gaps, KeyMap, NameMap, ResView, add_service, services_map};
 use super::value::write_value;
 use crate::session::LogMeta;
 
@@ -30,7 +30,7 @@ pub fn severity_name(number: i32) -> String {
 }
 
 /// Everything known about one (severity, severity number).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct LogAcc {
     pub number: i32,
     pub attrs: KeyMap,
@@ -39,6 +39,8 @@ pub(crate) struct LogAcc {
     pub event_names: Vec<String>,
     pub count: u64,
     pub services: NameMap<u64>,
+    /// What the caps refused on this severity outside its key maps.
+    pub gaps: Gaps,
 }
 
 impl LogAcc {
@@ -52,39 +54,49 @@ impl LogAcc {
             event_names: Vec::new(),
             count: 0,
             services: NameMap::default(),
+            gaps: Gaps::default(),
         }
     }
 
     /// Takes in one log record.
     pub(crate) fn ingest(&mut self, r: &LogRecord, res: &ResView<'_>, ctx: &mut Ctx) {
         self.count += 1;
+        // The event's own time when set; otherwise when the collector saw it.
+        ctx.saw_time(if r.time_unix_nano != 0 {
+            r.time_unix_nano
+        } else {
+            r.observed_time_unix_nano
+        });
         self.attrs.observe_all(ctx, &r.attributes);
         if !r.event_name.is_empty() && !self.event_names.contains(&r.event_name) {
             if self.event_names.len() < ctx.keys_per_item {
                 self.event_names.push(r.event_name.clone());
             } else {
-                ctx.dropped += 1;
+                ctx.refuse(Cap::KeysPerItem, 1, Some(&mut self.gaps));
             }
         }
         // String bodies are mined as they are; structured bodies by their stable string.
         let added = match r.body.as_ref().and_then(|b| b.value.as_ref()) {
-            Some(Value::StringValue(s)) => self.templates.add(s),
+            Some(Value::StringValue(s)) => self.templates.add_with(s, !ctx.frozen),
             _ => {
                 ctx.buf.clear();
                 write_value(&mut ctx.buf, r.body.as_ref());
-                self.templates.add(&ctx.buf)
+                self.templates.add_with(&ctx.buf, !ctx.frozen)
             }
         };
         if !added {
-            ctx.dropped += 1;
+            ctx.refuse(Cap::Templates, 1, Some(&mut self.gaps));
         }
         res.observe_into(&mut self.resource_keys, ctx, 1);
-        add_service(&mut self.services, ctx, &res.service, 1);
+        add_service(&mut self.services, ctx, &res.service, 1, &mut self.gaps);
     }
 
     /// The session form.
     pub(crate) fn into_meta(self, severity: String) -> LogMeta {
         let n = self.count;
+        let mut gaps = self.gaps;
+        gaps.absorb(self.attrs.gaps);
+        gaps.absorb(self.resource_keys.gaps);
         LogMeta {
             severity,
             severity_number: self.number,
@@ -94,6 +106,7 @@ impl LogAcc {
             event_names: self.event_names,
             sample_count: n,
             services: services_map(self.services),
+            incomplete: gaps.to_incomplete(),
         }
     }
 }

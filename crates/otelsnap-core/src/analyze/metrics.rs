@@ -4,7 +4,8 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data};
 
 use super::state::{
-    Card, Ctx, KeyMap, NameMap, ResView, TAG_POINT, add_service, pair_hash, series_id, services_map,
+    Cap, Card, Ctx, Gaps, KeyMap, NameMap, ResView, TAG_POINT, add_service, pair_hash, series_id,
+    services_map,
 };
 use crate::session::{MetricMeta, MetricType};
 
@@ -14,7 +15,7 @@ pub const MAX_BOUNDS: usize = 1000;
 pub const MAX_SCALES: usize = 64;
 
 /// Everything known about one metric name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct MetricAcc {
     pub description: String,
     pub unit: String,
@@ -30,6 +31,8 @@ pub(crate) struct MetricAcc {
     pub points: u64,
     pub services: NameMap<u64>,
     pub series: Card,
+    /// What the caps refused on this metric outside its key maps.
+    pub gaps: Gaps,
 }
 
 /// Number of data points of a metric, of whichever type.
@@ -86,6 +89,7 @@ impl MetricAcc {
             Some(Data::Gauge(g)) => {
                 for p in &g.data_points {
                     self.point(&p.attributes, res, ctx);
+                    ctx.saw_time(p.time_unix_nano);
                 }
             }
             Some(Data::Sum(s)) => {
@@ -94,11 +98,13 @@ impl MetricAcc {
                 }
                 for p in &s.data_points {
                     self.point(&p.attributes, res, ctx);
+                    ctx.saw_time(p.time_unix_nano);
                 }
             }
             Some(Data::Histogram(h)) => {
                 for p in &h.data_points {
                     self.point(&p.attributes, res, ctx);
+                    ctx.saw_time(p.time_unix_nano);
                     if p.explicit_bounds != self.last_bounds {
                         self.add_bounds(&p.explicit_bounds, ctx);
                     }
@@ -107,11 +113,12 @@ impl MetricAcc {
             Some(Data::ExponentialHistogram(e)) => {
                 for p in &e.data_points {
                     self.point(&p.attributes, res, ctx);
+                    ctx.saw_time(p.time_unix_nano);
                     if !self.scales.contains(&p.scale) {
                         if self.scales.len() < MAX_SCALES {
                             self.scales.push(p.scale);
                         } else {
-                            ctx.dropped += 1;
+                            ctx.refuse(Cap::Scales, 1, Some(&mut self.gaps));
                         }
                     }
                 }
@@ -119,6 +126,7 @@ impl MetricAcc {
             Some(Data::Summary(s)) => {
                 for p in &s.data_points {
                     self.point(&p.attributes, res, ctx);
+                    ctx.saw_time(p.time_unix_nano);
                 }
             }
             None => {}
@@ -127,7 +135,7 @@ impl MetricAcc {
         if n > 0 {
             self.points += n;
             res.observe_into(&mut self.resource_keys, ctx, n);
-            add_service(&mut self.services, ctx, &res.service, n);
+            add_service(&mut self.services, ctx, &res.service, n, &mut self.gaps);
         }
     }
 
@@ -140,7 +148,11 @@ impl MetricAcc {
             series = series.wrapping_add(pair_hash(TAG_POINT, &kv.key, h));
             self.label_keys.observe(ctx, &kv.key, h, 1, v);
         }
-        self.series.insert(series_id(series));
+        if ctx.frozen {
+            self.series.insert_known(series_id(series));
+        } else {
+            self.series.insert(series_id(series));
+        }
     }
 
     fn add_bounds(&mut self, bounds: &[f64], ctx: &mut Ctx) {
@@ -152,7 +164,7 @@ impl MetricAcc {
             if self.bounds.len() < MAX_BOUNDS {
                 self.bounds.push(*b);
             } else {
-                ctx.dropped += 1;
+                ctx.refuse(Cap::BucketBounds, 1, Some(&mut self.gaps));
             }
         }
         self.last_bounds.clear();
@@ -163,6 +175,9 @@ impl MetricAcc {
     pub(crate) fn into_meta(self, name: String) -> MetricMeta {
         let (active_series, series_sketch) = self.series.finish();
         let n = self.points;
+        let mut gaps = self.gaps;
+        gaps.absorb(self.label_keys.gaps);
+        gaps.absorb(self.resource_keys.gaps);
         MetricMeta {
             name,
             description: self.description,
@@ -172,13 +187,14 @@ impl MetricAcc {
             resource_keys: self.resource_keys.into_stats(n),
             sample_count: n,
             services: services_map(self.services),
-            active_series,
+            active_series: active_series.min(n),
             series_sketch: Some(series_sketch),
             data_point_count: n,
             aggregation_temporality: self.temporality.map(str::to_string),
             is_monotonic: self.is_monotonic,
             explicit_bounds: self.bounds,
             scales: self.scales,
+            incomplete: gaps.to_incomplete(),
             ..Default::default()
         }
     }

@@ -19,6 +19,7 @@
 //! - a catalog key past the cap (decided at finish): its occurrence count.
 
 pub mod drain;
+pub mod limits;
 pub mod logs;
 pub mod metrics;
 pub(crate) mod state;
@@ -37,13 +38,13 @@ use opentelemetry_proto::tonic::collector::{
 };
 
 use crate::otlp::OtlpRequest;
-use crate::session::{AttributeMeta, Session, Signal};
+use crate::session::{AttributeMeta, Observed, Session, Signal};
 use logs::{LogAcc, MAX_TEMPLATES_PER_SEVERITY, severity_name};
 use metrics::{MetricAcc, point_count};
 use state::{Ctx, KeyAcc, ResView};
 use traces::SpanAcc;
 
-pub use state::UNKNOWN_SERVICE;
+pub use state::{Cap, Gaps, UNKNOWN_SERVICE};
 
 /// Keys (and event names, services) per item at most, whatever `max_items` is: an item with
 /// more distinct keys than this is hostile or broken, and each key holds a sketch.
@@ -94,8 +95,8 @@ pub struct LiveCounts {
     pub dropped: u64,
 }
 
-/// Accumulates metadata from OTLP requests.
-#[derive(Debug)]
+/// Accumulates metadata from OTLP requests. Cloning it snapshots the state (for checkpoints).
+#[derive(Debug, Clone)]
 pub struct Analyzer {
     opts: AnalyzerOptions,
     counts: LiveCounts,
@@ -107,6 +108,11 @@ pub struct Analyzer {
     spans: HashMap<String, Vec<SpanAcc>>,
     /// By severity text, then one entry per severity number seen with that text.
     logs: HashMap<String, Vec<LogAcc>>,
+    /// Receive times of the first and last request analysed.
+    requests: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Whether telemetry without times falls back to the request window (live captures only:
+    /// a file's read time says nothing about the telemetry).
+    request_time_fallback: bool,
 }
 
 impl Default for Analyzer {
@@ -124,6 +130,11 @@ impl Analyzer {
             keys_per_item: opts.max_items.min(MAX_KEYS_PER_ITEM),
             key_budget: KEY_BUDGET,
             dropped: 0,
+            by_cap: Default::default(),
+            refused_items: 0,
+            times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),
@@ -135,7 +146,29 @@ impl Analyzer {
             metrics: HashMap::new(),
             spans: HashMap::new(),
             logs: HashMap::new(),
+            requests: None,
+            request_time_fallback: false,
         }
+    }
+
+    /// For live captures: when the telemetry carries no usable times, the observed window is
+    /// the first to the last accepted request (never the idle wait or the drain after it).
+    pub fn set_request_time_fallback(&mut self, on: bool) {
+        self.request_time_fallback = on;
+    }
+
+    /// Records that `cap` refused `n` occurrences outside any one item (e.g. a whole request
+    /// over a byte budget): counted in `dropped` and the session marked incomplete.
+    pub fn refuse(&mut self, cap: Cap, n: u64) {
+        self.ctx.refuse(cap, n, None);
+        self.counts.dropped = self.ctx.dropped;
+    }
+
+    fn saw_request(&mut self, at: DateTime<Utc>) {
+        self.requests = Some(match self.requests {
+            Some((a, b)) => (a.min(at), b.max(at)),
+            None => (at, at),
+        });
     }
 
     /// Ingests one request of any signal, received at `at`.
@@ -163,6 +196,7 @@ impl Analyzer {
         if !self.signal_enabled(Signal::Metrics) {
             return;
         }
+        self.saw_request(at);
         let Analyzer {
             opts,
             counts,
@@ -178,11 +212,16 @@ impl Analyzer {
             }
             for sm in &rm.scope_metrics {
                 for m in &sm.metrics {
-                    let full = metrics.len() >= ctx.max_items;
+                    let full = metrics.len() >= ctx.max_items || ctx.frozen;
                     let acc = match metrics.get_mut(m.name.as_str()) {
                         Some(a) => a,
                         None if full => {
-                            ctx.dropped += point_count(m).max(1);
+                            let cap = if ctx.frozen {
+                                Cap::ByteBudget
+                            } else {
+                                Cap::Items
+                            };
+                            ctx.refuse(cap, point_count(m).max(1), None);
                             continue;
                         }
                         None => metrics.entry(m.name.as_str().into()).or_default(),
@@ -201,6 +240,7 @@ impl Analyzer {
         if !self.signal_enabled(Signal::Traces) {
             return;
         }
+        self.saw_request(at);
         let Analyzer {
             opts,
             counts,
@@ -222,8 +262,16 @@ impl Analyzer {
                         .and_then(|k| k.iter().position(|a| a.kind == s.kind));
                     let acc = match (kinds, known) {
                         (Some(k), Some(i)) => &mut k[i],
-                        _ if counts.span_names as usize >= ctx.max_items => {
-                            ctx.dropped += 1;
+                        _ if counts.span_names as usize >= ctx.max_items || ctx.frozen => {
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (kinds, _) => {
@@ -250,6 +298,7 @@ impl Analyzer {
         if !self.signal_enabled(Signal::Logs) {
             return;
         }
+        self.saw_request(at);
         let Analyzer {
             opts,
             counts,
@@ -279,8 +328,16 @@ impl Analyzer {
                         .and_then(|e| e.iter().position(|a| a.number == r.severity_number));
                     let acc = match (entries, known) {
                         (Some(e), Some(i)) => &mut e[i],
-                        _ if counts.severities as usize >= ctx.max_items => {
-                            ctx.dropped += 1;
+                        _ if counts.severities as usize >= ctx.max_items || ctx.frozen => {
+                            ctx.refuse(
+                                if ctx.frozen {
+                                    Cap::ByteBudget
+                                } else {
+                                    Cap::Items
+                                },
+                                1,
+                                None,
+                            );
                             continue;
                         }
                         (entries, _) => {
@@ -302,6 +359,33 @@ impl Analyzer {
         counts.dropped = ctx.dropped;
     }
 
+    /// Stops all growth: from now on no new item, key, value sample, template, service or event
+    /// name is created (each refused one is counted in `dropped`) and no set of values grows;
+    /// what exists keeps counting. For an analyzer past its memory budget.
+    pub fn freeze(&mut self) {
+        let c = &mut self.ctx;
+        c.frozen = true;
+        c.key_budget = 0;
+        c.keys_per_item = 0;
+        c.samples = 0;
+    }
+
+    /// Whether [`Analyzer::freeze`] was called.
+    pub fn is_frozen(&self) -> bool {
+        self.ctx.frozen
+    }
+
+    /// Adds `n` strings cut by [`limits::cap_request`] before ingesting, to be counted in
+    /// `capture.truncated`.
+    pub fn note_truncated(&mut self, n: u64) {
+        self.ctx.truncated += n;
+    }
+
+    /// Strings cut to their length cap so far.
+    pub fn truncated(&self) -> u64 {
+        self.ctx.truncated
+    }
+
     /// Totals so far.
     pub fn counts(&self) -> LiveCounts {
         self.counts
@@ -314,7 +398,8 @@ impl Analyzer {
 
     /// Writes everything seen into `session.data` and `session.signals` (then canonicalizes).
     ///
-    /// `session.data` is replaced; the drops are added to `session.capture` when it is set.
+    /// `session.data` is replaced; the drops are added to `session.capture` when it is set;
+    /// `observed` and `completeness` are set from what was seen and refused.
     pub fn finish(self, session: &mut Session) {
         let Analyzer {
             opts,
@@ -322,6 +407,8 @@ impl Analyzer {
             metrics,
             spans,
             logs,
+            requests,
+            request_time_fallback,
             ..
         } = self;
         let attributes = build_catalog(&metrics, &spans, &logs, &opts, &mut ctx);
@@ -356,10 +443,34 @@ impl Analyzer {
             .collect();
         d.attributes = attributes;
         session.signals = signals;
+        let incomplete_items = d.metrics.iter().filter(|m| m.incomplete.is_some()).count()
+            + d.spans.iter().filter(|s| s.incomplete.is_some()).count()
+            + d.logs.iter().filter(|l| l.incomplete.is_some()).count();
+        session.completeness = ctx.completeness(incomplete_items as u64);
+        session.observed = Some(observed(ctx.times, requests, request_time_fallback));
         if let Some(c) = session.capture.as_mut() {
             c.dropped += ctx.dropped;
+            c.truncated += ctx.truncated;
         }
         session.canonicalize();
+    }
+}
+
+/// The observed window by the rule in [`crate::session::Observed`].
+fn observed(
+    telemetry: Option<(u64, u64)>,
+    requests: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    request_fallback: bool,
+) -> Observed {
+    let at = |ns: u64| DateTime::<Utc>::from_timestamp_nanos(i64::try_from(ns).unwrap_or(i64::MAX));
+    // Telemetry that carries times decides, even when they span no time at all (one
+    // instant): the receive times of its requests would then make rates depend on pacing.
+    if let Some((lo, hi)) = telemetry {
+        return Observed::single(Observed::TELEMETRY, at(lo), at(hi));
+    }
+    match requests {
+        Some((a, b)) if request_fallback => Observed::single(Observed::REQUESTS, a, b),
+        _ => Observed::none(),
     }
 }
 
@@ -444,7 +555,7 @@ fn build_catalog(
                 .then(a.0.cmp(b.0))
         });
         for (_, c) in entries.drain(ctx.max_items..) {
-            ctx.dropped += c.acc.count;
+            ctx.refuse(Cap::Catalog, c.acc.count, None);
         }
     }
     entries
@@ -469,7 +580,7 @@ fn build_catalog(
             AttributeMeta {
                 key: key.to_string(),
                 count: c.acc.count,
-                estimated_cardinality,
+                estimated_cardinality: estimated_cardinality.min(c.acc.count),
                 value_samples: c.acc.samples.to_vec(),
                 signal_types,
                 scope: scope.to_string(),

@@ -82,6 +82,16 @@ impl Card {
         }
     }
 
+    /// Adds `h` only if that needs no memory (the value is already in an exact set): what an
+    /// analyzer past its memory budget does. Returns whether the value was certainly known.
+    pub(crate) fn insert_known(&mut self, h: u64) -> bool {
+        match self {
+            Card::One(x) => *x == h,
+            Card::Small(v) => v.contains(&h),
+            Card::Big(_) => false,
+        }
+    }
+
     /// Unions `other` into `self`.
     pub(crate) fn merge(&mut self, other: &Card) {
         match other {
@@ -265,6 +275,14 @@ impl KeyAcc {
         }
     }
 
+    /// Counts an occurrence without growing anything (the analyzer is past its memory budget):
+    /// the count and times go on, the set of values stops where it is.
+    fn observe_frozen(&mut self, h: u64, n: u64, at: DateTime<Utc>) {
+        self.count += n;
+        self.last_seen = at;
+        self.card.insert_known(h);
+    }
+
     /// Adds a sample already in string form (used when merging into the catalog).
     pub(crate) fn add_sample(&mut self, h: u64, s: &str, samples: usize) {
         if self.samples.len() < samples && !self.samples.contains(h) {
@@ -285,7 +303,8 @@ impl KeyAcc {
         KeyStats {
             count: self.count,
             percentage: percentage(self.count, total),
-            estimated_cardinality,
+            // A sketch can overshoot; there are never more distinct values than occurrences.
+            estimated_cardinality: estimated_cardinality.min(self.count),
             value_samples,
             sketch: Some(Box::new(sketch)),
             ..Default::default()
@@ -295,8 +314,104 @@ impl KeyAcc {
 
 pub(crate) use crate::session::percentage;
 
+/// A cap that can refuse part of the telemetry. Each refusal goes through `Ctx::refuse`,
+/// which counts it and marks what it touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cap {
+    /// Distinct metric names, span names or severities (`max_items`).
+    Items,
+    /// Distinct keys, event names or services on one item.
+    KeysPerItem,
+    /// Key entries across all items ([`super::KEY_BUDGET`]).
+    KeyBudget,
+    /// Body templates per severity.
+    Templates,
+    /// Explicit bucket bounds per metric.
+    BucketBounds,
+    /// Exponential-histogram scales per metric.
+    Scales,
+    /// Status codes per span name.
+    StatusCodes,
+    /// Attribute catalog keys.
+    Catalog,
+    /// Over-long strings cut by a length cap.
+    StringLength,
+    /// The capture's memory (byte) budget.
+    ByteBudget,
+}
+
+impl Cap {
+    /// Every cap, in the order of the counters.
+    pub const ALL: [Cap; 10] = [
+        Cap::Items,
+        Cap::KeysPerItem,
+        Cap::KeyBudget,
+        Cap::Templates,
+        Cap::BucketBounds,
+        Cap::Scales,
+        Cap::StatusCodes,
+        Cap::Catalog,
+        Cap::StringLength,
+        Cap::ByteBudget,
+    ];
+
+    /// The name written in session files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cap::Items => "max_items",
+            Cap::KeysPerItem => "keys_per_item",
+            Cap::KeyBudget => "key_budget",
+            Cap::Templates => "templates",
+            Cap::BucketBounds => "bucket_bounds",
+            Cap::Scales => "scales",
+            Cap::StatusCodes => "status_codes",
+            Cap::Catalog => "catalog",
+            Cap::StringLength => "string_length",
+            Cap::ByteBudget => "byte_budget",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// What the caps refused on one item (or one key map of it): the item is incomplete when any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Occurrences refused.
+    pub dropped: u64,
+    /// [`Cap`] bits.
+    caps: u16,
+}
+
+impl Gaps {
+    /// True when nothing was refused.
+    pub fn is_empty(&self) -> bool {
+        self.caps == 0
+    }
+
+    /// Adds `other`'s refusals.
+    pub fn absorb(&mut self, other: Gaps) {
+        self.dropped = self.dropped.saturating_add(other.dropped);
+        self.caps |= other.caps;
+    }
+
+    /// The session form: `None` when complete.
+    pub fn to_incomplete(self) -> Option<crate::session::Incomplete> {
+        (!self.is_empty()).then(|| crate::session::Incomplete {
+            dropped: self.dropped,
+            caps: Cap::ALL
+                .iter()
+                .filter(|c| self.caps & c.bit() != 0)
+                .map(|c| c.as_str().to_string())
+                .collect(),
+        })
+    }
+}
+
 /// Limits and running state every ingest step needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     /// Value samples per key.
     pub samples: usize,
@@ -308,6 +423,16 @@ pub(crate) struct Ctx {
     pub key_budget: usize,
     /// Everything refused by a cap.
     pub dropped: u64,
+    /// `dropped` per [`Cap`] (indexed by `Cap as usize`).
+    pub by_cap: [u64; Cap::ALL.len()],
+    /// Whole items refused (never stored).
+    pub refused_items: u64,
+    /// Earliest and latest telemetry time seen (Unix nanoseconds), zero times ignored.
+    pub times: Option<(u64, u64)>,
+    /// Names, keys and values cut to their length cap.
+    pub truncated: u64,
+    /// Past the memory budget: nothing new is created, nothing grows; counts go on.
+    pub frozen: bool,
     /// Receive time of the request being ingested.
     pub at: DateTime<Utc>,
     /// Scratch buffer for stable strings of non-string values.
@@ -319,6 +444,52 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The one way a cap refuses something: counts `n` refused occurrences against `cap` and
+    /// marks the item they belonged to (`Some(gaps)`) as incomplete; `None` means a whole new
+    /// item was refused, which the session records as such.
+    pub(crate) fn refuse(&mut self, cap: Cap, n: u64, item: Option<&mut Gaps>) {
+        self.dropped = self.dropped.saturating_add(n);
+        let c = &mut self.by_cap[cap as usize];
+        *c = c.saturating_add(n);
+        match item {
+            Some(g) => {
+                g.dropped = g.dropped.saturating_add(n);
+                g.caps |= cap.bit();
+            }
+            None => self.refused_items += 1,
+        }
+    }
+
+    /// Notes a telemetry timestamp (Unix nanoseconds); 0 means "not set" in OTLP.
+    #[inline]
+    pub(crate) fn saw_time(&mut self, t: u64) {
+        if t == 0 {
+            return;
+        }
+        self.times = Some(match self.times {
+            Some((lo, hi)) => (lo.min(t), hi.max(t)),
+            None => (t, t),
+        });
+    }
+
+    /// The session-level account, `None` when nothing was refused.
+    pub(crate) fn completeness(
+        &self,
+        incomplete_items: u64,
+    ) -> Option<crate::session::Completeness> {
+        let dropped_by_cap: std::collections::BTreeMap<String, u64> = Cap::ALL
+            .iter()
+            .filter(|c| self.by_cap[**c as usize] > 0)
+            .map(|c| (c.as_str().to_string(), self.by_cap[*c as usize]))
+            .collect();
+        let c = crate::session::Completeness {
+            incomplete_items,
+            refused_items: self.refused_items,
+            dropped_by_cap,
+        };
+        (!c.is_complete()).then_some(c)
+    }
+
     /// Hash of a value's stable string, without allocating for string values.
     pub(crate) fn hash(&mut self, v: Option<&AnyValue>) -> u64 {
         hash_value(value_bytes(v, &mut self.buf))
@@ -341,7 +512,7 @@ const LINEAR_MAX: usize = 16;
 /// A map from shared names to values: a vector searched linearly while small (items have a
 /// handful of keys and services; a hash table per map costs several times the entries), with a
 /// hash index once it grows past [`LINEAR_MAX`] so hostile items stay fast.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct NameMap<V> {
     entries: Vec<(Arc<str>, V)>,
     // Boxed: 8 bytes in every map instead of 48, and almost no map ever builds one.
@@ -419,9 +590,11 @@ impl<V> NameMap<V> {
 }
 
 /// Per-key statistics of one item, with the per-item key cap.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct KeyMap {
     pub map: NameMap<KeyAcc>,
+    /// What the caps refused here; the owning item is incomplete when any.
+    pub gaps: Gaps,
 }
 
 impl KeyMap {
@@ -436,11 +609,19 @@ impl KeyMap {
         v: Option<&AnyValue>,
     ) {
         if let Some(acc) = self.map.get_mut(key) {
-            acc.observe(h, n, v, ctx.samples, ctx.at);
+            if ctx.frozen {
+                acc.observe_frozen(h, n, ctx.at);
+            } else {
+                acc.observe(h, n, v, ctx.samples, ctx.at);
+            }
             return;
         }
-        if self.map.len() >= ctx.keys_per_item || ctx.key_budget == 0 {
-            ctx.dropped += n;
+        if self.map.len() >= ctx.keys_per_item {
+            ctx.refuse(Cap::KeysPerItem, n, Some(&mut self.gaps));
+            return;
+        }
+        if ctx.key_budget == 0 {
+            ctx.refuse(Cap::KeyBudget, n, Some(&mut self.gaps));
             return;
         }
         ctx.key_budget -= 1;
@@ -469,11 +650,17 @@ impl KeyMap {
 }
 
 /// Adds `n` to `service` in a per-item service map, refusing new services beyond the cap.
-pub(crate) fn add_service(services: &mut NameMap<u64>, ctx: &mut Ctx, service: &str, n: u64) {
+pub(crate) fn add_service(
+    services: &mut NameMap<u64>,
+    ctx: &mut Ctx,
+    service: &str,
+    n: u64,
+    gaps: &mut Gaps,
+) {
     if let Some(c) = services.get_mut(service) {
         *c += n;
     } else if services.len() >= ctx.keys_per_item {
-        ctx.dropped += n;
+        ctx.refuse(Cap::KeysPerItem, n, Some(gaps));
     } else {
         let name = ctx.intern(service);
         services.insert(name, n);
@@ -683,6 +870,11 @@ mod tests {
             keys_per_item: 10,
             key_budget: 100,
             dropped: 0,
+            by_cap: Default::default(),
+            refused_items: 0,
+            times: None,
+            truncated: 0,
+            frozen: false,
             at: DateTime::<Utc>::UNIX_EPOCH,
             buf: String::new(),
             names: Default::default(),

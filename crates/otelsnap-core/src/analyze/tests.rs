@@ -31,6 +31,8 @@ fn run(opts: AnalyzerOptions, reqs: &[OtlpRequest]) -> (Session, LiveCounts) {
         requests: reqs.len() as u64,
         rejected: 0,
         dropped: 1,
+        truncated: 0,
+        incomplete: None,
     });
     a.finish(&mut s);
     (s, counts)
@@ -366,6 +368,8 @@ fn metric_cap_counts_refused_points() {
         requests: 1,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     a.finish(&mut s);
     assert_eq!(s.data.metrics.len(), 2);
@@ -610,6 +614,8 @@ fn span_caps_count_refused_spans_and_keys() {
         requests: 1,
         rejected: 0,
         dropped: 0,
+        truncated: 0,
+        incomplete: None,
     });
     a.finish(&mut s);
     // Catalog capped at 1 key: `exception.type` (all first seen at once, then by name) stays;
@@ -904,4 +910,51 @@ fn memory_50k_metrics() {
         (after.saturating_sub(before)) / 1024,
         rss_kib("VmHWM:") / 1024
     );
+}
+
+#[test]
+fn a_frozen_analyzer_creates_nothing_and_counts_what_it_refuses() {
+    let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let req = |names: &[&str], value: &str| {
+        let ms = names
+            .iter()
+            .map(|n| gauge(n, "1", vec![vec![kv_str("k", value)]]))
+            .collect();
+        metrics_request(resource(Some("svc"), vec![]), ms)
+    };
+    let mut a = Analyzer::default();
+    a.ingest_metrics(&req(&["known"], "a"), at);
+    a.freeze();
+    assert!(a.is_frozen());
+    // A new metric is dropped (its point counted); the known one keeps counting, but neither a
+    // new key nor a new value of its key is recorded.
+    a.ingest_metrics(&req(&["known", "new"], "b"), at);
+    let mut with_key = req(&["known"], "a");
+    if let Some(opentelemetry_proto::tonic::metrics::v1::metric::Data::Gauge(g)) =
+        &mut with_key.resource_metrics[0].scope_metrics[0].metrics[0].data
+    {
+        g.data_points[0].attributes.push(kv_str("other", "x"));
+    }
+    a.ingest_metrics(&with_key, at);
+    let mut s = Session::new("frozen");
+    s.capture = Some(CaptureInfo {
+        started: at,
+        ended: at,
+        sources: vec![],
+        requests: 3,
+        rejected: 0,
+        dropped: 0,
+        truncated: 0,
+        incomplete: None,
+    });
+    a.finish(&mut s);
+    assert_eq!(s.data.metrics.len(), 1);
+    let m = &s.data.metrics[0];
+    assert_eq!(m.name, "known");
+    assert_eq!(m.data_point_count, 3);
+    assert_eq!(m.label_keys.len(), 1);
+    let k = m.label_keys.iter().next().unwrap().1;
+    assert_eq!((k.count, k.estimated_cardinality), (3, 1));
+    // The new metric's point and the new key's occurrence.
+    assert_eq!(s.capture.unwrap().dropped, 2);
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::trace::v1::Span;
 
-use super::state::{Ctx, KeyMap, NameMap, ResView, add_service, services_map};
+use super::state::{Cap, Ctx, Gaps, KeyMap, NameMap, ResView, add_service, services_map};
 use crate::session::SpanMeta;
 
 /// The name written as `kind_name`: the SpanKind enum name without its `SPAN_KIND_` prefix, in
@@ -35,14 +35,14 @@ pub fn status_name(code: i32) -> String {
 const MAX_STATUS_CODES: usize = 16;
 
 /// One event name on one span name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct EventAcc {
     pub count: u64,
     pub keys: KeyMap,
 }
 
 /// Everything known about one (span name, kind).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SpanAcc {
     pub kind: i32,
     pub attrs: KeyMap,
@@ -54,6 +54,8 @@ pub(crate) struct SpanAcc {
     pub status_codes: Vec<i32>,
     pub count: u64,
     pub services: NameMap<u64>,
+    /// What the caps refused on this span outside its key maps.
+    pub gaps: Gaps,
 }
 
 impl SpanAcc {
@@ -69,19 +71,22 @@ impl SpanAcc {
             status_codes: Vec::new(),
             count: 0,
             services: NameMap::default(),
+            gaps: Gaps::default(),
         }
     }
 
     /// Takes in one span.
     pub(crate) fn ingest(&mut self, s: &Span, res: &ResView<'_>, ctx: &mut Ctx) {
         self.count += 1;
+        ctx.saw_time(s.start_time_unix_nano);
+        ctx.saw_time(s.end_time_unix_nano);
         self.attrs.observe_all(ctx, &s.attributes);
         for ev in &s.events {
             let full = self.events.len() >= ctx.keys_per_item;
             let acc = match self.events.get_mut(&ev.name) {
                 Some(a) => a,
                 None if full => {
-                    ctx.dropped += 1;
+                    ctx.refuse(Cap::KeysPerItem, 1, Some(&mut self.gaps));
                     continue;
                 }
                 None => self.events.entry(ev.name.clone()).or_default(),
@@ -98,19 +103,24 @@ impl SpanAcc {
             if self.status_codes.len() < MAX_STATUS_CODES {
                 self.status_codes.push(code);
             } else {
-                ctx.dropped += 1;
+                ctx.refuse(Cap::StatusCodes, 1, Some(&mut self.gaps));
             }
         }
         res.observe_into(&mut self.resource_keys, ctx, 1);
-        add_service(&mut self.services, ctx, &res.service, 1);
+        add_service(&mut self.services, ctx, &res.service, 1, &mut self.gaps);
     }
 
     /// The session form.
     pub(crate) fn into_meta(self, name: String) -> SpanMeta {
         let n = self.count;
+        let mut gaps = self.gaps;
+        gaps.absorb(self.attrs.gaps);
+        gaps.absorb(self.link_keys.gaps);
+        gaps.absorb(self.resource_keys.gaps);
         let mut event_names = Vec::with_capacity(self.events.len());
         let mut event_attribute_keys = std::collections::BTreeMap::new();
         for (ev, acc) in self.events {
+            gaps.absorb(acc.keys.gaps);
             if !acc.keys.map.is_empty() {
                 event_attribute_keys.insert(ev.clone(), acc.keys.into_stats(acc.count));
             }
@@ -128,6 +138,7 @@ impl SpanAcc {
             status_codes: self.status_codes.into_iter().map(status_name).collect(),
             sample_count: n,
             services: services_map(self.services),
+            incomplete: gaps.to_incomplete(),
             ..Default::default()
         }
     }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::session::{Session, Signal, format_time};
+use crate::session::{Observed, Session, Signal, format_time};
 
 pub use engine::compare;
 pub use evidence::Evidence;
@@ -260,27 +260,48 @@ pub fn fingerprint(kind: ItemKind, change: ChangeType, name: &str, field: &str) 
 /// How sample counts were compared.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RateBasis {
-    /// Both sessions have capture windows: counts divided by their window lengths (seconds).
+    /// Both sessions have an observation window: counts divided by their lengths (seconds).
     PerSecond {
         /// The older session's window, in seconds.
         from_window: f64,
         /// The newer session's window, in seconds.
         to_window: f64,
+        /// What the windows are: `telemetry` (the telemetry's own times), `requests`, `mixed`
+        /// or `capture` (an older file's capture window).
+        basis: &'static str,
     },
-    /// At least one window is missing: raw counts.
-    RawCounts,
+    /// At least one side has no meaningful window: raw counts.
+    RawCounts {
+        /// The side(s) without one: `FROM`, `TO` or `FROM and TO`.
+        missing: &'static str,
+    },
+}
+
+/// The static name of a window basis.
+fn basis_name(b: &str) -> &'static str {
+    match b {
+        Observed::TELEMETRY => "telemetry",
+        Observed::REQUESTS => "requests",
+        "capture" => "capture",
+        _ => "mixed",
+    }
 }
 
 impl RateBasis {
-    /// Per second when both sessions have a capture window.
+    /// Per second when both sessions have an observation window (see
+    /// [`Session::rate_window`]), raw counts otherwise.
     pub fn of(from: &Session, to: &Session) -> RateBasis {
-        let w = |s: &Session| s.capture.as_ref().and_then(|c| c.window_seconds());
-        match (w(from), w(to)) {
-            (Some(f), Some(t)) => RateBasis::PerSecond {
+        match (from.rate_window(), to.rate_window()) {
+            (Some((f, fb)), Some((t, tb))) => RateBasis::PerSecond {
                 from_window: f,
                 to_window: t,
+                basis: if fb == tb { basis_name(fb) } else { "mixed" },
             },
-            _ => RateBasis::RawCounts,
+            (None, Some(_)) => RateBasis::RawCounts { missing: "FROM" },
+            (Some(_), None) => RateBasis::RawCounts { missing: "TO" },
+            (None, None) => RateBasis::RawCounts {
+                missing: "FROM and TO",
+            },
         }
     }
 
@@ -288,7 +309,7 @@ impl RateBasis {
     pub fn as_str(self) -> &'static str {
         match self {
             RateBasis::PerSecond { .. } => "per_second",
-            RateBasis::RawCounts => "raw_counts",
+            RateBasis::RawCounts { .. } => "raw_counts",
         }
     }
 }
@@ -326,6 +347,12 @@ pub struct WindowInfo {
     pub ended: String,
     /// Its length in seconds, if positive.
     pub window_seconds: Option<f64>,
+    /// Seconds of observed telemetry time, what rates are per (absent in older files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_seconds: Option<f64>,
+    /// Where the observed time came from (`telemetry`, `requests`, `mixed`, `none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_basis: Option<String>,
 }
 
 impl SideInfo {
@@ -339,6 +366,8 @@ impl SideInfo {
                 started: t(&c.started),
                 ended: t(&c.ended),
                 window_seconds: c.window_seconds(),
+                observed_seconds: s.observed.as_ref().map(Observed::seconds),
+                observed_basis: s.observed.as_ref().map(|o| o.basis.clone()),
             }),
             signals: engine::captured_signals(s)
                 .into_iter()

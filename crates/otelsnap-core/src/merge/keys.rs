@@ -219,7 +219,9 @@ impl KeyCtx<'_> {
         Ok(KeyStats {
             count,
             percentage: percentage(count, denominator),
-            estimated_cardinality: m.estimate,
+            // A sketch's error can put the union above the occurrences; never more distinct
+            // values than occurrences.
+            estimated_cardinality: m.estimate.min(count),
             value_samples: union_samples(group.iter().map(|(_, k)| &k.value_samples), self.samples),
             sketch: m.sketch.map(Box::new),
             approximate: m.approximate,

@@ -10,6 +10,9 @@
 //! | percentages | recomputed from the merged counts |
 //! | value samples | union in first-seen order (source order), capped at the samples limit |
 //! | first_seen / last_seen, capture window | earliest / latest |
+//! | observed time (what rates are per) | union of the sources' windows, overlaps counted once |
+//! | estimates (distinct values, active series) | never above the merged occurrence count |
+//! | incompleteness | an item is incomplete when any source's is; refusals summed |
 //! | services | union of the maps, counts summed |
 //! | key sets, event names, status codes, bucket bounds, scales | union |
 //! | body templates | identical templates merged: counts summed, the first example kept |
@@ -39,8 +42,9 @@ pub use keys::percentage;
 use keys::{Est, KeyCtx, implied_denominator, union_samples};
 
 use crate::session::model::{
-    AttributeMeta, BodyTemplate, CaptureInfo, Conflict, KeyStatsMap, LogMeta, MetricMeta, Producer,
-    ServiceCounts, Session, SessionData, Signal, SpanMeta, now_utc,
+    AttributeMeta, BodyTemplate, CaptureInfo, Completeness, Conflict, Incomplete, KeyStatsMap,
+    LogMeta, MetricMeta, Observed, Producer, ServiceCounts, Session, SessionData, Signal, SpanMeta,
+    now_utc,
 };
 use crate::sketch::SketchError;
 
@@ -233,10 +237,12 @@ pub fn merge_with_progress(
     session.created = opts.created;
     session.signals = signals.into_iter().collect();
     session.capture = merge_capture(sources);
+    session.observed = merge_observed(sources);
     session.producer = Some(Producer::current());
     session.merged_from = ids;
     session.notes = notes;
     session.data = data;
+    session.completeness = merge_completeness(sources, &session.data);
     session.canonicalize();
     Ok(MergeOutcome {
         session,
@@ -258,6 +264,10 @@ fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
                 o.requests += c.requests;
                 o.rejected += c.rejected;
                 o.dropped += c.dropped;
+                o.truncated += c.truncated;
+                if o.incomplete.is_none() {
+                    o.incomplete.clone_from(&c.incomplete);
+                }
             }
         }
     }
@@ -266,6 +276,41 @@ fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
         o.sources.dedup();
     }
     out
+}
+
+/// The union of the sources' observed time, overlaps counted once (a source from an older file
+/// contributes its capture window). `None` only when no source says anything about time.
+fn merge_observed(sources: &[Session]) -> Option<Observed> {
+    let parts: Vec<Observed> = sources
+        .iter()
+        .filter_map(|s| match &s.observed {
+            Some(o) => Some(o.clone()),
+            None => s
+                .capture
+                .as_ref()
+                .map(|c| Observed::single("capture", c.started, c.ended)),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| Observed::union(&parts))
+}
+
+/// The sources' refusals summed; incomplete items counted again on the merged items.
+fn merge_completeness(sources: &[Session], data: &SessionData) -> Option<Completeness> {
+    let mut c = Completeness::default();
+    for s in sources {
+        if let Some(sc) = &s.completeness {
+            c.add(sc);
+        }
+    }
+    c.incomplete_items = (data
+        .metrics
+        .iter()
+        .filter(|m| m.incomplete.is_some())
+        .count()
+        + data.spans.iter().filter(|s| s.incomplete.is_some()).count()
+        + data.logs.iter().filter(|l| l.incomplete.is_some()).count())
+        as u64;
+    (!c.is_complete()).then_some(c)
 }
 
 /// Every attribute key that occurs on an item.
@@ -423,6 +468,7 @@ impl Merger<'_, '_, '_> {
         for m in &ms {
             conflicts.extend(m.conflicts.iter().cloned());
         }
+        let data_point_count: u64 = ms.iter().map(|m| m.data_point_count).sum();
         Ok(MetricMeta {
             name: name.to_string(),
             description: min_non_empty(ms.iter().map(|m| &m.description)),
@@ -432,11 +478,12 @@ impl Merger<'_, '_, '_> {
             resource_keys,
             sample_count,
             services: merge_services(ms.iter().map(|m| &m.services), self.opts.services.as_ref()),
-            active_series: series.estimate,
+            // No more series than data points (a sketch's error could say otherwise).
+            active_series: series.estimate.min(data_point_count.max(sample_count)),
             series_sketch: series.sketch,
             series_approximate: series.approximate,
             occ_series_hll: None,
-            data_point_count: ms.iter().map(|m| m.data_point_count).sum(),
+            data_point_count,
             aggregation_temporality: ms
                 .iter()
                 .filter_map(|m| m.aggregation_temporality.as_ref())
@@ -449,6 +496,9 @@ impl Merger<'_, '_, '_> {
                 .collect(),
             scales: ms.iter().flat_map(|m| m.scales.iter().copied()).collect(),
             conflicts,
+            incomplete: ms.iter().fold(None, |acc, m| {
+                Incomplete::join(acc.as_ref(), m.incomplete.as_ref())
+            }),
         })
     }
 
@@ -530,6 +580,9 @@ impl Merger<'_, '_, '_> {
                 self.opts.services.as_ref(),
             ),
             name_patterns: None,
+            incomplete: group.iter().fold(None, |acc, (_, s)| {
+                Incomplete::join(acc.as_ref(), s.incomplete.as_ref())
+            }),
         })
     }
 
@@ -603,6 +656,9 @@ impl Merger<'_, '_, '_> {
                 group.iter().map(|(_, l)| &l.services),
                 self.opts.services.as_ref(),
             ),
+            incomplete: group.iter().fold(None, |acc, (_, l)| {
+                Incomplete::join(acc.as_ref(), l.incomplete.as_ref())
+            }),
         })
     }
 
@@ -654,10 +710,11 @@ impl Merger<'_, '_, '_> {
                     .to_string(),
                 _ => "both".to_string(),
             };
+            let count: u64 = group.iter().map(|(_, a)| a.count).sum();
             out.push(AttributeMeta {
                 key: key.to_string(),
-                count: group.iter().map(|(_, a)| a.count).sum(),
-                estimated_cardinality: est.estimate,
+                count,
+                estimated_cardinality: est.estimate.min(count),
                 value_samples: union_samples(
                     group.iter().map(|(_, a)| &a.value_samples),
                     self.keys.samples,

@@ -280,6 +280,8 @@ fn first_last_seen_and_capture_window_are_earliest_and_latest() {
         requests: 10,
         rejected: 1,
         dropped: 2,
+        truncated: 0,
+        incomplete: None,
     });
     let mut b = session("b");
     b.capture = Some(CaptureInfo {
@@ -289,6 +291,8 @@ fn first_last_seen_and_capture_window_are_earliest_and_latest() {
         requests: 5,
         rejected: 0,
         dropped: 3,
+        truncated: 0,
+        incomplete: None,
     });
     let out = merged(&[a, b]);
     let c = out.session.capture.unwrap();

@@ -64,6 +64,16 @@ pub enum SessionError {
         /// What is wrong.
         reason: String,
     },
+    /// Parses, but breaks a rule every session we write keeps.
+    #[error(
+        "{origin} is not a valid session file: {problem}; it was damaged or edited by hand: restore it from its source or capture again"
+    )]
+    Invalid {
+        /// The file (or `standard input`).
+        origin: String,
+        /// Which rule, and where.
+        problem: super::validate::Problem,
+    },
     /// The file ends early.
     #[error(
         "{origin} is truncated ({what} ends early): the file was cut short; restore it from its source or capture again"

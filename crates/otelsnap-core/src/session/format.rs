@@ -170,6 +170,10 @@ pub fn inflate<'a>(
             origin: origin.to_string(),
             limit,
         },
+        GunzipError::Trailing(n) => SessionError::Corrupt {
+            origin: origin.to_string(),
+            reason: format!("{n} bytes follow the end of the gzip stream"),
+        },
     })?;
     Ok(std::borrow::Cow::Owned(out))
 }
@@ -246,6 +250,10 @@ pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session
         });
     }
     occ::normalize(&mut session);
+    super::validate::check(&session).map_err(|problem| SessionError::Invalid {
+        origin: origin.into(),
+        problem,
+    })?;
     Ok(session)
 }
 
@@ -262,6 +270,7 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             reason: format!("invalid JSON ({e})"),
         };
     }
+    let at = super::validate::path_at(text, super::validate::offset_of(text, e.line(), e.column()));
     // Valid JSON that does not fit the model: tell a foreign version or a foreign document apart.
     // Probe only the first JSON value: a JSON-lines file (e.g. OTLP) is several documents, and
     // the first tells whether this is a session at all.
@@ -295,53 +304,23 @@ fn explain(text: &[u8], e: serde_json::Error, origin: &str) -> SessionError {
             }
             SessionError::Corrupt {
                 origin: origin.into(),
-                reason: e.to_string(),
+                reason: format!("at {at}: {e}"),
             }
         }
         Some(Err(_)) | None => SessionError::Corrupt {
             origin: origin.into(),
-            reason: e.to_string(),
+            reason: format!("at {at}: {e}"),
         },
     }
 }
 
-/// Decodes every sketch in a session, so an import refuses a damaged file before writing it.
+/// Decodes every sketch in a session and checks each estimate against its sketch, so an
+/// import or merge refuses a damaged or crafted file before writing anything from it.
 pub fn validate_deep(session: &Session, origin: &str) -> Result<(), SessionError> {
-    use crate::sketch::Sketch;
-    let bad = |what: String, e: crate::sketch::SketchError| SessionError::Corrupt {
+    super::validate::check_sketches(session).map_err(|problem| SessionError::Invalid {
         origin: origin.into(),
-        reason: format!("{what}: {e}"),
-    };
-    let keys = |m: &super::KeyStatsMap, ctx: &str| -> Result<(), SessionError> {
-        for (k, ks) in m {
-            if let Some(d) = &ks.sketch {
-                Sketch::from_data(d)
-                    .map_err(|e| bad(format!("sketch of key '{k}' in {ctx}"), e))?;
-            }
-        }
-        Ok(())
-    };
-    for m in &session.data.metrics {
-        let ctx = format!("metric '{}'", m.name);
-        m.key_maps().try_for_each(|km| keys(km, &ctx))?;
-        if let Some(d) = &m.series_sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("series sketch of {ctx}"), e))?;
-        }
-    }
-    for s in &session.data.spans {
-        let ctx = format!("span '{}'", s.name);
-        s.key_maps().try_for_each(|km| keys(km, &ctx))?;
-    }
-    for l in &session.data.logs {
-        let ctx = format!("log severity '{}'", l.severity);
-        l.key_maps().try_for_each(|km| keys(km, &ctx))?;
-    }
-    for a in &session.data.attributes {
-        if let Some(d) = &a.sketch {
-            Sketch::from_data(d).map_err(|e| bad(format!("sketch of attribute '{}'", a.key), e))?;
-        }
-    }
-    Ok(())
+        problem,
+    })
 }
 
 /// Reads only the gzip header's metadata from the start of a file. `None` when it has none.
@@ -494,6 +473,31 @@ mod tests {
             .unwrap()
             .replace("\"encoding\"", "\"enc\"");
         assert!(crate::session::without_sketch_data(|| decode(bad.as_bytes(), &lim, "t")).is_err());
+    }
+
+    #[test]
+    fn nothing_may_follow_the_gzip_stream() {
+        let lim = ReadLimits::default();
+        let gz = to_gzip(&sample());
+        for tail in [b"x".as_slice(), b"\0\0\0\0", b"{}"] {
+            let mut bad = gz.clone();
+            bad.extend_from_slice(tail);
+            let e = decode(&bad, &lim, "t").unwrap_err();
+            assert!(
+                e.to_string().contains(&format!(
+                    "{} bytes follow the end of the gzip stream",
+                    tail.len()
+                )),
+                "{e}"
+            );
+        }
+        // A second whole member is data, read as the continuation of the first.
+        let s = sample();
+        let json = to_json(&s, false);
+        let (a, b) = json.split_at(json.len() / 2);
+        let mut two = gzip_with_header(a, None);
+        two.extend(gzip_with_header(b, None));
+        assert_eq!(decode(&two, &lim, "t").unwrap(), s);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod name;
 pub mod occ;
 pub mod sorted_map;
 pub mod store;
+pub mod validate;
 
 pub use error::SessionError;
 pub use model::*;

@@ -48,15 +48,23 @@ pub struct Session {
     /// (+) Notes about the file's history, e.g. OCC fields that were accepted but not kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// (+) The telemetry time the session covers: what its per-second rates are per. Absent
+    /// in older files and where nothing carried a usable time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
+    /// (+) What capture caps refused. Absent: complete (older files read as complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completeness: Option<Completeness>,
     /// (+) True for a diff-only baseline (`export --baseline`): value samples and mergeable
     /// sketches were removed, estimates kept, so it can be diffed but not merged.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub baseline: bool,
-    #[serde(default)]
-    /// The metadata itself.
+    /// Required, and an object: a missing or empty-array `data` used to read as an empty
+    /// session, and an empty baseline passes every gate.
+    #[serde(deserialize_with = "object")]
     pub data: SessionData,
-    #[serde(default)]
     /// Summary counts, recomputed by [`Session::canonicalize`].
+    #[serde(default, deserialize_with = "object")]
     pub stats: SessionStats,
     /// OCC metadata field; accepted on read, never written.
     #[serde(default, skip_serializing)]
@@ -130,6 +138,17 @@ pub struct CaptureInfo {
     /// Items dropped because a memory cap was reached.
     #[serde(default)]
     pub dropped: u64,
+    /// (+) Names, keys and values cut to the length cap (each cut form ends in a marker).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub truncated: u64,
+    /// (+) Why the session misses data it was sent (the analyzer's memory budget ran out);
+    /// absent when nothing was left out beyond the counted caps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CaptureInfo {
@@ -137,6 +156,182 @@ impl CaptureInfo {
     pub fn window_seconds(&self) -> Option<f64> {
         let ms = (self.ended - self.started).num_milliseconds();
         (ms > 0).then(|| ms as f64 / 1000.0)
+    }
+}
+
+/// (+) The telemetry time a session covers, the denominator of its per-second rates.
+///
+/// The rule (README, "Observation time"): the telemetry's own timestamps (data point times,
+/// span start and end, log time or else observed time), from the earliest to the latest; a
+/// live capture whose telemetry carries no times uses its first to last accepted request. A
+/// merged session covers the union of its sources' windows, overlaps counted once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    /// Where the times came from: [`Observed::TELEMETRY`], [`Observed::REQUESTS`],
+    /// [`Observed::MIXED`] (a merge of both) or [`Observed::NONE`].
+    pub basis: String,
+    /// Disjoint windows in ascending order.
+    pub windows: Vec<TimeWindow>,
+}
+
+/// (+) One stretch of observed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TimeWindow {
+    /// Where it starts.
+    #[serde(with = "rfc3339")]
+    pub start: DateTime<Utc>,
+    /// Where it ends.
+    #[serde(with = "rfc3339")]
+    pub end: DateTime<Utc>,
+}
+
+impl Observed {
+    /// Times taken from the telemetry itself.
+    pub const TELEMETRY: &str = "telemetry";
+    /// First to last accepted request of a live capture whose telemetry had no times.
+    pub const REQUESTS: &str = "requests";
+    /// A merge of sessions with different bases.
+    pub const MIXED: &str = "mixed";
+
+    /// Nothing carried a usable time: rates cannot be taken.
+    pub const NONE: &str = "none";
+
+    /// One window; an empty or reversed one gives basis [`Observed::NONE`] and no windows
+    /// (no meaningful window, which is not the same as an older file that says nothing).
+    pub fn single(basis: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Observed {
+        if end > start {
+            Observed {
+                basis: basis.to_string(),
+                windows: vec![TimeWindow { start, end }],
+            }
+        } else {
+            Observed::none()
+        }
+    }
+
+    /// No meaningful window.
+    pub fn none() -> Observed {
+        Observed {
+            basis: Observed::NONE.to_string(),
+            windows: Vec::new(),
+        }
+    }
+
+    /// Total observed time in seconds (windows are disjoint after [`Observed::union`]).
+    pub fn seconds(&self) -> f64 {
+        self.windows
+            .iter()
+            .map(|w| (w.end - w.start).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6)
+            .filter(|s| *s > 0.0)
+            .sum()
+    }
+
+    /// The union of several sessions' observed time: overlapping or touching windows are
+    /// joined, so time two sources both saw is counted once. Parts without a window add
+    /// nothing (merging with an empty session leaves the time as it was).
+    pub fn union<'a>(parts: impl IntoIterator<Item = &'a Observed>) -> Observed {
+        let mut windows: Vec<TimeWindow> = Vec::new();
+        let mut basis: Option<&str> = None;
+        for o in parts {
+            let before = windows.len();
+            windows.extend(o.windows.iter().filter(|w| w.end > w.start));
+            if windows.len() == before {
+                continue;
+            }
+            basis = match basis {
+                None => Some(o.basis.as_str()),
+                Some(b) if b == o.basis => Some(b),
+                Some(_) => Some(Observed::MIXED),
+            };
+        }
+        windows.sort();
+        let mut out: Vec<TimeWindow> = Vec::with_capacity(windows.len());
+        for w in windows {
+            match out.last_mut() {
+                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                _ => out.push(w),
+            }
+        }
+        match basis {
+            Some(b) => Observed {
+                basis: b.to_string(),
+                windows: out,
+            },
+            None => Observed::none(),
+        }
+    }
+}
+
+/// (+) What the caps refused on one item. An item carrying this is incomplete: keys, values or
+/// occurrences are missing from it, so its absences prove nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    /// Occurrences refused (keys, services, event names, templates, …), in the units of
+    /// `capture.dropped`.
+    #[serde(default)]
+    pub dropped: u64,
+    /// The caps that refused them, sorted (`keys_per_item`, `key_budget`, …).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub caps: Vec<String>,
+}
+
+/// (+) Session-level account of what capture caps refused. A session with one is incomplete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completeness {
+    /// Items stored but marked [`Incomplete`].
+    #[serde(default)]
+    pub incomplete_items: u64,
+    /// Whole items refused (a new metric, span or severity past `max_items`, a catalog key
+    /// past the cap): they are not in the file at all.
+    #[serde(default)]
+    pub refused_items: u64,
+    /// Occurrences refused per cap.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub dropped_by_cap: BTreeMap<String, u64>,
+}
+
+impl Completeness {
+    /// True when nothing was refused.
+    pub fn is_complete(&self) -> bool {
+        self.incomplete_items == 0
+            && self.refused_items == 0
+            && self.dropped_by_cap.values().all(|n| *n == 0)
+    }
+
+    /// Items affected: marked incomplete plus refused outright.
+    pub fn items_affected(&self) -> u64 {
+        self.incomplete_items.saturating_add(self.refused_items)
+    }
+
+    /// Adds another account (merge).
+    pub fn add(&mut self, o: &Completeness) {
+        self.incomplete_items = self.incomplete_items.saturating_add(o.incomplete_items);
+        self.refused_items = self.refused_items.saturating_add(o.refused_items);
+        for (k, n) in &o.dropped_by_cap {
+            let e = self.dropped_by_cap.entry(k.clone()).or_default();
+            *e = e.saturating_add(*n);
+        }
+    }
+}
+
+impl Incomplete {
+    /// Joins two markers (merge): drops add up, caps are united.
+    pub fn join(a: Option<&Incomplete>, b: Option<&Incomplete>) -> Option<Incomplete> {
+        let mut out = match (a, b) {
+            (None, None) => return None,
+            (Some(x), None) | (None, Some(x)) => return Some(x.clone()),
+            (Some(x), Some(y)) => {
+                let mut caps = x.caps.clone();
+                caps.extend(y.caps.iter().cloned());
+                Incomplete {
+                    dropped: x.dropped.saturating_add(y.dropped),
+                    caps,
+                }
+            }
+        };
+        out.caps.sort();
+        out.caps.dedup();
+        Some(out)
     }
 }
 
@@ -326,8 +521,22 @@ impl std::fmt::Display for MetricType {
 
 impl<'de> Deserialize<'de> for MetricType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Option::<String>::deserialize(d)?;
-        Ok(s.map(|s| MetricType::parse(&s)).unwrap_or_default())
+        let Some(s) = Option::<String>::deserialize(d)? else {
+            return Ok(MetricType::Unknown);
+        };
+        match MetricType::parse(&s) {
+            // Only the names for "no data" read as unknown; any other name is refused rather
+            // than compared as if the metric had no type.
+            MetricType::Unknown
+                if !matches!(s.to_ascii_lowercase().as_str(), "" | "unknown" | "empty") =>
+            {
+                Err(serde::de::Error::custom(format!(
+                    "unknown metric type {}: expected gauge, sum, histogram, exponential_histogram or summary",
+                    serde_json::to_string(&s).unwrap_or_default()
+                )))
+            }
+            t => Ok(t),
+        }
     }
 }
 
@@ -407,6 +616,9 @@ pub struct MetricMeta {
     /// (+) Type/unit disagreements recorded by merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
+    /// (+) What capture caps refused on this metric; absent when it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
 }
 
 /// One span name.
@@ -429,7 +641,7 @@ pub struct SpanMeta {
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "null_as_default"
+        deserialize_with = "unique_keys"
     )]
     /// Per event name, its attribute key statistics.
     pub event_attribute_keys: BTreeMap<String, KeyStatsMap>,
@@ -459,6 +671,9 @@ pub struct SpanMeta {
     /// OCC's span name patterns; accepted on read, never written.
     #[serde(default, skip_serializing)]
     pub name_patterns: Option<serde_json::Value>,
+    /// (+) What capture caps refused on this span; absent when it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
 }
 
 /// One log severity.
@@ -495,6 +710,9 @@ pub struct LogMeta {
     #[serde(default, deserialize_with = "null_as_default")]
     /// Records per `service.name`.
     pub services: ServiceCounts,
+    /// (+) What capture caps refused on this severity; absent when it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
 }
 
 /// A log body template mined with Drain (`<*>` marks variable parts).
@@ -632,6 +850,8 @@ impl Session {
             producer: Some(Producer::current()),
             merged_from: Vec::new(),
             notes: Vec::new(),
+            observed: None,
+            completeness: None,
             baseline: false,
             data: SessionData::default(),
             stats: SessionStats::default(),
@@ -697,6 +917,36 @@ impl Session {
         }
     }
 
+    /// Seconds of observed telemetry time, the denominator of per-second rates; `None` when
+    /// the session has no meaningful window. Older files without `observed` fall back to their
+    /// capture window (see [`Session::rate_window`]).
+    pub fn observed_seconds(&self) -> Option<f64> {
+        self.rate_window().map(|(s, _)| s)
+    }
+
+    /// The rate window and what it is: `(seconds, basis)` where basis is `telemetry`,
+    /// `requests`, `mixed` or `capture` (an older file without `observed`: its capture window).
+    pub fn rate_window(&self) -> Option<(f64, &str)> {
+        match &self.observed {
+            Some(o) => {
+                let s = o.seconds();
+                (s > 0.0).then_some((s, o.basis.as_str()))
+            }
+            None => self
+                .capture
+                .as_ref()
+                .and_then(CaptureInfo::window_seconds)
+                .map(|s| (s, "capture")),
+        }
+    }
+
+    /// True unless capture caps refused something (older files read as complete).
+    pub fn is_complete(&self) -> bool {
+        self.completeness
+            .as_ref()
+            .is_none_or(Completeness::is_complete)
+    }
+
     /// Recomputes `stats` from `data`.
     pub fn recompute_stats(&mut self) {
         let d = &self.data;
@@ -739,6 +989,37 @@ pub fn now_utc() -> DateTime<Utc> {
 /// Formats a timestamp the one way session files use (RFC 3339, UTC, `Z`, shortest exact fraction).
 pub fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A struct that must be written as a JSON object (serde would also take an array of its
+/// fields in order, so `"data": []` read as empty data).
+fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
+}
+
+/// A map whose keys must be unique (see [`SortedMap`]'s reading), kept as a `BTreeMap`.
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    Ok(Option::<SortedMap<V>>::deserialize(d)?
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default())
 }
 
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>

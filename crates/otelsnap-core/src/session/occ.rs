@@ -7,8 +7,55 @@
 
 use super::model::{KeyStatsMap, Session};
 
-/// Marks keys without a mergeable sketch and records what OCC fields were not kept.
+/// Lowers every estimate above its occurrence count to the count: there are never more
+/// distinct values than occurrences, nor more series than data points, whatever a sketch
+/// (ours at its error margin, OCC's, or an older file's) said. Returns how many were lowered.
+pub fn clamp_estimates(s: &mut Session) -> usize {
+    fn clamp(est: &mut u64, count: u64, n: &mut usize) {
+        if *est > count {
+            *est = count;
+            *n += 1;
+        }
+    }
+    fn keys(m: &mut KeyStatsMap, n: &mut usize) {
+        for ks in m.values_mut() {
+            clamp(&mut ks.estimated_cardinality, ks.count, n);
+        }
+    }
+    let mut n = 0usize;
+    for m in &mut s.data.metrics {
+        keys(&mut m.label_keys, &mut n);
+        keys(&mut m.resource_keys, &mut n);
+        let points = m.sample_count.max(m.data_point_count);
+        clamp(&mut m.active_series, points, &mut n);
+    }
+    for sp in &mut s.data.spans {
+        keys(&mut sp.attribute_keys, &mut n);
+        keys(&mut sp.resource_keys, &mut n);
+        keys(&mut sp.link_attribute_keys, &mut n);
+        for ev in sp.event_attribute_keys.values_mut() {
+            keys(ev, &mut n);
+        }
+    }
+    for l in &mut s.data.logs {
+        keys(&mut l.attribute_keys, &mut n);
+        keys(&mut l.resource_keys, &mut n);
+    }
+    for a in &mut s.data.attributes {
+        clamp(&mut a.estimated_cardinality, a.count, &mut n);
+    }
+    n
+}
+
+/// Marks keys without a mergeable sketch, lowers estimates above their occurrence counts, and
+/// records what OCC fields were not kept.
 pub fn normalize(s: &mut Session) {
+    let clamped = clamp_estimates(s);
+    if clamped > 0 {
+        s.notes.push(format!(
+            "{clamped} estimates above their occurrence counts were lowered to the counts (a sketch's error, or an OCC export)"
+        ));
+    }
     let mut occ_sketches = 0usize;
     // Files we wrote always name their producer; only foreign files need OCC's gaps filled.
     let foreign = s.producer.is_none();

@@ -262,9 +262,18 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
                 }
                 // Most maps are read once and kept as they are: give back the growth slack.
                 v.shrink_to_fit();
-                let mut m = SortedMap(v);
-                m.normalize();
-                Ok(m)
+                // Ours are written sorted; anything else is sorted here, and a key given twice
+                // is refused: which of two values is meant cannot be known.
+                if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+                    v.sort_by(|a, b| a.0.cmp(&b.0));
+                    if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate key {}",
+                            serde_json::to_string(&w[0].0).unwrap_or_default()
+                        )));
+                    }
+                }
+                Ok(SortedMap(v))
             }
         }
 
@@ -327,11 +336,14 @@ mod tests {
             serde_json::to_string(&SortedMap::<u32>::new()).unwrap(),
             "{}"
         );
-        // Unsorted input and repeated keys read as a BTreeMap would read them.
-        let text = r#"{"b": 1, "a": 2, "b": 3}"#;
+        // Unsorted input reads as a BTreeMap would read it; a repeated key is refused (a
+        // BTreeMap would silently keep the last value).
+        let text = r#"{"b": 1, "a": 2, "c": 3}"#;
         let s: SortedMap<u32> = serde_json::from_str(text).unwrap();
         let b: BTreeMap<String, u32> = serde_json::from_str(text).unwrap();
         assert!(s.iter().eq(b.iter()));
+        let e = serde_json::from_str::<SortedMap<u32>>(r#"{"b": 1, "a": 2, "b": 3}"#).unwrap_err();
+        assert!(e.to_string().contains(r#"duplicate key "b""#), "{e}");
         assert!(serde_json::from_str::<SortedMap<u32>>("[1]").is_err());
     }
 }

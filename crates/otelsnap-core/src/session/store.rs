@@ -300,6 +300,22 @@ impl Store {
         self.dir.join(format!("{name}{SUFFIX}"))
     }
 
+    /// Where `capture --checkpoint` keeps the state of a running capture of `name`: hidden,
+    /// and not a session name, so it is never listed or counted as a session.
+    pub fn checkpoint_path(&self, name: &SessionName) -> PathBuf {
+        self.dir.join(format!(".{name}.checkpoint{SUFFIX}"))
+    }
+
+    /// Writes a checkpoint atomically (replacing the previous one).
+    pub fn write_checkpoint(
+        &self,
+        name: &SessionName,
+        session: &Session,
+    ) -> Result<(), SessionError> {
+        self.ensure_dir()?;
+        write_atomic(&self.checkpoint_path(name), &format::to_gzip(session), true)
+    }
+
     /// True when a session of that name exists.
     pub fn exists(&self, name: &SessionName) -> bool {
         self.path_for(name).exists()

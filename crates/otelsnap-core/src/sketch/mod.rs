@@ -268,7 +268,7 @@ impl Sketch {
                         return Err(SketchError::Corrupt("sparse codes not strictly ascending"));
                     }
                     last += d;
-                    if last > u64::from(u32::MAX) {
+                    if last > u64::from(u32::MAX) || !sparse_code_ok(last as u32) {
                         return Err(SketchError::Corrupt("sparse code out of range"));
                     }
                     pos += used;
@@ -299,6 +299,11 @@ impl Sketch {
                     for i in 0..4 {
                         regs6.push(((packed >> (i * 6)) & 0x3f) as u8);
                     }
+                }
+                // A register holds 1 + the leading zeros of the hash's remaining 64 - p bits;
+                // anything larger is crafted, and would inflate the estimate without bound.
+                if regs6.iter().any(|r| *r > MAX_REGISTER) {
+                    return Err(SketchError::Corrupt("dense register out of range"));
                 }
                 let zeros = regs6.iter().filter(|r| **r == 0).count();
                 let words: Vec<u32> = regs6
@@ -342,6 +347,23 @@ impl Sketch {
             .decode(d.data.as_bytes())
             .map_err(|e| SketchError::Base64(e.to_string()))?;
         Sketch::from_bytes(&bytes)
+    }
+}
+
+/// The largest value a dense register can hold at [`PRECISION`].
+const MAX_REGISTER: u8 = 64 - PRECISION + 1;
+/// The sparse representation's precision (HLL++ p').
+const SPARSE_PRECISION: u32 = 25;
+
+/// Whether a sparse code is one the estimator can produce: a flagged code (low bit set) carries
+/// a run length of 1..=64-p'+1 in bits 1..7; an unflagged one has index bits below p' set.
+fn sparse_code_ok(code: u32) -> bool {
+    if code & 1 == 1 {
+        let zeros = (code >> 1) & 0x3f;
+        (1..=64 - SPARSE_PRECISION + 1).contains(&zeros)
+    } else {
+        let index = code >> 1;
+        index & ((1 << (SPARSE_PRECISION - u32::from(PRECISION))) - 1) != 0
     }
 }
 

@@ -89,8 +89,9 @@ impl Cx<'_> {
             RateBasis::PerSecond {
                 from_window,
                 to_window,
+                ..
             } => (f as f64 / from_window, t as f64 / to_window, fields.0),
-            RateBasis::RawCounts => (f as f64, t as f64, fields.1),
+            RateBasis::RawCounts { .. } => (f as f64, t as f64, fields.1),
         };
         if fv == tv || (tv - fv).abs() <= self.rules.rate_tolerance * fv {
             return;
@@ -107,7 +108,7 @@ impl Cx<'_> {
         );
         let (from, to) = match self.basis {
             RateBasis::PerSecond { .. } => (json!(round(fv, 3)), json!(round(tv, 3))),
-            RateBasis::RawCounts => (json!(f), json!(t)),
+            RateBasis::RawCounts { .. } => (json!(f), json!(t)),
         };
         let magnitude = if tv >= fv {
             ratio.min(t as f64)
