@@ -160,7 +160,7 @@ _otelsnap() {
                     return 0
                     ;;
                 --from-file-signal)
-                    COMPREPLY=($(compgen -W "metrics traces logs" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "metrics traces spans logs" -- "${cur}"))
                     return 0
                     ;;
                 --signals)
@@ -319,7 +319,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__diff)
-            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --location --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --format --output --min-severity --fail-on --signal --service --rules --tolerance --location --ids --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -54,8 +54,9 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-reques
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file -d 'Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file-signal -d 'Signal of protobuf files, where it cannot be told from the content' -r -f -a "metrics\t''
 traces\t''
+spans\t''
 logs\t''"
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l signals -d 'Keep only these signals (comma-separated: metrics,traces,logs)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l signals -d 'Keep only these signals (comma-separated: metrics, traces or spans, logs)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l services -d 'Keep only these services (service.name; comma-separated)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l samples -d 'Value samples kept per key (0 = none)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items -d 'Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)' -r
@@ -103,8 +104,8 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l format -d 'Ou
 json\t''
 html\t'One self-contained HTML page (no network), with every item and key'"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -s o -l output -d 'Write to FILE (atomically) instead of stdout' -r -F
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l top -d 'Items shown per section' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l signal -d 'Only these signals (comma-separated: metrics,traces,logs,attributes)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l top -d 'Items shown per section (0 = all)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l signal -d 'Only these signals (comma-separated: metrics, traces or spans, logs, attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l service -d 'Only items with this service' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l metric -d 'Show one metric in full' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand show" -l span -d 'Show one span name in full' -r
@@ -144,7 +145,7 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand prune" -s q -l quiet -
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand prune" -s V -l version -d 'Print version'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -s o -l output -d 'Name to save the result as' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -l signals -d 'Keep only these signals (comma-separated: metrics,traces,logs)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -l signals -d 'Keep only these signals (comma-separated: metrics, traces or spans, logs)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -l services -d 'Keep only these services (comma-separated)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -l description -d 'Description stored in the result' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -l dir -d 'Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]' -r -F
@@ -173,7 +174,7 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l fail-on -d 'E
 warning\t''
 critical\t''
 never\t''"
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l signal -d 'Only these signals (comma-separated: metrics,spans,logs,attributes)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l signal -d 'Only these signals (comma-separated: metrics, traces or spans, logs, attributes)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l service -d 'Only items with this service on either side' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l rules -d 'Rules file (TOML) [default: $OTELSNAP_RULES, else .otelsnap.toml here or in a parent]' -r -F
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l tolerance -d 'Relative tolerance for numeric changes, overriding the rules: 10% or 0.1 (0 reports every difference)' -r
@@ -185,6 +186,7 @@ never\t''"
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-session-size -d 'Largest session file read or written, in bytes' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-sessions -d 'Most sessions the directory may hold' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l max-decompressed -d 'Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l ids -d 'Table: show each detail\'s severity, rule and fingerprint (automatic from 160 columns)'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s q -l quiet -d 'Print only data and errors: no progress, summaries or warnings on stderr'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -s V -l version -d 'Print version'

@@ -43,8 +43,8 @@ _arguments "${_arguments_options[@]}" : \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
 '*--from-file=[Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)]:FILE:_default' \
-'--from-file-signal=[Signal of protobuf files, where it cannot be told from the content]:SIGNAL:(metrics traces logs)' \
-'*--signals=[Keep only these signals (comma-separated\: metrics,traces,logs)]:LIST:_default' \
+'--from-file-signal=[Signal of protobuf files, where it cannot be told from the content]:SIGNAL:(metrics traces spans logs)' \
+'*--signals=[Keep only these signals (comma-separated\: metrics, traces or spans, logs)]:LIST:_default' \
 '*--services=[Keep only these services (service.name; comma-separated)]:LIST:_default' \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \
 '--max-items=[Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)]:N:_default' \
@@ -103,8 +103,8 @@ json\:""
 html\:"One self-contained HTML page (no network), with every item and key"))' \
 '-o+[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
-'--top=[Items shown per section]:N:_default' \
-'*--signal=[Only these signals (comma-separated\: metrics,traces,logs,attributes)]:LIST:_default' \
+'--top=[Items shown per section (0 = all)]:N:_default' \
+'*--signal=[Only these signals (comma-separated\: metrics, traces or spans, logs, attributes)]:LIST:_default' \
 '--service=[Only items with this service]:NAME:_default' \
 '--metric=[Show one metric in full]:NAME:_default' \
 '--span=[Show one span name in full]:NAME:_default' \
@@ -162,7 +162,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-o+[Name to save the result as]:NAME:_default' \
 '--output=[Name to save the result as]:NAME:_default' \
-'*--signals=[Keep only these signals (comma-separated\: metrics,traces,logs)]:LIST:_default' \
+'*--signals=[Keep only these signals (comma-separated\: metrics, traces or spans, logs)]:LIST:_default' \
 '*--services=[Keep only these services (comma-separated)]:LIST:_default' \
 '--description=[Description stored in the result]:TEXT:_default' \
 '--dir=[Session directory \[default\: \$XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions\]]:DIR:_files' \
@@ -193,7 +193,7 @@ sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or -
 '--output=[Write to FILE (atomically) instead of stdout]:FILE:_files' \
 '--min-severity=[Show only changes at or above this severity]:MIN_SEVERITY:(info warning critical)' \
 '--fail-on=[Exit 1 when a change at or above this severity remains \[default\: --min-severity\]]:FAIL_ON:(info warning critical never)' \
-'*--signal=[Only these signals (comma-separated\: metrics,spans,logs,attributes)]:LIST:_default' \
+'*--signal=[Only these signals (comma-separated\: metrics, traces or spans, logs, attributes)]:LIST:_default' \
 '--service=[Only items with this service on either side]:NAME:_default' \
 '--rules=[Rules file (TOML) \[default\: \$OTELSNAP_RULES, else .otelsnap.toml here or in a parent\]]:FILE:_files' \
 '--tolerance=[Relative tolerance for numeric changes, overriding the rules\: 10% or 0.1 (0 reports every difference)]:FRACTION:_default' \
@@ -203,6 +203,7 @@ sarif\:"SARIF 2.1.0 for code-scanning views (results point at the FROM file or -
 '--max-session-size=[Largest session file read or written, in bytes]:BYTES:_default' \
 '--max-sessions=[Most sessions the directory may hold]:N:_default' \
 '--max-decompressed=[Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)]:BYTES:_default' \
+'--ids[Table\: show each detail'\''s severity, rule and fingerprint (automatic from 160 columns)]' \
 '-q[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '--quiet[Print only data and errors\: no progress, summaries or warnings on stderr]' \
 '-h[Print help (see more with '\''--help'\'')]' \

@@ -43,7 +43,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Largest session file read or written, in bytes
-    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_session_size: u64,
     /// Most sessions the directory may hold
     #[arg(
@@ -56,7 +56,7 @@ pub struct GlobalArgs {
     )]
     pub max_sessions: usize,
     /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
-    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_decompressed: u64,
 }
 
@@ -156,9 +156,9 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "FILE")]
     pub from_file: Vec<String>,
     /// Signal of protobuf files, where it cannot be told from the content
-    #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "logs"])]
+    #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
     pub from_file_signal: Option<String>,
-    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,
     /// Keep only these services (service.name; comma-separated)
@@ -171,7 +171,7 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_items: usize,
     /// Largest request body accepted, before or after decompression, in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = parse_bytes_usize)]
     pub max_body: usize,
     /// OTLP/HTTP: close a connection that takes longer than this to send request headers, idles
     /// this long between requests, or pauses this long inside a body
@@ -261,10 +261,10 @@ pub struct ShowArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Items shown per section
+    /// Items shown per section (0 = all)
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
-    /// Only these signals (comma-separated: metrics,traces,logs,attributes)
+    /// Only these signals (comma-separated: metrics, traces or spans, logs, attributes)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signal: Vec<String>,
     /// Only items with this service
@@ -322,7 +322,7 @@ pub struct MergeArgs {
     /// Name to save the result as
     #[arg(short, long, value_name = "NAME")]
     pub output: String,
-    /// Keep only these signals (comma-separated: metrics,traces,logs)
+    /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,
     /// Keep only these services (comma-separated)
@@ -396,7 +396,7 @@ pub struct DiffArgs {
     /// Exit 1 when a change at or above this severity remains [default: --min-severity]
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Only these signals (comma-separated: metrics,spans,logs,attributes)
+    /// Only these signals (comma-separated: metrics, traces or spans, logs, attributes)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signal: Vec<String>,
     /// Only items with this service on either side
@@ -411,6 +411,9 @@ pub struct DiffArgs {
     /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
     #[arg(long, value_name = "PATH")]
     pub location: Option<String>,
+    /// Table: show each detail's severity, rule and fingerprint (automatic from 160 columns)
+    #[arg(long)]
+    pub ids: bool,
 }
 
 /// `export`.
@@ -461,6 +464,37 @@ pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Parses a byte size: `1048576`, `10KiB`, `10MiB`, `1GiB` (powers of 1024) or `10KB`, `10MB`,
+/// `1GB` (powers of 1000); units are case-insensitive, a space before them is allowed.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let err = || format!("invalid size '{s}': use bytes or a unit, e.g. 512KiB, 10MB, 1GiB");
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| err())?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "mb" | "m" => 1000 * 1000,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "kib" => 1024,
+        "mib" => 1024 * 1024,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return Err(err()),
+    };
+    let v = num * mult as f64;
+    if !(v.is_finite() && v >= 0.0 && v <= u64::MAX as f64) {
+        return Err(err());
+    }
+    Ok(v.round() as u64)
+}
+
+fn parse_bytes_usize(s: &str) -> Result<usize, String> {
+    parse_bytes(s).and_then(|v| usize::try_from(v).map_err(|_| format!("size '{s}' is too large")))
 }
 
 /// Parses `10%` or `0.1` as the fraction 0.1.
@@ -532,6 +566,17 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("1234"), Ok(1234));
+        assert_eq!(parse_bytes("10KiB"), Ok(10 * 1024));
+        assert_eq!(parse_bytes("10MB"), Ok(10_000_000));
+        assert_eq!(parse_bytes("1.5 GiB"), Ok(1_610_612_736));
+        assert_eq!(parse_bytes("16mib"), Ok(16 * 1024 * 1024));
+        assert!(parse_bytes("10 parsecs").is_err());
+        assert!(parse_bytes("").is_err());
     }
 
     #[test]

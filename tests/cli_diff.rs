@@ -28,6 +28,7 @@ fn otelsnap(dir: &Path) -> Command {
         .env_remove("OTELSNAP_RULES")
         .env_remove("GITHUB_OUTPUT")
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .arg("--dir")
         .arg(dir.join("sessions"));
     c

@@ -22,6 +22,7 @@ fn otelsnap(dir: &Path) -> Command {
         .env_remove("OTELSNAP_RULES")
         .env_remove("GITHUB_OUTPUT")
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .arg("--dir")
         .arg(dir.join("sessions"));
     c
@@ -292,10 +293,12 @@ fn sarif_golden_is_valid_2_1_0_with_rules_levels_and_locations() {
 #[test]
 fn sarif_from_stored_sessions_has_no_file_location() {
     let d = tempfile::tempdir().unwrap();
-    let (a, b) = checkout(d.path());
-    for (f, n) in [(&a, "v1"), (&b, "v2")] {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for (f, n) in [("checkout-v1.json.gz", "v1"), ("checkout-v2.json.gz", "v2")] {
         otelsnap(d.path())
-            .args(["import", f, "--name", n])
+            .arg("import")
+            .arg(fixtures.join(f))
+            .args(["--name", n])
             .assert()
             .success();
     }
@@ -309,20 +312,22 @@ fn sarif_from_stored_sessions_has_no_file_location() {
 #[test]
 fn github_annotates_warning_and_above_at_most_ten_per_level_with_one_notice() {
     let d = tempfile::tempdir().unwrap();
-    let a = session("a", Some(60));
+    let mut a = session("a", Some(60));
     let mut b = session("b", Some(60));
-    // 13 new high-cardinality metrics (warnings) and 2 small ones (info).
-    b.data.metrics = (0..13)
+    // 13 removed metrics (warnings) and 2 small new ones (info).
+    a.data.metrics = (0..13)
         .map(|i| {
             metric(
-                &format!("big.{i:02}"),
+                &format!("gone.{i:02}"),
                 MetricType::Gauge,
-                5000,
+                30,
                 10,
-                &[("id", 5000)],
+                &[("k", 30)],
             )
         })
-        .chain((0..2).map(|i| metric(&format!("small.{i}"), MetricType::Gauge, 3, 10, &[])))
+        .collect();
+    b.data.metrics = (0..2)
+        .map(|i| metric(&format!("small.{i}"), MetricType::Gauge, 3, 10, &[]))
         .collect();
     write(d.path(), &a);
     write(d.path(), &b);

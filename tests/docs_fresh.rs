@@ -27,6 +27,12 @@ fn completions_and_man_pages_are_fresh() {
     };
     assert_eq!(subcommands, 11, "a new subcommand: update this count");
     assert_eq!(man, 1 + subcommands);
+    for (rel, page) in files.iter().filter(|(r, _)| r.starts_with("man/")) {
+        let page = String::from_utf8_lossy(page);
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES"] {
+            assert!(page.contains(section), "{rel} lacks {section}");
+        }
+    }
     let show = files
         .iter()
         .find(|(r, _)| r == "man/otelsnap-show.1")

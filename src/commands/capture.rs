@@ -1184,25 +1184,25 @@ fn summary_table(
         row(
             "metrics",
             format!(
-                "{} names, {} data points",
-                human::with_commas(d.metrics.len() as u64),
-                human::with_commas(counts.data_points)
+                "{}, {}",
+                human::plural(d.metrics.len() as u64, "name", "names"),
+                human::plural(counts.data_points, "data point", "data points")
             ),
         );
         row(
             "spans",
             format!(
-                "{} names, {} spans",
-                human::with_commas(d.spans.len() as u64),
-                human::with_commas(counts.spans)
+                "{}, {}",
+                human::plural(d.spans.len() as u64, "name", "names"),
+                human::plural(counts.spans, "span", "spans")
             ),
         );
         row(
             "logs",
             format!(
-                "{} severities, {} log records",
-                human::with_commas(d.logs.len() as u64),
-                human::with_commas(counts.log_records)
+                "{}, {}",
+                human::plural(d.logs.len() as u64, "severity", "severities"),
+                human::plural(counts.log_records, "log record", "log records")
             ),
         );
         row("attributes", human::with_commas(d.attributes.len() as u64));

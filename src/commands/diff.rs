@@ -101,7 +101,19 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     }
     let report = DiffReport::build(&from, &to, &rules, &filters);
     let out = match args.format {
-        DiffFormat::Table => diff_table::render(&report, ctx.stdout_color()),
+        DiffFormat::Table => diff_table::render_with(
+            &report,
+            ctx.stdout_color(),
+            diff_table::Layout {
+                // A file gets the whole table; a terminal (or $COLUMNS) a fitted one.
+                width: if args.output.is_some() {
+                    None
+                } else {
+                    crate::render::fit::width()
+                },
+                ids: args.ids,
+            },
+        ),
         DiffFormat::Json => diff_json::render(&report),
         DiffFormat::Markdown => diff_markdown::render(&report),
         DiffFormat::Github => diff_github::render(&report, args.location.as_deref()),

@@ -55,7 +55,8 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
             let o = show::overview(
                 &session,
                 &origin,
-                args.top,
+                // --top 0: every item.
+                if args.top == 0 { usize::MAX } else { args.top },
                 sections,
                 args.service.as_deref(),
             );

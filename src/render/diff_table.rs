@@ -4,7 +4,7 @@ use comfy_table::{CellAlignment, Table, presets};
 use owo_colors::OwoColorize;
 
 use crate::diff::{Change, DiffReport, Severity};
-use crate::render::wording;
+use crate::render::{fit, wording};
 
 /// Details shown per change before the rest are counted.
 const MAX_DETAILS: usize = 3;
@@ -89,18 +89,68 @@ fn color_rows(table: String) -> String {
     out
 }
 
-/// The whole table output.
+/// How the changes table is laid out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Fit to this many columns (see [`fit::width`]); None: natural widths, nothing cut.
+    pub width: Option<usize>,
+    /// Show each detail's severity, rule and fingerprint (what an ignore entry needs).
+    pub ids: bool,
+}
+
+/// Widths at or above which the table shows severity, rule and fingerprint on its own.
+pub const IDS_WIDTH: usize = 160;
+/// Longest name column; longer names get a middle ellipsis (JSON keeps them whole).
+const NAME_CAP: usize = 48;
+/// Narrowest detail column before a column is dropped.
+const DETAIL_MIN: usize = 32;
+
+/// The whole table output, natural widths.
 pub fn render(r: &DiffReport, color: bool) -> String {
+    render_with(r, color, Layout::default())
+}
+
+/// The whole table output, laid out as `layout` says.
+pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
     let mut out = String::new();
-    out.push_str(&verdict(r, color));
-    out.push('\n');
-    out.push_str(&wording::rate_basis(r.rate_basis));
-    out.push('\n');
+    let line = |text: String, out: &mut String| match layout.width {
+        Some(w) => {
+            for l in fit::wrap(&text, w) {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+        None => {
+            out.push_str(&text);
+            out.push('\n');
+        }
+    };
+    // The verdict is colored after wrapping would miscount escapes: wrap the plain text, and
+    // color only when it was not fitted or fits on one line.
+    let plain = wording::verdict(r);
+    if layout.width.is_none_or(|w| fit::cols(&plain) <= w) {
+        out.push_str(&verdict(r, color));
+        out.push('\n');
+    } else {
+        line(plain, &mut out);
+    }
+    line(wording::rate_basis(r.rate_basis), &mut out);
+    line(
+        match &r.rules.source {
+            Some(p) => format!("rules: {}", p.display()),
+            None => "rules: built-in defaults (no --rules, $OTELSNAP_RULES or .otelsnap.toml)"
+                .to_string(),
+        },
+        &mut out,
+    );
     for nc in &r.not_compared {
-        out.push_str(&format!(
-            "{} not compared: captured only by {}\n",
-            nc.signal, nc.captured_by
-        ));
+        line(
+            format!(
+                "{} not compared: captured only by {}",
+                nc.signal, nc.captured_by
+            ),
+            &mut out,
+        );
     }
     if r.summary.total == 0 {
         return out;
@@ -123,23 +173,57 @@ pub fn render(r: &DiffReport, color: bool) -> String {
     out.push('\n');
     out.push_str(&summary.to_string());
     out.push_str("\n\n");
+    let ids = layout.ids || layout.width.is_some_and(|w| w >= IDS_WIDTH);
+    let rows: Vec<[String; 6]> = r
+        .changes
+        .iter()
+        .map(|c| {
+            let mut details = detail_lines(c, if ids { usize::MAX } else { MAX_DETAILS });
+            if ids {
+                for (l, d) in details.iter_mut().zip(&c.details) {
+                    l.push_str(&format!(
+                        " ({} · {} · {})",
+                        d.severity, d.rule, d.fingerprint
+                    ));
+                }
+            }
+            [
+                c.severity.as_str().to_string(),
+                c.signal_type.as_str().to_string(),
+                c.change_type.as_str().to_string(),
+                // Telemetry is untrusted: control characters are shown, never sent.
+                super::escape::term(&c.name).into_owned(),
+                details
+                    .iter()
+                    .map(|l| super::escape::term(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                super::escape::term(&services_text(c, MAX_SERVICES)).into_owned(),
+            ]
+        })
+        .collect();
+    let header = ["severity", "signal", "change", "name", "detail", "services"];
+    let (keep, rows) = match layout.width {
+        None => ([true; 6], rows),
+        Some(w) => fit_rows(&header, rows, w),
+    };
     let mut changes = base_table();
-    changes.set_header(vec![
-        "severity", "signal", "change", "name", "detail", "services",
-    ]);
-    for c in &r.changes {
-        changes.add_row(vec![
-            c.severity.as_str().to_string(),
-            c.signal_type.as_str().to_string(),
-            c.change_type.as_str().to_string(),
-            super::escape::term(&c.name).into_owned(),
-            detail_lines(c, MAX_DETAILS)
-                .iter()
-                .map(|l| super::escape::term(l).into_owned())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            super::escape::term(&services_text(c, MAX_SERVICES)).into_owned(),
-        ]);
+    changes.set_header(
+        header
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(h, _)| h.to_string())
+            .collect::<Vec<_>>(),
+    );
+    for row in rows {
+        changes.add_row(
+            row.into_iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(c, _)| c)
+                .collect::<Vec<_>>(),
+        );
     }
     let rendered = changes.to_string();
     if color {
@@ -149,4 +233,83 @@ pub fn render(r: &DiffReport, color: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Widest line of a cell.
+fn cell_width(s: &str) -> usize {
+    s.split('\n').map(fit::cols).max().unwrap_or(0)
+}
+
+/// Lays the change rows out in `width` columns: drops the least useful columns first
+/// (services, then change, then signal) until the detail column gets at least [`DETAIL_MIN`],
+/// shortens over-long names in the middle, and wraps details and services between words.
+/// Returns which columns are kept, and the rows with their cells pre-wrapped.
+fn fit_rows(
+    header: &[&str; 6],
+    rows: Vec<[String; 6]>,
+    width: usize,
+) -> ([bool; 6], Vec<[String; 6]>) {
+    const SEV: usize = 0;
+    const SIGNAL: usize = 1;
+    const CHANGE: usize = 2;
+    const NAME: usize = 3;
+    const DETAIL: usize = 4;
+    const SERVICES: usize = 5;
+    let natural = |i: usize| {
+        rows.iter()
+            .map(|r| cell_width(&r[i]))
+            .chain([fit::cols(header[i])])
+            .max()
+            .unwrap_or(0)
+    };
+    let nat: Vec<usize> = (0..6).map(natural).collect();
+    let services_w = nat[SERVICES].min(24);
+    let name_w_nat = nat[NAME].min(NAME_CAP);
+    // The first layout (fewest columns dropped) where whole names and a detail column of at
+    // least DETAIL_MIN fit; failing that, the narrowest layout with names shortened.
+    let layout = |drop: &[usize]| {
+        let mut keep = [true; 6];
+        for &d in drop {
+            keep[d] = false;
+        }
+        let ncols = keep.iter().filter(|k| **k).count();
+        // "│ " before each cell, " " after, and the closing "│".
+        let borders = 3 * ncols + 1;
+        let fixed: usize = [SEV, SIGNAL, CHANGE]
+            .iter()
+            .filter(|&&i| keep[i])
+            .map(|&i| nat[i])
+            .sum::<usize>()
+            + if keep[SERVICES] { services_w } else { 0 };
+        (keep, width.saturating_sub(borders + fixed))
+    };
+    let drops: [&[usize]; 4] = [
+        &[],
+        &[SERVICES],
+        &[SERVICES, CHANGE],
+        &[SERVICES, CHANGE, SIGNAL],
+    ];
+    let chosen = drops
+        .iter()
+        .map(|d| layout(d))
+        .find(|(_, avail)| *avail >= name_w_nat + DETAIL_MIN)
+        .map(|(keep, avail)| (keep, name_w_nat, avail - name_w_nat))
+        .unwrap_or_else(|| {
+            let (keep, avail) = layout(drops[drops.len() - 1]);
+            // Never under 16 columns of name: below that a middle ellipsis says little.
+            let name_w = avail.saturating_sub(DETAIL_MIN).max(16).min(name_w_nat);
+            (keep, name_w, avail.saturating_sub(name_w))
+        });
+    let (keep, name_w, detail_w) = chosen;
+    let detail_w = detail_w.min(nat[DETAIL]).max(8);
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            r[NAME] = fit::ellipsize_middle(&r[NAME], name_w);
+            r[DETAIL] = fit::wrap(&r[DETAIL], detail_w).join("\n");
+            r[SERVICES] = fit::wrap(&r[SERVICES], services_w).join("\n");
+            r
+        })
+        .collect();
+    (keep, rows)
 }

@@ -8,6 +8,7 @@ pub mod diff_markdown;
 pub mod diff_sarif;
 pub mod diff_table;
 pub mod escape;
+pub mod fit;
 pub mod html;
 pub mod human;
 pub mod list;

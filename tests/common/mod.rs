@@ -17,6 +17,7 @@ pub fn cmd(dir: &Path) -> Command {
         "OTELSNAP_MAX_DECOMPRESSED",
         "OTELSNAP_RULES",
         "NO_COLOR",
+        "COLUMNS",
     ] {
         c.env_remove(var);
     }

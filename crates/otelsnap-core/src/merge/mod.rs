@@ -430,12 +430,25 @@ impl Merger<'_, '_, '_> {
                     what.push(format!("unit '{}' (kept '{unit}')", m.unit));
                 }
                 conflicts.extend(m.conflicts.iter().cloned());
-                self.warnings.push(format!(
-                    "metric '{name}': '{id}' has {} with {} samples; kept the variant with more samples ({}) and recorded the other as a conflict",
-                    what.join(" and "),
-                    m.sample_count,
-                    variants[&(ty, unit)],
-                ));
+                let kept_n = variants[&(ty, unit)];
+                let lost_n = variants
+                    .get(&(m.metric_type.as_str(), m.unit.as_str()))
+                    .copied()
+                    .unwrap_or(m.sample_count);
+                self.warnings.push(if lost_n == kept_n {
+                    format!(
+                        "metric '{name}': '{id}' has {} with {} samples; a tie ({kept_n} {} each in all), so the variant first in name order was kept and the other recorded as a conflict",
+                        what.join(" and "),
+                        m.sample_count,
+                        if kept_n == 1 { "sample" } else { "samples" },
+                    )
+                } else {
+                    format!(
+                        "metric '{name}': '{id}' has {} with {} samples; kept the variant with more samples ({kept_n}) and recorded the other as a conflict",
+                        what.join(" and "),
+                        m.sample_count,
+                    )
+                });
             }
             kept
         } else {
