@@ -9,6 +9,8 @@
 //! `$OTELSNAP_BIN`; build it first): median wall time and peak RSS of each. Single-shot modes
 //! for `/usr/bin/time -v`: `bench_diff gen DIR`, `bench_diff load DIR`, `bench_diff diff DIR`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! The session commands driven through the real binary: every bad input gives exit 2 and a
 //! message that says what to do; round trips are byte-identical; writes are atomic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::{Path, PathBuf};

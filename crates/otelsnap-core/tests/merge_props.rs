@@ -2,6 +2,8 @@
 //! percentage, sketch and set, on random sessions with real sketches (and some keys that have
 //! only an OCC-style estimate).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeZone, Utc};

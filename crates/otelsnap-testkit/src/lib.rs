@@ -6,5 +6,6 @@
 pub mod fixtures;
 pub mod mutants;
 pub mod otlp_json;
+pub mod rng;
 pub mod synth;
 pub mod testdata;

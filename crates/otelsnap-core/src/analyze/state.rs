@@ -312,15 +312,9 @@ impl KeyAcc {
     }
 }
 
-/// `part` of `total` in percent, rounded to two decimals (0 when `total` is 0).
-pub(crate) fn percentage(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        return 0.0;
-    }
-    (part as f64 * 10_000.0 / total as f64).round() / 100.0
-}
+pub(crate) use crate::session::percentage;
 
-/// A cap that can refuse part of the telemetry. Each refusal goes through [`Ctx::refuse`],
+/// A cap that can refuse part of the telemetry. Each refusal goes through `Ctx::refuse`,
 /// which counts it and marks what it touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cap {

@@ -2,7 +2,6 @@
 
 pub mod error;
 pub mod format;
-pub mod gunzip;
 pub mod model;
 pub mod name;
 pub mod occ;
