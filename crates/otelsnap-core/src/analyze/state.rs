@@ -447,6 +447,15 @@ impl Ctx {
     /// The one way a cap refuses something: counts `n` refused occurrences against `cap` and
     /// marks the item they belonged to (`Some(gaps)`) as incomplete; `None` means a whole new
     /// item was refused, which the session records as such.
+    /// The cap that refuses a new item: the byte budget once frozen, else the item count.
+    pub(crate) fn new_item_cap(&self) -> Cap {
+        if self.frozen {
+            Cap::ByteBudget
+        } else {
+            Cap::Items
+        }
+    }
+
     pub(crate) fn refuse(&mut self, cap: Cap, n: u64, item: Option<&mut Gaps>) {
         self.dropped = self.dropped.saturating_add(n);
         let c = &mut self.by_cap[cap as usize];
