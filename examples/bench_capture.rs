@@ -10,6 +10,8 @@
 //! sent by 4 concurrent clients (see `examples/otlp_load.rs`). Peak memory comes from
 //! `/usr/bin/time -v` around the capture process.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 #[path = "otlp_load.rs"]
 mod load;
 

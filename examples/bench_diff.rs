@@ -9,6 +9,8 @@
 //! `$OTELSNAP_BIN`; build it first): median wall time and peak RSS of each. Single-shot modes
 //! for `/usr/bin/time -v`: `bench_diff gen DIR`, `bench_diff load DIR`, `bench_diff diff DIR`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -206,11 +208,18 @@ fn main() {
             let mut diffs = Vec::new();
             let mut diff_only = Vec::new();
             let mut frees = Vec::new();
+            let mut checks = Vec::new();
             let mut changes = 0;
             for _ in 0..ROUNDS {
                 let t = Instant::now();
                 let (a, b) = load(&pa, &pb);
                 loads.push(t.elapsed());
+                // The validation every load runs (included in the load above), timed alone.
+                let tv = Instant::now();
+                let valid = otelsnap::session::validate::check(&a)
+                    .and_then(|()| otelsnap::session::validate::check(&b));
+                checks.push(tv.elapsed());
+                assert!(valid.is_ok(), "{valid:?}");
                 let t2 = Instant::now();
                 let r = DiffReport::build(&a, &b, &Rules::default(), &Filters::default());
                 let json = diff_json::render(&r);
@@ -230,6 +239,11 @@ fn main() {
                 median(frees)
             );
             println!("load both (median of {ROUNDS}):            {l:?}");
+            let v = median(checks);
+            println!(
+                "of which validation of both (median of {ROUNDS}): {v:?} ({:.1}% of the load)",
+                100.0 * v.as_secs_f64() / l.as_secs_f64()
+            );
             println!("diff + JSON alone (median of {ROUNDS}):    {o:?}");
             println!("load both + diff + JSON (median of {ROUNDS}): {d:?}");
             println!(

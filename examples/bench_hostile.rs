@@ -8,6 +8,8 @@
 //! cargo run --release --example bench_hostile -- --budget-mib 64
 //! ```
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -10,6 +10,8 @@
 //! Memory is counted by a wrapping global allocator: the bytes live when a phase starts, and
 //! the peak of live bytes during it (RSS would keep what the allocator has not returned).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::alloc::{GlobalAlloc, Layout};
 
 use mimalloc::MiMalloc;

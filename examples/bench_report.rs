@@ -10,6 +10,8 @@
 //! Needs what tests/report_browser.rs needs (.ci/install-browser.sh). `bench_report DIR` keeps
 //! the files in DIR.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -9,6 +9,7 @@
 //! "realistic payload" of the capture benchmark); `--distinct-names` gives every request new
 //! metric names (for the 50,000-metric memory measurement).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 #![allow(dead_code)]
 
 use std::sync::Arc;

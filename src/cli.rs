@@ -68,6 +68,16 @@ pub enum ColorChoice {
     Never,
 }
 
+impl From<ColorChoice> for crate::render::color::When {
+    fn from(c: ColorChoice) -> Self {
+        match c {
+            ColorChoice::Auto => Self::Auto,
+            ColorChoice::Always => Self::Always,
+            ColorChoice::Never => Self::Never,
+        }
+    }
+}
+
 /// The subcommands.
 // Parsed once per run: the size of the largest variant (capture's flags) costs nothing.
 #[allow(clippy::large_enum_variant)]

@@ -1,5 +1,9 @@
-//! Error reporting and exit codes.
+//! Where a command's outcome meets the process: exit codes, the one-line error report, the
+//! panic hook, and standard output. Every command writes its data through [`print()`], so a
+//! reader that went away (`| head`) is handled here and nowhere else, and no write to stdout
+//! can panic (`print!`/`println!` are denied in this crate).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Exit code for success.
@@ -9,19 +13,65 @@ pub const EXIT_CHANGES: u8 = 1;
 /// Exit code for any error.
 pub const EXIT_ERROR: u8 = 2;
 
-/// Prints an error as one line (plus `caused by` lines when the cause adds something) on stderr.
+/// What to do about a library error, in this command line's terms (flags, commands, their
+/// environment variables): the core library says what is wrong and knows no flags.
+pub fn remedy(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use otelsnap_core::session::SessionError as E;
+    Some(match err.downcast_ref::<E>()? {
+        E::WouldReplaceSpecial { .. } => " (even with --force); choose the path of a regular file",
+        E::NotFound { .. } => {
+            ": run `otelsnap list` to see saved sessions, or pass a path to a session file"
+        }
+        E::AlreadyExists { .. } => ": pass --force to replace it, or choose another name",
+        E::FileExists { .. } => ": pass --force to replace it",
+        E::TooLarge { .. } => ": raise it with --max-session-size or OTELSNAP_MAX_SESSION_SIZE",
+        E::Bomb { .. } => ": raise --max-decompressed or OTELSNAP_MAX_DECOMPRESSED if you trust it",
+        E::TooMany { .. } => {
+            ": remove old ones with `otelsnap prune --keep N` (or `otelsnap delete NAME`), or raise --max-sessions / OTELSNAP_MAX_SESSIONS"
+        }
+        _ => return None,
+    })
+}
+
+/// An error and its remedy, as one line. The session limit is named by its flag here, where
+/// flags are known.
+pub fn with_remedy(err: &(dyn std::error::Error + 'static)) -> String {
+    let text = match err.downcast_ref::<otelsnap_core::session::SessionError>() {
+        Some(otelsnap_core::session::SessionError::TooMany { dir, count, limit }) => format!(
+            "{} holds {count} sessions, at the --max-sessions limit of {limit}",
+            dir.display()
+        ),
+        _ => err.to_string(),
+    };
+    format!("{text}{}", remedy(err).unwrap_or_default())
+}
+
+/// Prints an error as one line (plus `caused by` lines when the cause adds something) on
+/// stderr, each with its remedy when the library's error has one here.
 pub fn report(err: &anyhow::Error) {
     // Errors quote names, paths and bad input: escaped for the terminal.
     use crate::render::escape::term_lines;
-    let top = err.to_string();
+    let top = with_remedy(err.as_ref());
     eprintln!("error: {}", term_lines(&top));
     let mut seen = top;
     for cause in err.chain().skip(1) {
-        let c = cause.to_string();
+        let c = with_remedy(cause);
         if !seen.contains(&c) {
             eprintln!("  caused by: {}", term_lines(&c));
         }
         seen.push_str(&c);
+    }
+}
+
+/// Writes a command's data to stdout. A reader that closed the pipe (`otelsnap diff … | head`)
+/// is the reader's choice, not an error: the rest is dropped and the command's own exit code
+/// stands. Any other write error is reported (exit 2).
+pub fn print(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
     }
 }
 

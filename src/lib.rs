@@ -4,6 +4,12 @@
 //! is the `otelsnap-core` crate; its modules are re-exported here so the binary's modules read
 //! `crate::session`, `crate::diff` and so on. See ARCHITECTURE.md.
 
+// Data goes to stdout only through `error::print`, which cannot panic on a closed pipe.
+#![deny(clippy::print_stdout)]
+
+#[cfg(not(unix))]
+compile_error!("otelsnap runs on Linux and macOS: capture needs Unix signals (SIGTERM)");
+
 pub mod alloc_meter;
 pub mod cli;
 pub mod commands;

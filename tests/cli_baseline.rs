@@ -1,6 +1,8 @@
 //! `export --baseline` and `capture --baseline`: diff-only files without sketches or value
 //! samples, which diff exactly as the full session does and which merge refuses.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::{Path, PathBuf};

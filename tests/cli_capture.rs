@@ -1,6 +1,8 @@
 //! `otelsnap capture` end to end: the real binary, real OTLP over loopback (ports 0 and
 //! --ready-file), every wait bounded in time.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! (tests/apps/sample_app.py, Python standard library only) against loopback receivers. Every
 //! wait is bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::{Path, PathBuf};

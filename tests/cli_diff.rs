@@ -4,6 +4,8 @@
 //! Golden files live in tests/diff_golden/; regenerate them after an intended output change with
 //! `UPDATE_GOLDEN=1 cargo test --test cli_diff`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 #[path = "diff_golden/support.rs"]
 mod support;
 

@@ -3,6 +3,8 @@
 //! Golden files: tests/diff_golden/; regenerate after an intended change with
 //! `UPDATE_GOLDEN=1 cargo test --test cli_diff_ci`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 #[path = "diff_golden/support.rs"]
 mod support;
 

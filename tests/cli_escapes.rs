@@ -2,6 +2,8 @@
 //! never reach a terminal raw (show, list, the diff formats, the capture summary, errors),
 //! while JSON keeps them exact.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::Path;

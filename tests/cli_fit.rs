@@ -2,6 +2,8 @@
 //! wider than that and never break a word (every word of the fitted output is a word of the
 //! unfitted output, or a name shortened with `…`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::collections::BTreeSet;

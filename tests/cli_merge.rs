@@ -1,5 +1,7 @@
 //! `otelsnap merge` through the real binary, with a private session directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! `otelsnap prune` and the max-sessions message that points to it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::Path;

@@ -4,6 +4,8 @@
 //! atomically and refuses to replace what is not a regular file. The page in a real browser is
 //! tested by tests/report_browser.rs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 #[path = "common/report.rs"]
 mod report;

@@ -1,6 +1,8 @@
 //! The session commands driven through the real binary: every bad input gives exit 2 and a
 //! message that says what to do; round trips are byte-identical; writes are atomic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -720,7 +722,13 @@ fn a_kill_during_a_write_leaves_nothing_partial() {
     {
         let store = t.path().join(format!("kill-{i}"));
         let mut child = import(&store);
-        std::thread::sleep(full.mul_f64(*frac));
+        if i == 9 {
+            // The last kill comes after the import has exited, however loaded the machine is
+            // (timed kills alone can all land early when the timing run was the fast one).
+            let _ = child.wait();
+        } else {
+            std::thread::sleep(full.mul_f64(*frac));
+        }
         let _ = child.kill(); // SIGKILL: no cleanup code runs
         let _ = child.wait();
         let names = stored_names(&store);

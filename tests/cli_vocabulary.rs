@@ -1,6 +1,8 @@
 //! One vocabulary: `traces` and `spans` alike, byte sizes with units, `--top 0`, plurals, and
 //! the messages fixed in issue #14 (delete given a path, a merge tie).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::Path;

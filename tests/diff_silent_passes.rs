@@ -1,6 +1,8 @@
 //! Nothing passes a gate silently: filters that match nothing, an empty or damaged baseline,
 //! sides given in the wrong order.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,8 @@
 //! or HTTP, stopped by duration, idle timeout, request count or signal, or merged with an
 //! empty session). The real binary, loopback only, every wait bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -2,6 +2,8 @@
 //! clients: the sink must receive exactly what was sent, bad input must get its status and a
 //! google.rpc.Status message, and the receiver must keep serving afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -8,6 +8,8 @@
 //! prints a loud SKIPPED line and passes, unless `OTELSNAP_REQUIRE_BROWSER=1` (set by .ci/run),
 //! where it fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 #[path = "common/report.rs"]
 mod report;
 

@@ -468,9 +468,13 @@ enum StopReason {
 impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StopReason::Duration(d) => write!(f, "--duration {} reached", fmt_duration(*d)),
+            StopReason::Duration(d) => write!(f, "--duration {} reached", human::duration_flag(*d)),
             StopReason::Idle(d) => {
-                write!(f, "no request for {} (--idle-timeout)", fmt_duration(*d))
+                write!(
+                    f,
+                    "no request for {} (--idle-timeout)",
+                    human::duration_flag(*d)
+                )
             }
             StopReason::MaxRequests(n) => write!(f, "{n} requests received (--max-requests)"),
             StopReason::Signal(s) => write!(f, "{s} received"),
@@ -851,33 +855,16 @@ fn stop_plan(args: &CaptureArgs) -> String {
     }
     let mut parts = Vec::new();
     if let Some(d) = args.duration {
-        parts.push(format!("after {}", fmt_duration(d)));
+        parts.push(format!("after {}", human::duration_flag(d)));
     }
     if let Some(d) = args.idle_timeout {
-        parts.push(format!("after {} idle", fmt_duration(d)));
+        parts.push(format!("after {} idle", human::duration_flag(d)));
     }
     if let Some(n) = args.max_requests {
         parts.push(format!("after {n} requests"));
     }
     parts.push("on Ctrl-C".to_string());
     format!("stops {}", parts.join(", or "))
-}
-
-fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) {
-        return format!("{:.3}s", d.as_secs_f64())
-            .trim_end_matches('0')
-            .to_string();
-    }
-    let s = d.as_secs();
-    if s >= 3600 && s.is_multiple_of(3600) {
-        format!("{}h", s / 3600)
-    } else if s >= 60 && s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
 }
 
 type Progress = (indicatif::ProgressBar, tokio::task::JoinHandle<()>);
@@ -1114,10 +1101,12 @@ fn finish_and_save(
     if let Some(w) = &saved.low_disk_warning {
         ctx.note(w);
     }
-    match &args.output {
-        Some(path) => println!("{}", path.display()),
-        None => println!("{name}"),
-    }
+    // What was saved is the command's data: scripts read it from stdout.
+    let saved_as = match &args.output {
+        Some(path) => path.display().to_string(),
+        None => name.to_string(),
+    };
+    crate::error::print(format!("{saved_as}\n").as_bytes())?;
     Ok(crate::error::EXIT_OK)
 }
 

@@ -7,7 +7,7 @@ use crate::cli::{Cli, CompletionsArgs};
 
 /// Runs `completions`: the script for one shell on stdout.
 pub fn run(_ctx: &Ctx, args: &CompletionsArgs) -> anyhow::Result<u8> {
-    crate::render::list::print(&script(args.shell))?;
+    crate::error::print(&script(args.shell))?;
     Ok(0)
 }
 

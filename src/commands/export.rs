@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
     session.canonicalize();
     let json = format::to_json(&session, true);
     match &args.output {
-        None => crate::render::list::print(&json)?,
+        None => crate::error::print(&json)?,
         Some(path) => {
             let gz = path
                 .file_name()
@@ -40,56 +40,18 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
 /// use (mergeable sketches, value samples, example log bodies) goes, and the file says so.
 pub fn make_baseline(s: &mut Session) {
     strip_samples(s);
-    fn keys(m: &mut crate::session::KeyStatsMap) {
-        for ks in m.values_mut() {
-            ks.sketch = None;
-        }
-    }
-    for m in &mut s.data.metrics {
-        keys(&mut m.label_keys);
-        keys(&mut m.resource_keys);
-        m.series_sketch = None;
-    }
-    for sp in &mut s.data.spans {
-        keys(&mut sp.attribute_keys);
-        keys(&mut sp.resource_keys);
-        keys(&mut sp.link_attribute_keys);
-        for ev in sp.event_attribute_keys.values_mut() {
-            keys(ev);
-        }
-    }
-    for l in &mut s.data.logs {
-        keys(&mut l.attribute_keys);
-        keys(&mut l.resource_keys);
-    }
-    for a in &mut s.data.attributes {
-        a.sketch = None;
-    }
+    s.drop_sketches();
     s.baseline = true;
 }
 
 /// Removes every value sample, so the file can be shared without attribute values.
 pub fn strip_samples(s: &mut Session) {
-    fn keys(m: &mut crate::session::KeyStatsMap) {
+    for m in s.data.key_maps_mut() {
         for ks in m.values_mut() {
             ks.value_samples.clear();
         }
     }
-    for m in &mut s.data.metrics {
-        keys(&mut m.label_keys);
-        keys(&mut m.resource_keys);
-    }
-    for sp in &mut s.data.spans {
-        keys(&mut sp.attribute_keys);
-        keys(&mut sp.resource_keys);
-        keys(&mut sp.link_attribute_keys);
-        for ev in sp.event_attribute_keys.values_mut() {
-            keys(ev);
-        }
-    }
     for l in &mut s.data.logs {
-        keys(&mut l.attribute_keys);
-        keys(&mut l.resource_keys);
         for t in &mut l.body_templates {
             // The example is a real log body: it can hold values too.
             t.example.clear();

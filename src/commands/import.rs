@@ -45,6 +45,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<u8> {
     session.canonicalize();
     let saved = ctx.store.save(&session, args.force).map_err(|e| match e {
         SessionError::AlreadyExists { .. } if args.name.is_none() => {
+            let e = crate::error::with_remedy(&e);
             anyhow::anyhow!("{e} (or pass --name NAME to import under another name)")
         }
         other => other.into(),

@@ -27,6 +27,6 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<u8> {
             list::table(&rows, style)
         }
     };
-    list::print(out.as_bytes())?;
+    crate::error::print(out.as_bytes())?;
     Ok(0)
 }

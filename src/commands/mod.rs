@@ -42,12 +42,12 @@ impl Ctx {
 
     /// Colors on stdout?
     pub fn stdout_color(&self) -> bool {
-        crate::render::color::stdout_enabled(self.color)
+        crate::render::color::stdout_enabled(self.color.into())
     }
 
     /// Colors on stderr?
     pub fn stderr_color(&self) -> bool {
-        crate::render::color::stderr_enabled(self.color)
+        crate::render::color::stderr_enabled(self.color.into())
     }
 
     /// Prints a progress/summary/warning line on stderr unless `--quiet`.

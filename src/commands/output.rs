@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 /// or a pipe) is refused rather than replaced.
 pub fn write(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     let Some(path) = path else {
-        return crate::render::list::print(bytes);
+        return crate::error::print(bytes);
     };
     if path.as_os_str().is_empty() {
         bail!("-o needs a file name");

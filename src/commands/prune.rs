@@ -42,9 +42,7 @@ pub fn run(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     if args.dry_run {
-        for n in &names {
-            println!("{n}");
-        }
+        crate::error::print(lines(&names).as_bytes())?;
         ctx.note(format!(
             "would delete {} ({}), keep {} (--dry-run: nothing deleted)",
             human::plural(names.len() as u64, "session", "sessions"),
@@ -58,9 +56,7 @@ pub fn run(ctx: &Ctx, args: &PruneArgs) -> anyhow::Result<u8> {
         .map(|n| SessionName::parse(n))
         .collect::<Result<Vec<_>, _>>()?;
     ctx.store.delete(&parsed)?;
-    for n in &names {
-        println!("{n}");
-    }
+    crate::error::print(lines(&names).as_bytes())?;
     ctx.note(format!(
         "deleted {} ({}), kept {}",
         human::plural(names.len() as u64, "session", "sessions"),
@@ -96,6 +92,11 @@ fn select(
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// One name per line: the command's data, for scripts.
+fn lines(names: &[&str]) -> String {
+    names.iter().map(|n| format!("{n}\n")).collect()
 }
 
 #[cfg(test)]

@@ -34,6 +34,6 @@ pub fn run(ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result<u8> {
         session.stats.logs_count,
         crate::render::human::human_bytes(saved.bytes)
     ));
-    println!("{name}");
+    crate::error::print(format!("{name}\n").as_bytes())?;
     Ok(0)
 }

@@ -46,7 +46,10 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
                 anyhow::bail!(
                     "no service named '{svc}' in session '{}'{}",
                     session.id,
-                    suggestions(&close, "services")
+                    did_you_mean(
+                        &close,
+                        ": run `otelsnap show` without a filter to see the services it has".into()
+                    )
                 );
             }
             let o = show::overview(
@@ -93,19 +96,13 @@ fn origin_of(ctx: &Ctx, r: &SessionRef) -> Origin {
     }
 }
 
-fn suggestions(close: &[String], what: &str) -> String {
+/// `; did you mean 'a', 'b'?` when there are close names, else `otherwise`.
+fn did_you_mean(close: &[String], otherwise: String) -> String {
     if close.is_empty() {
-        format!(": run `otelsnap show` without a filter to see the {what} it has")
-    } else {
-        format!(
-            "; did you mean {}?",
-            close
-                .iter()
-                .map(|c| format!("'{c}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        return otherwise;
     }
+    let quoted: Vec<String> = close.iter().map(|c| format!("'{c}'")).collect();
+    format!("; did you mean {}?", quoted.join(", "))
 }
 
 /// The item a drill-down flag names, or `None` without one; an unknown name is an error that
@@ -162,17 +159,9 @@ fn not_found<'a, T>(
     candidates: impl Iterator<Item = &'a str>,
 ) -> anyhow::Result<T> {
     let close = show::close_names(name, candidates);
-    let hint = if close.is_empty() {
-        format!(": run `otelsnap show {}` to see what it has", s.id)
-    } else {
-        format!(
-            "; did you mean {}?",
-            close
-                .iter()
-                .map(|c| format!("'{c}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    let hint = did_you_mean(
+        &close,
+        format!(": run `otelsnap show {}` to see what it has", s.id),
+    );
     anyhow::bail!("no {what} named '{name}' in session '{}'{hint}", s.id)
 }

@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::extract::State;
@@ -35,10 +34,6 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Status};
 
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink};
-
-/// How long `serve` waits, after shutdown, for in-flight calls before abandoning them (they are
-/// then never acknowledged, so nothing acknowledged is lost); bounds a stalled client.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Transport name passed to [`Sink::rejected`].
 const TRANSPORT: &str = "grpc";
@@ -90,7 +85,7 @@ impl LogsService for Receiver {
 }
 
 /// Serves OTLP/gRPC (metrics, traces, logs services) on `listener` until `shutdown` resolves,
-/// then drains in-flight calls (for at most [`DRAIN_TIMEOUT`]).
+/// then drains in-flight calls (for at most [`super::DRAIN_TIMEOUT`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn Sink>,
@@ -123,27 +118,17 @@ pub async fn serve(
         axum::middleware::map_response_with_state(sink, count_rejection),
     ));
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tonic::transport::Server::builder()
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming, async move {
-            shutdown.await;
-            let _ = stopped_tx.send(());
-        });
-    let drain_deadline = async move {
-        match stopped_rx.await {
-            Ok(()) => tokio::time::sleep(DRAIN_TIMEOUT).await,
-            // The server ended on its own; the other branch finishes.
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let server = |signal| {
+        tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, signal)
     };
-    tokio::select! {
-        res = server => res.with_context(|| match addr {
+    super::drain_within_deadline(shutdown, server)
+        .await
+        .with_context(|| match addr {
             Some(a) => format!("OTLP/gRPC receiver on {a} failed"),
             None => "OTLP/gRPC receiver failed".to_string(),
-        }),
-        () = drain_deadline => Ok(()),
-    }
+        })
 }
 
 /// Reports calls that ended in an error status other than the sink's own UNAVAILABLE refusal.

@@ -8,7 +8,7 @@
 //! - 413 a body over `max_body`, by `Content-Length`, while streaming, or after inflating gzip,
 //! - 400 a body that does not decode (bad gzip, bad protobuf, bad JSON, or a broken upload),
 //!   or that holds no data for the path's signal but data for another (naming the right path),
-//! - 403 a Host header other than localhost, 127.0.0.1 or [::1] on a loopback bind (DNS rebinding),
+//! - 403 a Host header other than localhost, 127.0.0.1 or `[::1]` on a loopback bind (DNS rebinding),
 //! - 408 a body that stalls longer than the connection timeout,
 //! - 503 the sink is stopping, or too many connections are open (then the connection closes).
 //!
@@ -39,10 +39,6 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::{Semaphore, watch};
 
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink, json};
-
-/// How long `serve` waits, after shutdown, for in-flight requests before abandoning them (they
-/// are then never acknowledged, so nothing acknowledged is lost); bounds a stalled client.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Transport name passed to [`Sink::rejected`].
 const TRANSPORT: &str = "http";
@@ -162,7 +158,7 @@ struct Shared {
 }
 
 /// Serves OTLP/HTTP on `listener` until `shutdown` resolves, then drains in-flight requests
-/// (for at most [`DRAIN_TIMEOUT`]).
+/// (for at most [`super::DRAIN_TIMEOUT`]).
 ///
 /// Each connection must send a request's headers within `cfg.conn_timeout` (which also
 /// closes a kept-alive connection idle that long) and may pause no longer than that inside a
@@ -238,7 +234,7 @@ pub async fn serve(
     drop(open_rx);
     // Requests still unfinished after this are never acknowledged, so nothing acknowledged is
     // lost by giving up on them.
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, open_tx.closed()).await;
+    let _ = tokio::time::timeout(super::DRAIN_TIMEOUT, open_tx.closed()).await;
     Ok(())
 }
 
@@ -499,12 +495,11 @@ fn other_signal(signal: SignalPath, encoding: Encoding, bytes: &[u8]) -> Option<
 /// Inflates a gzip body, never producing more than `max + 1` bytes so a gzip bomb costs at most
 /// `max` bytes of memory.
 fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Failure> {
-    let decoder = flate2::read::MultiGzDecoder::new(data);
-    match crate::session::gunzip::read_bounded(decoder, max as u64) {
-        Ok(Some(out)) => Ok(Bytes::from(out)),
-        Ok(None) => Err(Failure::too_large(format!(
-            "gzip body inflates past the {max}-byte limit (--max-body)"
-        ))),
+    match otelsnap_core::gunzip::limited(data, max as u64) {
+        Ok(out) => Ok(Bytes::from(out)),
+        Err(otelsnap_core::gunzip::GunzipError::OverLimit { .. }) => Err(Failure::too_large(
+            format!("gzip body inflates past the {max}-byte limit (--max-body)"),
+        )),
         Err(e) => Err(Failure::bad_request(format!("invalid gzip body: {e}"))),
     }
 }

@@ -7,6 +7,45 @@ pub mod http;
 
 pub use otelsnap_core::otlp::{OtlpRequest, Refusal, file, json};
 
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// How long a receiver waits, after shutdown, for in-flight requests before abandoning them
+/// (they are then never acknowledged, so nothing acknowledged is lost); bounds a stalled client.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The shutdown signal handed to a server: it resolves when the receiver must stop accepting.
+pub(crate) type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs a server built by `serve` around a signal that resolves with `shutdown`, until the
+/// server has drained, or [`DRAIN_TIMEOUT`] after shutdown, whichever comes first. Both
+/// receivers stop this way.
+pub(crate) async fn drain_within_deadline<S, E>(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    serve: impl FnOnce(Signal) -> S,
+) -> Result<(), E>
+where
+    S: Future<Output = Result<(), E>>,
+{
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = serve(Box::pin(async move {
+        shutdown.await;
+        let _ = stopped_tx.send(());
+    }));
+    let deadline = async move {
+        match stopped_rx.await {
+            Ok(()) => tokio::time::sleep(DRAIN_TIMEOUT).await,
+            // The server ended on its own; the other branch finishes.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        res = server => res,
+        () = deadline => Ok(()),
+    }
+}
+
 /// Where receivers hand decoded requests. A request is acknowledged (200 / OK) only after
 /// `accept` returned `Ok`, so everything acknowledged is in the session.
 pub trait Sink: Send + Sync + 'static {

@@ -39,7 +39,7 @@ pub fn verdict(r: &DiffReport, color: bool) -> String {
     out
 }
 
-/// Detail lines for one change, capped at [`MAX_DETAILS`].
+/// Detail lines for one change, capped at `max` (the table shows three).
 pub fn detail_lines(c: &Change, max: usize) -> Vec<String> {
     let mut lines: Vec<String> = c.details.iter().take(max).map(wording::detail).collect();
     if c.details.len() > max {
@@ -48,7 +48,7 @@ pub fn detail_lines(c: &Change, max: usize) -> Vec<String> {
     lines
 }
 
-/// Services of one change, capped at [`MAX_SERVICES`].
+/// Services of one change, capped at `max` (the table shows three).
 pub fn services_text(c: &Change, max: usize) -> String {
     let mut s: Vec<&str> = c.services.iter().take(max).map(String::as_str).collect();
     let more = format!("+{}", c.services.len().saturating_sub(max));

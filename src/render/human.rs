@@ -1,4 +1,4 @@
-//! Human-friendly numbers: `~5.0k`, `×50.8`, `+12%`, `1.2 MiB`.
+//! Human-friendly numbers and durations: `~5.0k`, `×50.8`, `+12%`, `1.2 MiB`, `5m 0s`.
 
 pub use crate::session::error::human_bytes;
 
@@ -49,6 +49,37 @@ pub fn pct(p: f64) -> String {
         format!("{p:+.0}%")
     } else {
         format!("{p:+.1}%")
+    }
+}
+
+/// A length of time for reading, rounded: `42.5s`, `5m 0s`, `1h 2m`.
+pub fn duration(secs: f64) -> String {
+    let whole = secs.round() as u64;
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else if whole < 3600 {
+        format!("{}m {}s", whole / 60, whole % 60)
+    } else {
+        format!("{}h {}m", whole / 3600, (whole % 3600) / 60)
+    }
+}
+
+/// A duration exactly, in the syntax the flags take (`2m`, `1h`, `1.5s`), for echoing a
+/// `--duration` or `--idle-timeout` back to the user.
+pub fn duration_flag(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) {
+        return format!("{:.3}s", d.as_secs_f64())
+            .trim_end_matches('0')
+            .to_string();
+    }
+    let s = d.as_secs();
+    if s >= 3600 && s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s >= 60 && s.is_multiple_of(60) {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
     }
 }
 

@@ -294,14 +294,3 @@ pub fn table(rows: &[ListRow], style: TableStyle) -> String {
     s.push('\n');
     s
 }
-
-/// Writes data to stdout; a reader that went away (`| head`) is not an error.
-pub fn print(bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("cannot write to standard output: {e}")),
-    }
-}

@@ -447,18 +447,6 @@ fn join_limited(items: &[&str], shown: usize) -> String {
     s
 }
 
-/// Formats seconds as `5m 0s` / `1h 2m` / `42.5s`.
-pub fn duration(secs: f64) -> String {
-    let whole = secs.round() as u64;
-    if secs < 60.0 {
-        format!("{secs:.1}s")
-    } else if whole < 3600 {
-        format!("{}m {}s", whole / 60, whole % 60)
-    } else {
-        format!("{}h {}m", whole / 3600, (whole % 3600) / 60)
-    }
-}
-
 fn header_text(h: &HeaderView<'_>, out: &mut String) {
     let mut line = |k: &str, v: String| {
         let v = super::escape::term(&v).into_owned();
@@ -472,7 +460,7 @@ fn header_text(h: &HeaderView<'_>, out: &mut String) {
     if let Some(c) = h.capture {
         let window = h
             .window_seconds
-            .map(duration)
+            .map(human::duration)
             .unwrap_or_else(|| "0s".into());
         line(
             "Captured",
@@ -725,8 +713,7 @@ pub fn item_json(s: &Session, origin: &Origin, item: &Item<'_>) -> String {
         Item::Metric(m) => {
             let mut m = (*m).clone();
             m.series_sketch = None;
-            strip_keys(&mut m.label_keys);
-            strip_keys(&mut m.resource_keys);
+            m.key_maps_mut().for_each(strip_keys);
             out.metric = Some(m);
         }
         Item::Spans(v) => {
@@ -734,10 +721,7 @@ pub fn item_json(s: &Session, origin: &Origin, item: &Item<'_>) -> String {
                 v.iter()
                     .map(|x| {
                         let mut x = (*x).clone();
-                        strip_keys(&mut x.attribute_keys);
-                        strip_keys(&mut x.resource_keys);
-                        strip_keys(&mut x.link_attribute_keys);
-                        x.event_attribute_keys.values_mut().for_each(strip_keys);
+                        x.key_maps_mut().for_each(strip_keys);
                         x
                     })
                     .collect(),
@@ -745,8 +729,7 @@ pub fn item_json(s: &Session, origin: &Origin, item: &Item<'_>) -> String {
         }
         Item::Log(l) => {
             let mut l = (*l).clone();
-            strip_keys(&mut l.attribute_keys);
-            strip_keys(&mut l.resource_keys);
+            l.key_maps_mut().for_each(strip_keys);
             out.log = Some(l);
         }
         Item::Attribute(a) => {
@@ -1013,7 +996,7 @@ pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -
         } {
             1
         } else {
-            let d = levenshtein(&q, &cl);
+            let d = strsim::levenshtein(&q, &cl);
             if d > (q.chars().count() / 3).max(2) {
                 continue;
             }
@@ -1028,21 +1011,6 @@ pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -
         .take(5)
         .map(|(_, c)| c.to_string())
         .collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// A table cell whose text is escaped for the terminal ([`super::escape::term`]).

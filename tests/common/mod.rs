@@ -1,5 +1,7 @@
 //! Shared by the CLI test files: the binary, isolated from the user's environment.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::Path;
 
 use assert_cmd::Command;

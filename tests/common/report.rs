@@ -1,5 +1,7 @@
 //! Shared by the HTML report tests: the embedded JSON blocks of a page, and sessions whose
 //! names carry markup.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,6 @@
 //! Sessions built in code for the diff tests (shared by tests/cli_diff.rs and tests/diff_props.rs).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

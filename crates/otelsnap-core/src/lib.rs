@@ -5,8 +5,12 @@
 //! tables: the `otelsnap` binary crate parses flags and renders; the compiler keeps it that way,
 //! since this crate does not depend on that one. See ARCHITECTURE.md.
 
+#[cfg(not(unix))]
+compile_error!("otelsnap runs on Linux and macOS: the store uses Unix permissions and statvfs");
+
 pub mod analyze;
 pub mod diff;
+pub mod gunzip;
 pub mod merge;
 pub mod otlp;
 pub mod session;

@@ -4,6 +4,8 @@
 //! session; the diff between the two, with every tolerance at zero, must be empty, and every
 //! estimate, count, percentage and sketch must be equal.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use chrono::{DateTime, TimeZone, Utc};
 use otelsnap_core::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap_core::diff::{DiffReport, Filters, Rules};

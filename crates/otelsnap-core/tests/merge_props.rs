@@ -2,6 +2,8 @@
 //! percentage, sketch and set, on random sessions with real sketches (and some keys that have
 //! only an OCC-style estimate).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -44,12 +46,20 @@ fn key_stats(key: &str, g: &KeyGen, total: u64, all: bool) -> KeyStats {
     } else {
         (total * u64::from(g.count_frac) / 100).max(1)
     };
-    let values: Vec<String> = g.values.iter().map(|v| format!("{key}={v}")).collect();
+    // Only sessions that could exist: no more distinct values than occurrences (every read
+    // refuses an estimate above its count, and merge caps at the count, so on impossible
+    // inputs the cap could depend on grouping).
+    let values: Vec<String> = g
+        .values
+        .iter()
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+        .map(|v| format!("{key}={v}"))
+        .collect();
     if let Some(est) = g.approximate {
         return KeyStats {
             count,
             percentage: percentage(count, total),
-            estimated_cardinality: est,
+            estimated_cardinality: est.min(count),
             value_samples: values.into_iter().take(3).collect(),
             approximate: true,
             ..Default::default()

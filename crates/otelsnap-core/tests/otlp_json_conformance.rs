@@ -3,6 +3,8 @@
 //! Decoded prost values are compared against expectations built in code, so a dropped field
 //! fails the comparison instead of defaulting quietly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use opentelemetry_proto::tonic::collector::{
     logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
     trace::v1::ExportTraceServiceRequest,

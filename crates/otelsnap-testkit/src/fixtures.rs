@@ -14,6 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::rng::Rng;
 use crate::testdata as td;
 use chrono::{DateTime, Duration, Utc};
 use opentelemetry_proto::tonic::common::v1::KeyValue;
@@ -52,22 +53,6 @@ const COMBOS: [(&str, &str, i64); 14] = [
 const DURATION_BOUNDS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
-
-/// Deterministic choices (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn s(k: &str, v: &str) -> KeyValue {
     td::kv_str(k, v)
@@ -469,7 +454,7 @@ fn checkout_logs(v2: bool, instance: u64, round: u64, rng: &mut Rng) -> OtlpRequ
 
 /// The OTLP requests a capture of version 1 (`v2 = false`) or 2 would receive, in order.
 pub fn requests(v2: bool) -> Vec<OtlpRequest> {
-    let mut rng = Rng(if v2 { 2 } else { 1 });
+    let mut rng = Rng::from_state(if v2 { 2 } else { 1 });
     let mut out = Vec::new();
     for round in 0..ROUNDS {
         let at = round_time(v2, round);
@@ -658,7 +643,7 @@ fn is_default(v: &Value) -> bool {
 /// Deterministic fake dense registers in OCC's form: `{precision, registers (base64)}`.
 fn occ_hll(precision: u8, seed: u64) -> Value {
     use base64::Engine as _;
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_state(seed);
     let regs: Vec<u8> = (0..1usize << precision)
         .map(|_| match rng.below(8) {
             0..=3 => 0,

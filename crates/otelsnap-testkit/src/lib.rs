@@ -8,5 +8,6 @@ pub mod evalset;
 pub mod fixtures;
 pub mod mutants;
 pub mod otlp_json;
+pub mod rng;
 pub mod synth;
 pub mod testdata;

@@ -17,7 +17,10 @@ use otelsnap_core::session::model::{
     MetricMeta, MetricType, Producer, ServiceCounts, Session, SessionData, SessionStats, Signal,
     SketchData, SpanMeta,
 };
+use otelsnap_core::session::percentage;
 use otelsnap_core::sketch::Sketch;
+
+use crate::rng::Rng;
 
 const SERVICES: [&str; 8] = [
     "checkout",
@@ -69,43 +72,6 @@ const HISTOGRAM_BOUNDS: [f64; 11] = [
 const MAX_SAMPLES: usize = 5;
 /// 2024-01-01T00:00:00Z: the earliest `created` a synthetic session can have.
 const EPOCH_SECONDS: i64 = 1_704_067_200;
-
-/// A tiny deterministic PRNG (splitmix64): enough statistical quality for test data.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize].clone()
-    }
-}
 
 /// Most keys are small (2-50 values); a few reach the hundreds.
 fn cardinality(rng: &mut Rng) -> u64 {
@@ -165,15 +131,6 @@ fn key_values(key: &str, card: u64) -> KeyValues {
     }
     value_samples.sort();
     (sketch.estimate(), value_samples, sketch.to_data())
-}
-
-fn percentage(count: u64, samples: u64) -> f64 {
-    if samples == 0 {
-        0.0
-    } else {
-        // Two decimals, so the JSON stays short and stable.
-        (count as f64 * 10_000.0 / samples as f64).round() / 100.0
-    }
 }
 
 /// Rounds down to two significant digits (`1234` → `1200`), so series sketches repeat and

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::diff::{DiffReport, ItemKind};
 use crate::render::diff_json;
 use crate::render::show::{self, Origin, Overview, Sections};
-use crate::session::{AttributeMeta, KeyStatsMap, LogMeta, MetricMeta, Session, SpanMeta};
+use crate::session::{AttributeMeta, LogMeta, MetricMeta, Session, SpanMeta};
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -50,29 +50,7 @@ impl Items<'_> {
 
 /// Removes sketch bytes everywhere in a session: a page shows estimates, never sketches.
 pub fn strip_sketches(s: &mut Session) {
-    fn keys(m: &mut KeyStatsMap) {
-        for ks in m.values_mut() {
-            ks.sketch = None;
-        }
-    }
-    for m in &mut s.data.metrics {
-        m.series_sketch = None;
-        keys(&mut m.label_keys);
-        keys(&mut m.resource_keys);
-    }
-    for x in &mut s.data.spans {
-        keys(&mut x.attribute_keys);
-        keys(&mut x.resource_keys);
-        keys(&mut x.link_attribute_keys);
-        x.event_attribute_keys.values_mut().for_each(keys);
-    }
-    for x in &mut s.data.logs {
-        keys(&mut x.attribute_keys);
-        keys(&mut x.resource_keys);
-    }
-    for a in &mut s.data.attributes {
-        a.sketch = None;
-    }
+    s.drop_sketches();
 }
 
 /// JSON made safe as the text of a `<script type="application/json">` element: `<`, `>` and

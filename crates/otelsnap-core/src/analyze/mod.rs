@@ -218,12 +218,7 @@ impl Analyzer {
                     let acc = match metrics.get_mut(m.name.as_str()) {
                         Some(a) => a,
                         None if full => {
-                            let cap = if ctx.frozen {
-                                Cap::ByteBudget
-                            } else {
-                                Cap::Items
-                            };
-                            ctx.refuse(cap, point_count(m).max(1), None);
+                            ctx.refuse(ctx.new_item_cap(), point_count(m).max(1), None);
                             continue;
                         }
                         None => metrics.entry(m.name.as_str().into()).or_default(),
@@ -265,15 +260,7 @@ impl Analyzer {
                     let acc = match (kinds, known) {
                         (Some(k), Some(i)) => &mut k[i],
                         _ if counts.span_names as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(
-                                if ctx.frozen {
-                                    Cap::ByteBudget
-                                } else {
-                                    Cap::Items
-                                },
-                                1,
-                                None,
-                            );
+                            ctx.refuse(ctx.new_item_cap(), 1, None);
                             continue;
                         }
                         (kinds, _) => {
@@ -331,15 +318,7 @@ impl Analyzer {
                     let acc = match (entries, known) {
                         (Some(e), Some(i)) => &mut e[i],
                         _ if counts.severities as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(
-                                if ctx.frozen {
-                                    Cap::ByteBudget
-                                } else {
-                                    Cap::Items
-                                },
-                                1,
-                                None,
-                            );
+                            ctx.refuse(ctx.new_item_cap(), 1, None);
                             continue;
                         }
                         (entries, _) => {

@@ -30,6 +30,7 @@ pub struct NamePattern {
     pub names: u64,
     /// The first few matching names, in name order.
     pub examples: Vec<String>,
+    /// The pattern's variable part judged as a key.
     pub evidence: KeyEvidence,
 }
 

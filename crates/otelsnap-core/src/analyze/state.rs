@@ -342,15 +342,9 @@ impl KeyAcc {
     }
 }
 
-/// `part` of `total` in percent, rounded to two decimals (0 when `total` is 0).
-pub(crate) fn percentage(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        return 0.0;
-    }
-    (part as f64 * 10_000.0 / total as f64).round() / 100.0
-}
+pub(crate) use crate::session::percentage;
 
-/// A cap that can refuse part of the telemetry. Each refusal goes through [`Ctx::refuse`],
+/// A cap that can refuse part of the telemetry. Each refusal goes through `Ctx::refuse`,
 /// which counts it and marks what it touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cap {
@@ -483,6 +477,15 @@ impl Ctx {
     /// The one way a cap refuses something: counts `n` refused occurrences against `cap` and
     /// marks the item they belonged to (`Some(gaps)`) as incomplete; `None` means a whole new
     /// item was refused, which the session records as such.
+    /// The cap that refuses a new item: the byte budget once frozen, else the item count.
+    pub(crate) fn new_item_cap(&self) -> Cap {
+        if self.frozen {
+            Cap::ByteBudget
+        } else {
+            Cap::Items
+        }
+    }
+
     pub(crate) fn refuse(&mut self, cap: Cap, n: u64, item: Option<&mut Gaps>) {
         self.dropped = self.dropped.saturating_add(n);
         let c = &mut self.by_cap[cap as usize];

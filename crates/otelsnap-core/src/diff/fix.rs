@@ -10,7 +10,9 @@ use super::Change;
 /// The two snippets for one metric and key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
+    /// The instrument (metric name) the snippets target.
     pub metric: String,
+    /// The key they remove.
     pub key: String,
     /// `label` (a data point attribute) or `resource`.
     pub scope: String,

@@ -28,8 +28,11 @@ pub use rules::{Rule, Rules};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Beyond tolerance, but no rule says it matters.
     Info,
+    /// Worth a look: a rule with warning severity fired.
     Warning,
+    /// Breaks dashboards or budgets: a rule with critical severity fired.
     Critical,
 }
 
@@ -67,8 +70,11 @@ impl std::fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeType {
+    /// Present only in the newer session.
     Added,
+    /// Present only in the older session.
     Removed,
+    /// Present in both, with differences.
     Changed,
 }
 
@@ -105,9 +111,13 @@ impl ChangeType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
+    /// A metric, by name.
     Metric,
+    /// A span name (and kind, where a name has several).
     Span,
+    /// A log severity.
     Log,
+    /// An attribute key of the catalog.
     Attribute,
 }
 
@@ -254,7 +264,9 @@ pub fn fingerprint(kind: ItemKind, change: ChangeType, name: &str, field: &str) 
 pub enum RateBasis {
     /// Both sessions have an observation window: counts divided by their lengths (seconds).
     PerSecond {
+        /// The older session's window, in seconds.
         from_window: f64,
+        /// The newer session's window, in seconds.
         to_window: f64,
         /// What the windows are: `telemetry` (the telemetry's own times), `requests`, `mixed`
         /// or `capture` (an older file's capture window).
@@ -318,17 +330,24 @@ pub struct NotCompared {
 /// Identity and capture window of one side of the diff.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SideInfo {
+    /// The session id.
     pub id: String,
+    /// When the session was created (RFC 3339).
     pub created: String,
+    /// The capture window, if the session has one.
     pub capture: Option<WindowInfo>,
+    /// Signals the session captured (declared or holding data).
     pub signals: Vec<String>,
 }
 
 /// A capture window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowInfo {
+    /// Start of the window (RFC 3339).
     pub started: String,
+    /// End of the window (RFC 3339).
     pub ended: String,
+    /// Its length in seconds, if positive.
     pub window_seconds: Option<f64>,
     /// Seconds of observed telemetry time, what rates are per (absent in older files).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -394,17 +413,24 @@ impl Filters {
 /// Added/removed/changed counts for one kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct KindCounts {
+    /// Items only in the newer session.
     pub added: usize,
+    /// Items only in the older session.
     pub removed: usize,
+    /// Items in both, with differences.
     pub changed: usize,
 }
 
 /// Counts over the shown changes, and what was left out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
+    /// Shown changes whose severity is critical.
     pub critical: usize,
+    /// Shown changes whose severity is warning.
     pub warning: usize,
+    /// Shown changes whose severity is info.
     pub info: usize,
+    /// All shown changes.
     pub total: usize,
     /// Changes (or all details of a change) dropped by the ignore list.
     pub ignored: usize,
@@ -456,14 +482,21 @@ impl Summary {
 /// A finished diff: everything the renderers need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffReport {
+    /// The older session.
     pub from: SideInfo,
+    /// The newer session.
     pub to: SideInfo,
+    /// The rules the diff ran under.
     pub rules: Rules,
+    /// What was asked to be shown and gated on.
     pub filters: Filters,
+    /// How sample counts were compared.
     pub rate_basis: RateBasis,
+    /// Signals only one side captured.
     pub not_compared: Vec<NotCompared>,
     /// Shown changes, in rank order.
     pub changes: Vec<Change>,
+    /// Counts over the shown changes, and what was left out.
     pub summary: Summary,
     /// Highest severity among shown changes.
     pub max_severity: Option<Severity>,

@@ -145,7 +145,12 @@ impl std::fmt::Display for Rule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ignore {
     /// `kind:glob` on item names; `attribute:` also matches keys inside other items.
-    Pattern { kind: ItemKind, glob: String },
+    Pattern {
+        /// The kind of item it names.
+        kind: ItemKind,
+        /// `*` and `?` glob over the name (or key).
+        glob: String,
+    },
     /// A change's or a detail's fingerprint.
     Fingerprint(String),
 }
@@ -493,12 +498,18 @@ impl Rules {
 /// The rules as the JSON output shows them (same layout as the TOML file).
 #[derive(Debug, Clone, Serialize)]
 pub struct RulesView {
+    /// The rules file, if the rules came from one.
     pub source: Option<String>,
+    /// `[thresholds]`.
     pub thresholds: ThresholdsView,
+    /// `[floors]`.
     pub floors: FloorsView,
+    /// `[tolerances]`.
     pub tolerances: TolerancesView,
     #[serde(serialize_with = "pairs_as_map")]
+    /// Each rule and the severity it has.
     pub severity: Vec<(&'static str, Severity)>,
+    /// The ignore list, as written in the file.
     pub ignore: Vec<String>,
 }
 
@@ -517,25 +528,35 @@ fn pairs_as_map<S: serde::Serializer>(
 /// `[thresholds]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThresholdsView {
+    /// Cardinality growth ratio that is critical.
     pub cardinality_critical: f64,
+    /// Cardinality growth ratio that is a warning.
     pub cardinality_warning: f64,
+    /// Sample-rate growth ratio that is a warning.
     pub sample_rate_warning: f64,
+    /// Distinct values above which a new item or key is a warning.
     pub new_high_cardinality: u64,
+    /// Series per instrument at which an SDK starts collapsing into the overflow series.
     pub sdk_series_limit: u64,
+    /// Share of that limit at which a metric is near it.
     pub near_limit_share: f64,
 }
 
 /// `[floors]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FloorsView {
+    /// Ratio rules apply only when the new value is at least this.
     pub ratio_min_value: u64,
 }
 
 /// `[tolerances]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TolerancesView {
+    /// Relative cardinality change that is not a change.
     pub cardinality: f64,
+    /// Relative rate change that is not a change.
     pub rate: f64,
+    /// Absolute template-share change that is not a change.
     pub template_share: f64,
 }
 

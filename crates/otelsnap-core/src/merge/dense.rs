@@ -8,8 +8,7 @@
 
 use base64::Engine as _;
 
-use crate::session::model::SketchData;
-use crate::sketch::{ENCODING, PRECISION};
+use crate::sketch::{ENCODING, PRECISION, SketchData};
 
 const KIND_DENSE: u8 = 1;
 const HEADER: usize = 3;

@@ -248,14 +248,7 @@ pub(crate) fn merge_evidence<'a>(
     Some(acc)
 }
 
-/// `part` of `total` in percent, rounded to two decimals (0 when `total` is 0): the analyzer's
-/// rounding, so a merge and a capture of the same data agree.
-pub fn percentage(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        return 0.0;
-    }
-    (part as f64 * 10_000.0 / total as f64).round() / 100.0
-}
+pub use crate::session::percentage;
 
 /// Distinct samples in first-seen order, at most `cap`.
 pub(crate) fn union_samples<'a>(

@@ -96,23 +96,33 @@ pub struct MergeOutcome {
 /// Why sessions could not be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// No sources were given.
     #[error("nothing to merge: give at least one session")]
     Empty,
     #[error(
         "cannot merge {what}: '{a}' and '{b}' hold sketches that cannot be combined ({reason}); re-capture or re-import them with the same otelsnap version"
     )]
+    /// Two sources hold sketches of different precisions or encodings.
     Incompatible {
+        /// The item and key, for the message.
         what: String,
+        /// One source's id.
         a: String,
+        /// The other source's id.
         b: String,
+        /// Why they cannot be combined.
         reason: SketchError,
     },
     #[error(
         "cannot merge {what}: the sketch in '{source_id}' is unreadable ({reason}); re-capture or re-import that session"
     )]
+    /// A source's sketch does not decode.
     Corrupt {
+        /// The item and key, for the message.
         what: String,
+        /// The source's id.
         source_id: String,
+        /// What is wrong with the sketch.
         reason: SketchError,
     },
 }
@@ -143,22 +153,7 @@ pub fn samples_limit(sources: &[Session]) -> usize {
     };
     for s in sources {
         let d = &s.data;
-        let mut maps: Vec<&KeyStatsMap> = Vec::new();
-        for m in &d.metrics {
-            maps.extend([&m.label_keys, &m.resource_keys]);
-        }
-        for sp in &d.spans {
-            maps.extend([
-                &sp.attribute_keys,
-                &sp.resource_keys,
-                &sp.link_attribute_keys,
-            ]);
-            maps.extend(sp.event_attribute_keys.values());
-        }
-        for l in &d.logs {
-            maps.extend([&l.attribute_keys, &l.resource_keys]);
-        }
-        for ks in maps.into_iter().flat_map(KeyStatsMap::values) {
+        for ks in d.key_maps().flat_map(KeyStatsMap::values) {
             visit(ks.value_samples.len(), ks.estimated_cardinality);
         }
         for a in &d.attributes {
@@ -320,23 +315,7 @@ fn merge_completeness(sources: &[Session], data: &SessionData) -> Option<Complet
 
 /// Every attribute key that occurs on an item.
 fn keys_in(d: &SessionData) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut add = |m: &KeyStatsMap| out.extend(m.keys().cloned());
-    for m in &d.metrics {
-        add(&m.label_keys);
-        add(&m.resource_keys);
-    }
-    for s in &d.spans {
-        add(&s.attribute_keys);
-        add(&s.resource_keys);
-        add(&s.link_attribute_keys);
-        s.event_attribute_keys.values().for_each(&mut add);
-    }
-    for l in &d.logs {
-        add(&l.attribute_keys);
-        add(&l.resource_keys);
-    }
-    out
+    d.key_maps().flat_map(|m| m.keys().cloned()).collect()
 }
 
 /// Union of service maps, counts summed, trimmed to the kept services.

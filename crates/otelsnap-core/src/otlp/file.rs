@@ -78,6 +78,7 @@ impl FileFormat {
 /// What reading one file produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileReport {
+    /// What the file turned out to hold.
     pub format: FileFormat,
     /// True when the file was gzip-compressed.
     pub gzip: bool,
@@ -105,28 +106,51 @@ impl std::fmt::Display for BadInput {
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
+    /// The file could not be opened or read.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the system said.
         #[source]
         source: io::Error,
     },
+    /// A protobuf file whose signal cannot be told from its bytes.
     #[error(
         "{path}: cannot tell whether this protobuf file holds metrics, traces or logs; pass --from-file-signal metrics|traces|logs"
     )]
-    Ambiguous { path: String },
+    Ambiguous {
+        /// The file.
+        path: String,
+    },
+    /// The file holds no OTLP this reader knows.
     #[error("{path}: {reason}")]
-    NotOtlp { path: String, reason: String },
+    NotOtlp {
+        /// The file.
+        path: String,
+        /// What it holds instead.
+        reason: String,
+    },
+    /// A request in the file is over the body limit.
     #[error(
         "{path}: {what} is larger than --max-body ({limit} bytes); raise --max-body or split the file"
     )]
     TooLarge {
+        /// The file.
         path: String,
+        /// What is too large (a line, the file).
         what: &'static str,
+        /// The limit, in bytes.
         limit: usize,
     },
+    /// The consumer refused a request (capture is stopping).
     #[error("{path}: stopped reading: {refusal}")]
-    Refused { path: String, refusal: Refusal },
+    Refused {
+        /// The file.
+        path: String,
+        /// Why the consumer refused.
+        refusal: Refusal,
+    },
 }
 
 /// Reads the OTLP file at `path` (`-` is stdin), handing each request to `on_request` and each

@@ -46,7 +46,12 @@ pub enum JsonError {
     Syntax(String),
     /// Valid JSON that is not a valid OTLP message at `path`.
     #[error("invalid OTLP/JSON at {path}: {reason}")]
-    Invalid { path: String, reason: String },
+    Invalid {
+        /// Where in the document, e.g. `resourceMetrics[0].scopeMetrics[0]`.
+        path: String,
+        /// What is wrong there.
+        reason: String,
+    },
     /// No top-level resourceMetrics, resourceSpans or resourceLogs key.
     #[error(
         "unknown OTLP signal: expected a top-level resourceMetrics, resourceSpans or resourceLogs key"

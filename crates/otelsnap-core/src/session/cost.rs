@@ -27,8 +27,11 @@ pub fn backend_series(m: &MetricMeta) -> u64 {
 /// The cost of a metric now and, for an unbounded key, at 10× and 100× the traffic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
+    /// Active series as captured.
     pub series: u64,
+    /// Backend series per captured series (buckets, sum, count...).
     pub per_series: u64,
+    /// Backend series as captured: `series * per_series`.
     pub backend: u64,
     /// (new values per unit of new data, backend series at 10×, at 100×) for a growing key.
     pub growth: Option<(f64, u64, u64)>,

@@ -1,8 +1,10 @@
-//! Typed session errors: each message says what is wrong and what to do.
+//! Typed session errors: each message says what is wrong. What to do about it in terms of a
+//! command line (which flag, which command) is the binary's to add: it knows its flags, this
+//! library does not (`otelsnap::error::remedy`).
 
 use std::path::PathBuf;
 
-use super::name::NAME_RULE;
+use super::name::InvalidName;
 
 /// Human-readable byte size (`1.5 MiB`).
 pub fn human_bytes(n: u64) -> String {
@@ -23,64 +25,137 @@ pub fn human_bytes(n: u64) -> String {
 /// Everything that can go wrong reading, writing or naming a session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("invalid session name '{name}': use {NAME_RULE}{}", suggestion.as_ref().map(|s| format!(" (try '{s}')")).unwrap_or_default())]
-    InvalidName {
+    /// Not a valid session name.
+    #[error(transparent)]
+    InvalidName(#[from] InvalidName),
+    /// No stored session of that name.
+    #[error("no session named '{name}' in {}", dir.display())]
+    NotFound {
+        /// The name asked for.
         name: String,
-        suggestion: Option<String>,
+        /// The session directory.
+        dir: PathBuf,
     },
-    #[error("no session named '{name}' in {}: run `otelsnap list` to see saved sessions, or pass a path to a session file", dir.display())]
-    NotFound { name: String, dir: PathBuf },
+    /// No file at that path.
     #[error("no such file {}", path.display())]
-    FileNotFound { path: PathBuf },
-    #[error("session '{name}' already exists in {}: pass --force to replace it, or choose another name", dir.display())]
-    AlreadyExists { name: String, dir: PathBuf },
-    #[error("{} already exists: pass --force to replace it", path.display())]
-    FileExists { path: PathBuf },
+    FileNotFound {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// A stored session of that name exists and may not be replaced.
+    #[error("session '{name}' already exists in {}", dir.display())]
+    AlreadyExists {
+        /// The name.
+        name: String,
+        /// The session directory.
+        dir: PathBuf,
+    },
+    /// A file exists at that path and may not be replaced.
+    #[error("{} already exists", path.display())]
+    FileExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is a session, damaged.
     #[error("{origin} is not a valid session file: {reason}")]
-    Corrupt { origin: String, reason: String },
+    Corrupt {
+        /// The file (or `standard input`).
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Parses, but breaks a rule every session we write keeps.
     #[error(
         "{origin} is not a valid session file: {problem}; it was damaged or edited by hand: restore it from its source or capture again"
     )]
     Invalid {
+        /// The file (or `standard input`).
         origin: String,
+        /// Which rule, and where.
         problem: super::validate::Problem,
     },
+    /// The file ends early.
     #[error(
         "{origin} is truncated ({what} ends early): the file was cut short; restore it from its source or capture again"
     )]
-    Truncated { origin: String, what: &'static str },
+    Truncated {
+        /// The file (or `standard input`).
+        origin: String,
+        /// Which layer ends early (the gzip stream, the JSON document).
+        what: &'static str,
+    },
+    /// Written by a newer format version than this build reads.
     #[error("{origin} was written by session format version {found}; this otelsnap {} reads version {supported}: upgrade otelsnap", env!("CARGO_PKG_VERSION"))]
     NewerVersion {
+        /// The file (or `standard input`).
         origin: String,
+        /// The version in the file.
         found: u64,
+        /// The newest version this build reads.
         supported: u32,
     },
-    #[error("{origin} is {}, over the {} session size limit: raise it with --max-session-size or OTELSNAP_MAX_SESSION_SIZE", human_bytes(*size), human_bytes(*limit))]
+    /// Over the session size limit.
+    #[error("{origin} is {}, over the {} session size limit", human_bytes(*size), human_bytes(*limit))]
     TooLarge {
+        /// The file (or session, or `standard input`).
         origin: String,
+        /// Its size in bytes.
         size: u64,
+        /// The limit in bytes.
         limit: u64,
     },
-    #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large: raise --max-decompressed or OTELSNAP_MAX_DECOMPRESSED if you trust it)", human_bytes(*limit))]
-    Bomb { origin: String, limit: u64 },
-    #[error("{} holds {count} sessions, at the --max-sessions limit of {limit}: remove old ones with `otelsnap prune --keep N` (or `otelsnap delete NAME`), or raise --max-sessions / OTELSNAP_MAX_SESSIONS", dir.display())]
+    /// Inflates past the decompression limit.
+    #[error("{origin} inflates past the {} decompression limit, so it was refused (a gzip bomb, or a session too large)", human_bytes(*limit))]
+    Bomb {
+        /// The file (or `standard input`).
+        origin: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The directory is at its session limit.
+    #[error("{} holds {count} sessions, at the session limit of {limit}", dir.display())]
     TooMany {
+        /// The session directory.
         dir: PathBuf,
+        /// How many sessions it holds.
         count: usize,
+        /// The limit.
         limit: usize,
     },
+    /// Not a session file at all.
     #[error(
         "{origin} is not a session file ({reason}); expected otelsnap or OCC session JSON, optionally gzipped"
     )]
-    NotASession { origin: String, reason: String },
+    NotASession {
+        /// The file (or `standard input`).
+        origin: String,
+        /// What it is instead.
+        reason: String,
+    },
+    /// A path to read is not a regular file (a directory, a FIFO, a device…).
     #[error("{} is {what}, not a regular file: sessions are read only from regular files (or links to them)", path.display())]
-    NotRegular { path: PathBuf, what: &'static str },
-    #[error("refusing to replace {}: it is {what}, not a regular file (even with --force); choose the path of a regular file", path.display())]
-    WouldReplaceSpecial { path: PathBuf, what: &'static str },
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// A path to write holds something other than a regular file.
+    #[error("refusing to replace {}: it is {what}, not a regular file", path.display())]
+    WouldReplaceSpecial {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        what: &'static str,
+    },
+    /// An I/O operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being done (`read`, `write`, `create a temporary file in`, …).
         action: &'static str,
+        /// On which path.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },

@@ -64,22 +64,39 @@ impl std::fmt::Display for Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Shape {
+    /// `8-4-4-4-12` hex groups.
     Uuid = 0,
+    /// A long hexadecimal token.
     Hex = 1,
+    /// A random-looking token (base64 or mixed alphabet).
     Token = 2,
+    /// An integer of many digits.
     LongNumber = 3,
+    /// An e-mail address.
     Email = 4,
+    /// An IPv4 or IPv6 address.
     Ip = 5,
+    /// A date, time or epoch timestamp.
     Timestamp = 6,
+    /// A URL or path with an id-like segment.
     PathWithId = 7,
+    /// Free text carrying ids or numbers.
     TextWithIds = 8,
+    /// `true`/`false` and the like.
     Bool = 9,
+    /// An integer of a few digits.
     SmallNumber = 10,
+    /// A word from a small vocabulary.
     Word = 11,
+    /// A short code such as `us-east-1` or `E42`.
     Code = 12,
+    /// A path or URL without ids.
     Path = 13,
+    /// Short free text.
     Text = 14,
+    /// The empty string.
     Empty = 15,
+    /// Anything else.
     Other = 16,
 }
 
@@ -170,6 +187,7 @@ impl Shape {
 /// (+) The evidence about one key and the verdict drawn from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyEvidence {
+    /// bounded, unbounded or unknown.
     pub verdict: Verdict,
     /// 0 to 1, two decimals.
     pub confidence: f64,
@@ -216,6 +234,7 @@ fn is_zero_u8(x: &u8) -> bool {
 /// A uniform sample of distinct values by hash: hashes with at least `level` leading zeros.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShapeSample {
+    /// Leading zero bits a hash needs to be kept; raised when the sample fills.
     pub level: u8,
     /// (hash, class code), ascending by hash, at most [`SAMPLE_CAP`].
     pub entries: Vec<(u64, u8)>,
@@ -371,8 +390,11 @@ impl KeyEvidence {
 /// A verdict with its confidence and reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
+    /// The verdict.
     pub verdict: Verdict,
+    /// 0 to 1, two decimals.
     pub confidence: f64,
+    /// One line a person can check.
     pub reason: String,
 }
 

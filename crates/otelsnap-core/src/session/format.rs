@@ -4,15 +4,16 @@
 //! holding a compact JSON [`Header`]. `list` reads only that header, so it stays fast however
 //! large the sessions are. Readers sniff content (gzip magic or `{`), never file names.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use flate2::{Compression, GzBuilder, bufread::GzDecoder};
+use flate2::{Compression, GzBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::error::SessionError;
 use super::model::{FORMAT_VERSION, Session, SessionStats, Signal, rfc3339};
 use super::occ;
+use crate::gunzip::GunzipError;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const HEADER_SUBFIELD: [u8; 2] = *b"OS";
@@ -48,17 +49,24 @@ impl Default for ReadLimits {
 /// What `list` needs, stored in the gzip header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
+    /// The session format version.
     pub version: u32,
+    /// The session id.
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The description, cut to 500 characters.
     pub description: String,
     #[serde(with = "rfc3339")]
+    /// When the session was created.
     pub created: DateTime<Utc>,
+    /// Signals the session declares.
     pub signals: Vec<Signal>,
+    /// Summary counts (services cut to a few hundred).
     pub stats: SessionStats,
     /// Distinct services in the session (the header lists at most a few hundred).
     pub services_total: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The capture window in seconds, if it has one.
     pub window_seconds: Option<f64>,
 }
 
@@ -149,68 +157,25 @@ pub fn inflate<'a>(
     if !is_gzip(bytes) {
         return Ok(std::borrow::Cow::Borrowed(bytes));
     }
-    if let Some(out) = super::gunzip::one_member(bytes, limits.max_decompressed) {
-        return Ok(std::borrow::Cow::Owned(out));
-    }
-    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
-    // only counting, so a bomb is refused without holding any of it, then into a buffer of
-    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
-    // and its reallocation holds old and new at once).
-    let limit = limits.max_decompressed;
-    let size = members(bytes, limit.saturating_add(1), &mut std::io::sink(), origin)?;
-    if size > limit {
-        return Err(SessionError::Bomb {
+    let out = crate::gunzip::limited(bytes, limits.max_decompressed).map_err(|e| match e {
+        GunzipError::Truncated => SessionError::Truncated {
+            origin: origin.to_string(),
+            what: "the gzip stream",
+        },
+        GunzipError::Corrupt(e) => SessionError::Corrupt {
+            origin: origin.to_string(),
+            reason: format!("bad gzip data ({e})"),
+        },
+        GunzipError::OverLimit { limit } => SessionError::Bomb {
             origin: origin.to_string(),
             limit,
-        });
-    }
-    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    members(bytes, size, &mut out, origin)?;
+        },
+        GunzipError::Trailing(n) => SessionError::Corrupt {
+            origin: origin.to_string(),
+            reason: format!("{n} bytes follow the end of the gzip stream"),
+        },
+    })?;
     Ok(std::borrow::Cow::Owned(out))
-}
-
-/// Inflates the gzip members of `bytes` one after another into `sink`, at most `limit` bytes
-/// in all; returns how many were written. Member by member, because a reader that stops after
-/// the first member silently ignores whatever follows it, and a file with anything but another
-/// member after its data was mangled (two files concatenated, garbage appended): refused.
-fn members(
-    bytes: &[u8],
-    limit: u64,
-    sink: &mut impl Write,
-    origin: &str,
-) -> Result<u64, SessionError> {
-    let gz_error = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            SessionError::Truncated {
-                origin: origin.to_string(),
-                what: "the gzip stream",
-            }
-        } else {
-            SessionError::Corrupt {
-                origin: origin.to_string(),
-                reason: format!("bad gzip data ({e})"),
-            }
-        }
-    };
-    let mut rest = bytes;
-    let mut total = 0u64;
-    loop {
-        let mut dec = GzDecoder::new(rest);
-        total += std::io::copy(&mut (&mut dec).take(limit - total), sink).map_err(gz_error)?;
-        if total >= limit {
-            return Ok(total);
-        }
-        rest = dec.into_inner();
-        if rest.is_empty() {
-            return Ok(total);
-        }
-        if !is_gzip(rest) {
-            return Err(SessionError::Corrupt {
-                origin: origin.to_string(),
-                reason: format!("{} bytes follow the end of the gzip stream", rest.len()),
-            });
-        }
-    }
 }
 
 #[derive(Deserialize)]

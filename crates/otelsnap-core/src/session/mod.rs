@@ -4,7 +4,6 @@ pub mod cost;
 pub mod error;
 pub mod evidence;
 pub mod format;
-pub mod gunzip;
 pub mod model;
 pub mod name;
 pub mod occ;

@@ -24,14 +24,18 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A whole session file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
+    /// The format version the file was written in ([`FORMAT_VERSION`] for ours).
     pub version: u32,
     /// The session name (kebab-case).
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Free text given at capture or import.
     pub description: String,
     #[serde(with = "rfc3339")]
+    /// When the session was made.
     pub created: DateTime<Utc>,
     #[serde(default)]
+    /// Signals the session was asked to capture.
     pub signals: Vec<Signal>,
     /// (+) How and when the data was captured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +64,7 @@ pub struct Session {
     /// session, and an empty baseline passes every gate.
     #[serde(deserialize_with = "object")]
     pub data: SessionData,
+    /// Summary counts, recomputed by [`Session::canonicalize`].
     #[serde(default, deserialize_with = "object")]
     pub stats: SessionStats,
     /// OCC metadata field; accepted on read, never written.
@@ -71,8 +76,11 @@ pub struct Session {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signal {
+    /// Metrics.
     Metrics,
+    /// Traces (spans).
     Traces,
+    /// Logs.
     Logs,
 }
 
@@ -114,8 +122,10 @@ impl std::str::FromStr for Signal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaptureInfo {
     #[serde(with = "rfc3339")]
+    /// When capture started.
     pub started: DateTime<Utc>,
     #[serde(with = "rfc3339")]
+    /// When capture ended.
     pub ended: DateTime<Utc>,
     /// Where the data came from, e.g. `grpc://127.0.0.1:4317` or `file:dump.jsonl`.
     #[serde(default)]
@@ -168,8 +178,10 @@ pub struct Observed {
 /// (+) One stretch of observed time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TimeWindow {
+    /// Where it starts.
     #[serde(with = "rfc3339")]
     pub start: DateTime<Utc>,
+    /// Where it ends.
     #[serde(with = "rfc3339")]
     pub end: DateTime<Utc>,
 }
@@ -327,7 +339,9 @@ impl Incomplete {
 /// (+) The program and version that wrote a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Producer {
+    /// The program (`otelsnap`).
     pub name: String,
+    /// Its version.
     pub version: String,
 }
 
@@ -345,12 +359,16 @@ impl Producer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionData {
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per metric name.
     pub metrics: Vec<MetricMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per span name and kind.
     pub spans: Vec<SpanMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// One entry per log severity.
     pub logs: Vec<LogMeta>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// The attribute catalog across signals, one entry per key.
     pub attributes: Vec<AttributeMeta>,
     /// OCC's watched attributes; accepted on read, never written (a note records them).
     #[serde(default, skip_serializing)]
@@ -361,14 +379,19 @@ pub struct SessionData {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionStats {
     #[serde(default)]
+    /// Number of metrics.
     pub metrics_count: u64,
     #[serde(default)]
+    /// Number of span entries.
     pub spans_count: u64,
     #[serde(default)]
+    /// Number of log severities.
     pub logs_count: u64,
     #[serde(default)]
+    /// Number of catalog attributes.
     pub attributes_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Every `service.name` seen, sorted.
     pub services: Vec<String>,
 }
 
@@ -382,12 +405,14 @@ pub struct KeyStats {
     #[serde(default)]
     pub percentage: f64,
     #[serde(default)]
+    /// Estimated distinct values (HyperLogLog++).
     pub estimated_cardinality: u64,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "samples"
     )]
+    /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
     /// (+) Mergeable HyperLogLog++ sketch of the values. Boxed, like `occ_hll`, because keys
     /// live in map nodes of eleven slots each: inline, these two fields doubled the size of
@@ -406,36 +431,11 @@ pub struct KeyStats {
     pub evidence: Option<Box<KeyEvidence>>,
 }
 
-/// (+) A serialized sketch: see [`crate::sketch`] for the byte encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SketchData {
-    pub precision: u8,
-    pub encoding: String,
-    /// Base64 (standard alphabet, padded) of the encoded sketch bytes.
-    pub data: String,
-}
+pub use crate::sketch::SketchData;
 
-/// What a lean decode leaves out (bit flags).
-const SKIP_SKETCHES: u8 = 1;
-const SKIP_SAMPLES: u8 = 2;
-
+// Set while a lean decode leaves value samples out ([`estimates_only`]).
 thread_local! {
-    static SKIP: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
-}
-
-fn skipping(what: u8) -> bool {
-    SKIP.with(|c| c.get() & what != 0)
-}
-
-fn with_skip<T>(what: u8, f: impl FnOnce() -> T) -> T {
-    struct Reset(u8);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            SKIP.with(|c| c.set(self.0));
-        }
-    }
-    let _reset = Reset(SKIP.with(|c| c.replace(c.get() | what)));
-    f()
+    static SKIP_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
@@ -443,17 +443,24 @@ fn with_skip<T>(what: u8, f: impl FnOnce() -> T) -> T {
 /// session holds hundreds of thousands of sketch strings, and not allocating them makes
 /// loading markedly faster and smaller. Such a session must not be merged or saved.
 pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
-    with_skip(SKIP_SKETCHES, f)
+    crate::sketch::without_data(f)
 }
 
 /// As [`without_sketch_data`], and value samples come back empty too (their shape is still
 /// checked). For `diff`, which compares estimates and counts only.
 pub fn estimates_only<T>(f: impl FnOnce() -> T) -> T {
-    with_skip(SKIP_SKETCHES | SKIP_SAMPLES, f)
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP_SAMPLES.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP_SAMPLES.with(|c| c.replace(true)));
+    crate::sketch::without_data(f)
 }
 
 fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    if skipping(SKIP_SAMPLES) {
+    if SKIP_SAMPLES.with(|c| c.get()) {
         // A Vec of zero-sized values never allocates.
         Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
     } else {
@@ -461,48 +468,19 @@ fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     }
 }
 
-impl<'de> Deserialize<'de> for SketchData {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Full {
-            precision: u8,
-            encoding: String,
-            data: String,
-        }
-        #[derive(Deserialize)]
-        struct Lean {
-            precision: u8,
-            #[serde(rename = "encoding")]
-            _encoding: serde::de::IgnoredAny,
-            #[serde(rename = "data")]
-            _data: serde::de::IgnoredAny,
-        }
-        if skipping(SKIP_SKETCHES) {
-            let l = Lean::deserialize(d)?;
-            Ok(SketchData {
-                precision: l.precision,
-                encoding: String::new(),
-                data: String::new(),
-            })
-        } else {
-            let f = Full::deserialize(d)?;
-            Ok(SketchData {
-                precision: f.precision,
-                encoding: f.encoding,
-                data: f.data,
-            })
-        }
-    }
-}
-
 /// Metric type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricType {
+    /// A gauge.
     Gauge,
+    /// A sum (counter or up-down counter).
     Sum,
+    /// An explicit-bucket histogram.
     Histogram,
+    /// An exponential histogram.
     ExponentialHistogram,
+    /// A summary.
     Summary,
     /// A metric whose data field was empty, or a type name this version does not know.
     #[default]
@@ -582,21 +560,28 @@ pub struct Conflict {
 /// One metric, by name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricMeta {
+    /// The metric name.
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Its description, as the first sender gave it.
     pub description: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Its unit (UCUM), empty if none.
     pub unit: String,
     #[serde(rename = "type", default)]
+    /// Its type.
     pub metric_type: MetricType,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per data-point attribute key statistics.
     pub label_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     /// Data points seen (OCC's name for it).
     #[serde(default)]
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Data points per `service.name`.
     pub services: ServiceCounts,
     /// Estimated distinct series (resource attributes + point attributes).
     #[serde(default)]
@@ -611,11 +596,13 @@ pub struct MetricMeta {
     #[serde(default, rename = "series_hll", skip_serializing)]
     pub occ_series_hll: Option<serde_json::Value>,
     #[serde(default)]
+    /// Data points seen, as we count them (OCC files: their sample count).
     pub data_point_count: u64,
     /// `delta` or `cumulative` (sum, histogram, exponential histogram).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregation_temporality: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether a sum is monotonic (counters), absent for other types.
     pub is_monotonic: Option<bool>,
     /// Distinct explicit bucket bounds seen, ascending.
     #[serde(
@@ -649,38 +636,49 @@ pub struct MetricMeta {
 /// One span name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpanMeta {
+    /// The span name.
     pub name: String,
     #[serde(default)]
+    /// The span kind number (OTLP `SpanKind`).
     pub kind: i32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The kind's name (`SPAN_KIND_SERVER`, …).
     pub kind_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per span attribute key statistics.
     pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Event names seen on these spans.
     pub event_names: Vec<String>,
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "unique_keys"
     )]
+    /// Per event name, its attribute key statistics.
     pub event_attribute_keys: BTreeMap<String, KeyStatsMap>,
     #[serde(
         default,
         skip_serializing_if = "KeyStatsMap::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Link attribute key statistics.
     pub link_attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Status codes seen (`STATUS_CODE_ERROR`, …).
     pub status_codes: Vec<String>,
     #[serde(default)]
+    /// Spans seen.
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Spans per `service.name`.
     pub services: ServiceCounts,
     /// OCC's span name patterns; accepted on read, never written.
     #[serde(default, skip_serializing)]
@@ -693,28 +691,36 @@ pub struct SpanMeta {
 /// One log severity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogMeta {
+    /// The severity text (or the name of its number when the text is empty).
     pub severity: String,
     #[serde(default)]
+    /// The OTLP severity number.
     pub severity_number: i32,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per record attribute key statistics.
     pub attribute_keys: KeyStatsMap,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Per resource attribute key statistics.
     pub resource_keys: KeyStatsMap,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Body templates mined with Drain, most frequent first.
     pub body_templates: Vec<BodyTemplate>,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    /// Event names seen on these records.
     pub event_names: Vec<String>,
     #[serde(default)]
+    /// Records seen.
     pub sample_count: u64,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Records per `service.name`.
     pub services: ServiceCounts,
     /// (+) What capture caps refused on this severity; absent when it is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -724,26 +730,33 @@ pub struct LogMeta {
 /// A log body template mined with Drain (`<*>` marks variable parts).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BodyTemplate {
+    /// The template (`<*>` for variable parts).
     pub template: String,
     #[serde(default)]
+    /// Records that matched it.
     pub count: u64,
     #[serde(default)]
+    /// One body that matched it.
     pub example: String,
 }
 
 /// One attribute key in the catalog across all signals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttributeMeta {
+    /// The attribute key.
     pub key: String,
     #[serde(default)]
+    /// Occurrences across all signals.
     pub count: u64,
     #[serde(default)]
+    /// Estimated distinct values (HyperLogLog++).
     pub estimated_cardinality: u64,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "samples"
     )]
+    /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
     /// Signals the key appeared on: `metrics`, `traces`, `logs`.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -752,8 +765,10 @@ pub struct AttributeMeta {
     #[serde(default)]
     pub scope: String,
     #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    /// When the key was first seen.
     pub first_seen: Option<DateTime<Utc>>,
     #[serde(with = "rfc3339_opt", default, skip_serializing_if = "Option::is_none")]
+    /// When the key was last seen.
     pub last_seen: Option<DateTime<Utc>>,
     /// (+) Mergeable sketch of the values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -767,6 +782,74 @@ pub struct AttributeMeta {
     /// (+) Evidence and verdict across every item that carried the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Box<KeyEvidence>>,
+}
+
+impl MetricMeta {
+    /// Every key set of the metric: labels, then resource keys.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [&self.label_keys, &self.resource_keys].into_iter()
+    }
+
+    /// [`MetricMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [&mut self.label_keys, &mut self.resource_keys].into_iter()
+    }
+}
+
+impl SpanMeta {
+    /// Every key set of the span: attributes, resource keys, link attributes, then each
+    /// event's attributes.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [
+            &self.attribute_keys,
+            &self.resource_keys,
+            &self.link_attribute_keys,
+        ]
+        .into_iter()
+        .chain(self.event_attribute_keys.values())
+    }
+
+    /// [`SpanMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [
+            &mut self.attribute_keys,
+            &mut self.resource_keys,
+            &mut self.link_attribute_keys,
+        ]
+        .into_iter()
+        .chain(self.event_attribute_keys.values_mut())
+    }
+}
+
+impl LogMeta {
+    /// Every key set of the severity: attributes, then resource keys.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        [&self.attribute_keys, &self.resource_keys].into_iter()
+    }
+
+    /// [`LogMeta::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        [&mut self.attribute_keys, &mut self.resource_keys].into_iter()
+    }
+}
+
+impl SessionData {
+    /// Every per-key statistics map of every metric, span and log severity (not the attribute
+    /// catalog, which holds one key per entry): the one walk over all key sets.
+    pub fn key_maps(&self) -> impl Iterator<Item = &KeyStatsMap> {
+        let m = self.metrics.iter().flat_map(MetricMeta::key_maps);
+        let s = self.spans.iter().flat_map(SpanMeta::key_maps);
+        let l = self.logs.iter().flat_map(LogMeta::key_maps);
+        m.chain(s).chain(l)
+    }
+
+    /// [`SessionData::key_maps`], mutably.
+    pub fn key_maps_mut(&mut self) -> impl Iterator<Item = &mut KeyStatsMap> {
+        let m = self.metrics.iter_mut().flat_map(MetricMeta::key_maps_mut);
+        let s = self.spans.iter_mut().flat_map(SpanMeta::key_maps_mut);
+        let l = self.logs.iter_mut().flat_map(LogMeta::key_maps_mut);
+        m.chain(s).chain(l)
+    }
 }
 
 impl Session {
@@ -837,6 +920,20 @@ impl Session {
         self.recompute_stats();
     }
 
+    /// Drops every sketch (key sets, active series, the attribute catalog), keeping the
+    /// estimates: for a file or page that shows or compares estimates and never merges.
+    pub fn drop_sketches(&mut self) {
+        for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
+            ks.sketch = None;
+        }
+        for m in &mut self.data.metrics {
+            m.series_sketch = None;
+        }
+        for a in &mut self.data.attributes {
+            a.sketch = None;
+        }
+    }
+
     /// Seconds of observed telemetry time, the denominator of per-second rates; `None` when
     /// the session has no meaningful window. Older files without `observed` fall back to their
     /// capture window (see [`Session::rate_window`]).
@@ -888,6 +985,16 @@ impl Session {
             services: services.into_iter().map(str::to_owned).collect(),
         };
     }
+}
+
+/// `part` of `total` in percent, rounded to two decimals (0 when `total` is 0): the one
+/// rounding of [`KeyStats::percentage`], so a capture, a merge and a synthetic session of the
+/// same counts agree to the byte.
+pub fn percentage(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    (part as f64 * 10_000.0 / total as f64).round() / 100.0
 }
 
 /// Now, truncated to whole microseconds so it survives a text round trip unchanged.
@@ -944,10 +1051,12 @@ where
 pub mod rfc3339 {
     use super::*;
 
+    /// Writes a timestamp as RFC 3339 in UTC.
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_time(t))
     }
 
+    /// Reads an RFC 3339 timestamp.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
         DateTime::parse_from_rfc3339(&s)
@@ -960,6 +1069,7 @@ pub mod rfc3339 {
 pub mod rfc3339_opt {
     use super::*;
 
+    /// Writes an optional timestamp as RFC 3339 in UTC.
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_str(&format_time(t)),
@@ -967,6 +1077,7 @@ pub mod rfc3339_opt {
         }
     }
 
+    /// Reads an optional RFC 3339 timestamp (Go's zero time reads as absent).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         let Some(s) = Option::<String>::deserialize(d)? else {
             return Ok(None);

@@ -1,9 +1,17 @@
 //! Session names: kebab-case, validated with a suggestion when invalid.
 
-use super::error::SessionError;
-
 /// The rule, as shown to users.
 pub const NAME_RULE: &str = "lowercase letters, digits and hyphens, 1-128 characters, starting and ending with a letter or digit";
+
+/// A string that is not a valid session name, with a valid one close to it when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid session name '{name}': use {NAME_RULE}{}", suggestion.as_ref().map(|s| format!(" (try '{s}')")).unwrap_or_default())]
+pub struct InvalidName {
+    /// The string given.
+    pub name: String,
+    /// A valid name made from it, if one can be.
+    pub suggestion: Option<String>,
+}
 
 /// A validated session name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -11,12 +19,12 @@ pub struct SessionName(String);
 
 impl SessionName {
     /// Validates `s` against `^[a-z0-9]([a-z0-9-]{0,126}[a-z0-9])?$`.
-    pub fn parse(s: &str) -> Result<SessionName, SessionError> {
+    pub fn parse(s: &str) -> Result<SessionName, InvalidName> {
         if is_valid(s) {
             Ok(SessionName(s.to_string()))
         } else {
             let suggestion = suggest(s).filter(|x| x != s);
-            Err(SessionError::InvalidName {
+            Err(InvalidName {
                 name: s.to_string(),
                 suggestion,
             })
@@ -86,7 +94,7 @@ mod tests {
         ];
         for (n, want) in cases {
             match SessionName::parse(n) {
-                Err(SessionError::InvalidName { suggestion, .. }) => {
+                Err(InvalidName { suggestion, .. }) => {
                     assert_eq!(suggestion.as_deref(), want, "{n}")
                 }
                 other => panic!("{n}: {other:?}"),
@@ -94,7 +102,7 @@ mod tests {
         }
         let long = "a".repeat(200);
         match SessionName::parse(&long) {
-            Err(SessionError::InvalidName { suggestion, .. }) => {
+            Err(InvalidName { suggestion, .. }) => {
                 assert_eq!(suggestion.map(|s| s.len()), Some(128))
             }
             other => panic!("{other:?}"),

@@ -72,9 +72,10 @@ pub fn normalize(s: &mut Session) {
             }
         }
     };
+    for m in s.data.key_maps_mut() {
+        mark(m, &mut occ_sketches);
+    }
     for m in &mut s.data.metrics {
-        mark(&mut m.label_keys, &mut occ_sketches);
-        mark(&mut m.resource_keys, &mut occ_sketches);
         if m.occ_series_hll.take().is_some() {
             occ_sketches += 1;
         }
@@ -88,19 +89,9 @@ pub fn normalize(s: &mut Session) {
     }
     let mut patterns = 0usize;
     for sp in &mut s.data.spans {
-        mark(&mut sp.attribute_keys, &mut occ_sketches);
-        mark(&mut sp.resource_keys, &mut occ_sketches);
-        mark(&mut sp.link_attribute_keys, &mut occ_sketches);
-        for ev in sp.event_attribute_keys.values_mut() {
-            mark(ev, &mut occ_sketches);
-        }
         if let Some(p) = sp.name_patterns.take() {
             patterns += p.as_array().map_or(0, Vec::len);
         }
-    }
-    for l in &mut s.data.logs {
-        mark(&mut l.attribute_keys, &mut occ_sketches);
-        mark(&mut l.resource_keys, &mut occ_sketches);
     }
     for a in &mut s.data.attributes {
         if a.occ_hll.take().is_some() {

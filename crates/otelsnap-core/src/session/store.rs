@@ -52,14 +52,18 @@ impl Limits {
 /// A directory of sessions.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The directory holding the sessions.
     pub dir: PathBuf,
+    /// Its limits.
     pub limits: Limits,
 }
 
 /// What a save did, and what the caller should warn about.
 #[derive(Debug, Clone)]
 pub struct Saved {
+    /// Where the session was written.
     pub path: PathBuf,
+    /// Its size on disk.
     pub bytes: u64,
     /// Set when the disk is nearly full after the write.
     pub low_disk_warning: Option<String>,
@@ -68,9 +72,13 @@ pub struct Saved {
 /// One row of `list`.
 #[derive(Debug, Clone)]
 pub struct ListEntry {
+    /// The session name (the file name without `.json.gz`).
     pub name: String,
+    /// The file.
     pub path: PathBuf,
+    /// Its size on disk.
     pub size: u64,
+    /// When it was last modified, if known.
     pub modified: Option<SystemTime>,
     /// The header, or why it could not be read.
     pub header: Result<Header, String>,
@@ -79,8 +87,11 @@ pub struct ListEntry {
 /// Where a command reads a session from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionRef {
+    /// A stored session, by name.
     Name(SessionName),
+    /// A session file, by path.
     Path(PathBuf),
+    /// Standard input.
     Stdin,
 }
 
@@ -96,7 +107,7 @@ impl SessionRef {
         {
             Ok(SessionRef::Path(PathBuf::from(s)))
         } else {
-            SessionName::parse(s).map(SessionRef::Name)
+            Ok(SessionRef::Name(SessionName::parse(s)?))
         }
     }
 
@@ -186,7 +197,7 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionErr
             limit: limits.max_file,
         });
     }
-    let bytes = super::gunzip::read_file(&mut f, meta.len())
+    let bytes = crate::gunzip::read_file(&mut f, meta.len())
         .map_err(|e| SessionError::io("read", path, e))?;
     format::decode(&bytes, limits, &origin)
 }

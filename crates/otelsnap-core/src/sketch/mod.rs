@@ -22,9 +22,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use base64::Engine as _;
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
-use serde::{Deserialize, Serialize};
-
-use crate::session::model::SketchData;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Precision of every sketch otelsnap writes (2^14 registers, ~0.8% standard error).
 pub const PRECISION: u8 = 14;
@@ -38,17 +36,87 @@ const KIND_DENSE: u8 = 1;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SketchError {
     #[error("sketch encoding '{0}' is not supported (this build reads '{ENCODING}')")]
+    /// A sketch encoding this build does not read.
     UnknownEncoding(String),
     #[error("sketch precision {0} is not supported (this build uses {PRECISION})")]
+    /// A precision this build does not use.
     Precision(u8),
     #[error("sketch data is not valid base64: {0}")]
+    /// The data field is not base64.
     Base64(String),
     #[error("sketch bytes are corrupt: {0}")]
+    /// The bytes do not decode; says which part.
     Corrupt(&'static str),
     #[error("sketches have different precisions ({0} and {1}) and cannot be merged")]
+    /// Two sketches of different precisions.
     PrecisionMismatch(u8, u8),
     #[error("sketches have different encodings ('{0}' and '{1}') and cannot be merged")]
+    /// Two sketches of different encodings.
     EncodingMismatch(String, String),
+}
+
+/// (+) A serialized sketch as a session file holds it: the byte encoding above, in base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SketchData {
+    /// Precision p (2^p registers); always [`PRECISION`] for sketches we write.
+    pub precision: u8,
+    /// The encoding and hash, [`ENCODING`] for ours.
+    pub encoding: String,
+    /// Base64 (standard alphabet, padded) of the encoded sketch bytes.
+    pub data: String,
+}
+
+thread_local! {
+    /// Set while a lean decode runs ([`without_data`]).
+    static SKIP_DATA: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a decode) with every [`SketchData`] read for its shape only: `precision` is
+/// kept, `encoding` and `data` come back empty, so hundreds of thousands of sketch strings
+/// are never allocated. What this returns must not be merged or saved.
+pub fn without_data<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP_DATA.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP_DATA.with(|c| c.replace(true)));
+    f()
+}
+
+impl<'de> Deserialize<'de> for SketchData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Full {
+            precision: u8,
+            encoding: String,
+            data: String,
+        }
+        #[derive(Deserialize)]
+        struct Lean {
+            precision: u8,
+            #[serde(rename = "encoding")]
+            _encoding: serde::de::IgnoredAny,
+            #[serde(rename = "data")]
+            _data: serde::de::IgnoredAny,
+        }
+        if SKIP_DATA.with(|c| c.get()) {
+            let l = Lean::deserialize(d)?;
+            Ok(SketchData {
+                precision: l.precision,
+                encoding: String::new(),
+                data: String::new(),
+            })
+        } else {
+            let f = Full::deserialize(d)?;
+            Ok(SketchData {
+                precision: f.precision,
+                encoding: f.encoding,
+                data: f.data,
+            })
+        }
+    }
 }
 
 /// Hashes a value's stable string form; the one hash every sketch uses.

@@ -2,8 +2,8 @@
 //!
 //! Items are matched by identity with a merge join over sorted keys, so the work is
 //! O(n log n) in the number of items and allocation happens only for real differences.
-//! [`fields`] compares one field of a matched pair (cardinalities, rates, values, sets, key
-//! sets, templates); [`items`] walks each kind of item through its fields. Every detail
+//! `fields` compares one field of a matched pair (cardinalities, rates, values, sets, key
+//! sets, templates); `items` walks each kind of item through its fields. Every detail
 //! carries its [`Evidence`] as data; no sentence is written here.
 
 mod fields;

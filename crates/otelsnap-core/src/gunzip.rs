@@ -1,4 +1,5 @@
-//! Whole-buffer gunzip for the common case of a stored session: one gzip member.
+//! Gunzip of a whole buffer with a limit on the output: the one path for stored sessions and
+//! OTLP/HTTP bodies ([`limited`]). The common case, one gzip member, takes a fast path.
 //!
 //! Loading a large session is dominated by inflating it (a 50,000-metric session is 46 MB of
 //! gzip and 174 MB of JSON). A streaming decoder grows its output as it goes, zero-filling and
@@ -10,6 +11,8 @@
 //! then reads the file and reports the problem precisely.
 
 use std::io::Read;
+
+use flate2::bufread::GzDecoder;
 
 use libdeflate_sys::{
     libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
@@ -26,6 +29,79 @@ impl Drop for Decompressor {
     fn drop(&mut self) {
         // SAFETY: the pointer came from libdeflate_alloc_decompressor and is freed once.
         unsafe { libdeflate_free_decompressor(self.0) }
+    }
+}
+
+/// Why a gzip buffer could not be inflated within its limit.
+#[derive(Debug, thiserror::Error)]
+pub enum GunzipError {
+    /// The output would exceed the limit (a gzip bomb, or simply too large).
+    #[error("it inflates past the {limit}-byte limit")]
+    OverLimit {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The stream ends before its last member does.
+    #[error("the gzip stream ends early")]
+    Truncated,
+    /// Not valid gzip/deflate data.
+    #[error("bad gzip data ({0})")]
+    Corrupt(std::io::Error),
+    /// Bytes that are not another gzip member follow the last one (two files concatenated,
+    /// garbage appended): the data was mangled.
+    #[error("{0} bytes follow the end of the gzip stream")]
+    Trailing(usize),
+}
+
+/// Inflates every gzip member of `bytes`, producing at most `max_out` bytes (more is
+/// [`GunzipError::OverLimit`]): stored sessions and OTLP/HTTP bodies both come through here.
+/// One well-formed member (what we write) is inflated whole by libdeflate into a buffer sized
+/// from its trailer; anything else is counted first, then inflated into an exact buffer.
+pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
+    if let Some(out) = one_member(bytes, max_out) {
+        return Ok(out);
+    }
+    // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
+    // only counting, so a bomb is refused without holding any of it, then into a buffer of
+    // exactly the counted size, so no buffer ever exceeds the limit (a growing buffer doubles,
+    // and its reallocation holds old and new at once). The common case, one member, never
+    // gets here, so a gzip request body or session is inflated once.
+    let size = members(bytes, max_out.saturating_add(1), &mut std::io::sink())?;
+    if size > max_out {
+        return Err(GunzipError::OverLimit { limit: max_out });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    members(bytes, size, &mut out)?;
+    Ok(out)
+}
+
+/// Inflates the gzip members of `bytes` one after another into `sink`, at most `limit` bytes
+/// in all; returns how many were written. Member by member, because a reader that stops after
+/// the first member silently ignores whatever follows it, and anything but another member
+/// after the data means it was mangled: refused.
+fn members(bytes: &[u8], limit: u64, sink: &mut impl std::io::Write) -> Result<u64, GunzipError> {
+    let error = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            GunzipError::Truncated
+        } else {
+            GunzipError::Corrupt(e)
+        }
+    };
+    let mut rest = bytes;
+    let mut total = 0u64;
+    loop {
+        let mut dec = GzDecoder::new(rest);
+        total += std::io::copy(&mut (&mut dec).take(limit - total), sink).map_err(error)?;
+        if total >= limit {
+            return Ok(total);
+        }
+        rest = dec.into_inner();
+        if rest.is_empty() {
+            return Ok(total);
+        }
+        if !rest.starts_with(&[0x1f, 0x8b]) {
+            return Err(GunzipError::Trailing(rest.len()));
+        }
     }
 }
 
@@ -72,39 +148,6 @@ pub fn one_member(bytes: &[u8], max_out: u64) -> Option<Vec<u8>> {
     // SAFETY: libdeflate initialised exactly `used_out` (== size <= capacity) bytes.
     unsafe { out.set_len(used_out) };
     Some(out)
-}
-
-/// Reads `r` to its end into one buffer that never grows past `limit` bytes; `Ok(None)` when
-/// there is more than `limit`. `read_to_end` doubles its buffer, so under a limit of L it may
-/// reserve 2L; growth here is capped at the limit (used for request bodies, where inflating
-/// twice to learn the size first would cost every gzip request).
-pub fn read_bounded(mut r: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    const CHUNK: usize = 64 * 1024;
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut out: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; CHUNK];
-    loop {
-        let n = match r.read(&mut chunk) {
-            Ok(0) => return Ok(Some(out)),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let need = out.len() + n;
-        if need > limit {
-            return Ok(None);
-        }
-        if need > out.capacity() {
-            let want = out
-                .capacity()
-                .saturating_mul(2)
-                .max(need)
-                .max(CHUNK)
-                .min(limit);
-            out.reserve_exact(want - out.len());
-        }
-        out.extend_from_slice(&chunk[..n]);
-    }
 }
 
 /// Reads a whole file into one buffer of its exact size, on huge pages when large.
@@ -157,24 +200,35 @@ mod tests {
     }
 
     #[test]
-    fn bounded_reads_never_grow_past_the_limit() {
+    fn limited_reads_every_member_and_refuses_past_the_limit() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
-        for limit in [0u64, 1, 65_535, 65_536, 200_000, 299_999] {
-            assert_eq!(read_bounded(&data[..], limit).unwrap(), None, "{limit}");
+        let one = gz(&data);
+        assert_eq!(limited(&one, 300_000).unwrap(), data);
+        // Two members take the streaming path; the buffer is exactly the output's size.
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        let out = limited(&two, 600_000).unwrap();
+        assert_eq!(out.len(), 600_000);
+        assert_eq!(&out[300_000..], &data[..]);
+        assert!(out.capacity() <= 600_000, "{}", out.capacity());
+        for limit in [0u64, 1, 299_999] {
+            assert!(matches!(
+                limited(&one, limit),
+                Err(GunzipError::OverLimit { .. })
+            ));
         }
-        for limit in [300_000u64, 300_001, 1 << 20, u64::MAX] {
-            let out = read_bounded(&data[..], limit).unwrap().unwrap();
-            assert_eq!(out, data);
-            assert!(
-                out.capacity() as u64 <= limit,
-                "{limit}: {}",
-                out.capacity()
-            );
-        }
-        // A bomb: a large inflated stream under a small limit is refused, holding at most it.
-        let bomb = gz(&vec![0u8; 8 << 20]);
-        let dec = flate2::read::GzDecoder::new(&bomb[..]);
-        assert_eq!(read_bounded(dec, 1 << 20).unwrap(), None);
+        assert!(matches!(
+            limited(&two, 599_999),
+            Err(GunzipError::OverLimit { .. })
+        ));
+        assert!(matches!(
+            limited(&one[..one.len() / 2], u64::MAX),
+            Err(GunzipError::Truncated)
+        ));
+        let mut bad = one.clone();
+        bad[12] ^= 0xff;
+        bad[13] ^= 0xff;
+        assert!(limited(&bad, u64::MAX).is_err());
     }
 
     #[test]
