@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release --example eval_verdicts [-- --verbose]`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use otelsnap::session::Verdict;
 use otelsnap_testkit::evalset::{LEVELS, Score, keys, run_all};
 

@@ -2,6 +2,8 @@
 //! second adds a UUID `session_id` label to a histogram) through the real binary: the diff
 //! fails the critical gate for the new reason, with the fix, and `show` lists the suspect.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::PathBuf;

@@ -1,6 +1,8 @@
 //! The verdict targets on the generated evaluation set: at 50 occurrences and above, recall of
 //! `unbounded` ≥ 95% and no bounded key called unbounded; at 20, no bounded key called unbounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use otelsnap::session::Verdict;
 use otelsnap_testkit::evalset::{LEVELS, Score, keys, run_key};
 

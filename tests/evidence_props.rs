@@ -2,6 +2,8 @@
 //! commutative and associative (the sample, units, growth, distinct count and so the verdict),
 //! on sessions built by the real analyzer from random streams of values.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use chrono::DateTime;
 use otelsnap::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap::merge::{MergeOptions, merge};

@@ -20,7 +20,8 @@ pub fn text(fixes: &[Fix]) -> String {
     let mut out = String::new();
     for f in fixes {
         out.push_str(&format!(
-            "\nSuggested fix: remove {} key {} from metric {}\n",
+            // Two lines: with the usual names each fits 80 columns, and names are never cut.
+            "\nSuggested fix: remove {} key {}\nfrom metric {}:\n",
             f.scope,
             yaml_str(&f.key),
             yaml_str(&f.metric)

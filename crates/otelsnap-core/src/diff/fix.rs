@@ -34,14 +34,26 @@ fn hidden(c: char) -> bool {
 /// A YAML double-quoted scalar: every character that could end or bend it escaped, and
 /// control characters spelled out, so any metric name or key stays one plain string.
 pub fn yaml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if hidden(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    yaml_lines(&[s], "")
+}
+
+/// One YAML double-quoted scalar written over several lines (continuations indented by
+/// `indent`): YAML folds each line break into one space, so the value is `parts` joined by
+/// spaces, while no snippet line grows past a terminal's width for the usual names.
+fn yaml_lines(parts: &[&str], indent: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, s) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if hidden(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
         }
     }
     out.push('"');
@@ -99,14 +111,11 @@ pub fn for_label(metric: &str, key: &str, others: &[&str]) -> Fix {
             view.push_str(&format!("            - {}\n", yaml_str(k)));
         }
     }
-    let stmt = format!(
-        "delete_key(attributes, {}) where metric.name == {}",
-        ottl_str(key),
-        ottl_str(metric)
-    );
+    let delete = format!("delete_key(attributes, {})", ottl_str(key));
+    let only = format!("where metric.name == {}", ottl_str(metric));
     let collector = format!(
-        "# OpenTelemetry Collector: add transform/drop_{s} to the metrics pipeline's processors\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: datapoint\n        statements:\n          - {}\n",
-        yaml_str(&stmt),
+        "# OpenTelemetry Collector: this processor deletes the key; add its name to\n# service.pipelines.metrics.processors\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: datapoint\n        statements:\n          - {}\n",
+        yaml_lines(&[&delete, &only], "            "),
         s = slug(key)
     );
     Fix {
@@ -123,7 +132,7 @@ pub fn for_label(metric: &str, key: &str, others: &[&str]) -> Fix {
 pub fn for_resource(metric: &str, key: &str) -> Fix {
     let stmt = format!("delete_key(attributes, {})", ottl_str(key));
     let collector = format!(
-        "# OpenTelemetry Collector: drops the resource attribute from every metric of the resource\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: resource\n        statements:\n          - {}\n",
+        "# OpenTelemetry Collector: drops the resource attribute from every metric of the\n# resource; add its name to service.pipelines.metrics.processors\nprocessors:\n  transform/drop_{s}:\n    error_mode: ignore\n    metric_statements:\n      - context: resource\n        statements:\n          - {}\n",
         yaml_str(&stmt),
         s = slug(key)
     );

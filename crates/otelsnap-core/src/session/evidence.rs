@@ -191,9 +191,12 @@ pub struct KeyEvidence {
     pub verdict: Verdict,
     /// 0 to 1, two decimals.
     pub confidence: f64,
-    /// One line a person can check against the numbers below.
+    /// One line a person can check against the numbers below (absent in a baseline for a key
+    /// that is not unbounded: see [`KeyEvidence::reduce_for_baseline`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
     /// Shape class → how many of the sampled distinct values have it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub profile: BTreeMap<String, u64>,
     /// Each sampled value stands for 2^level distinct values (0: every distinct value is in
     /// the sample).
@@ -201,13 +204,15 @@ pub struct KeyEvidence {
     pub sample_level: u8,
     /// The sample itself, for merging: base64 of 9-byte entries (value hash little-endian,
     /// class code), ascending by hash.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sample: String,
     /// New data that carried the key: for metrics, data points of a new series or with a new
     /// value (a cumulative point re-sent unchanged is not new); for spans, events, links and
     /// logs, each occurrence.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub units: u64,
     /// Distinct values at the end.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub distinct: u64,
     /// `[units, distinct]` when the units reached 4, 8, 16, …
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -228,6 +233,10 @@ pub fn with_commas(n: u64) -> String {
 }
 
 fn is_zero_u8(x: &u8) -> bool {
+    *x == 0
+}
+
+fn is_zero_u64(x: &u64) -> bool {
     *x == 0
 }
 
@@ -340,6 +349,30 @@ impl KeyEvidence {
         ev
     }
 
+    /// Drops the value-hash sample (merge state, like a sketch); the profile, growth and
+    /// verdict a diff reads stay.
+    pub fn drop_sample(&mut self) {
+        self.sample.clear();
+        self.sample_level = 0;
+    }
+
+    /// Keeps what a diff reads and nothing a merge would need: for an unbounded key, its
+    /// verdict, confidence, reason, counts and the one growth checkpoint
+    /// [`KeyEvidence::late_growth`] projects from; for any other key, its verdict and
+    /// confidence (a diff only asks whether it was unbounded before).
+    pub fn reduce_for_baseline(&mut self) {
+        self.drop_sample();
+        if self.verdict == Verdict::Unbounded {
+            self.growth = self.late_checkpoint().into_iter().collect();
+        } else {
+            self.reason = String::new();
+            self.profile = BTreeMap::new();
+            self.units = 0;
+            self.distinct = 0;
+            self.growth = Vec::new();
+        }
+    }
+
     /// The sample, decoded (an unreadable one reads as empty).
     pub fn shape_sample(&self) -> ShapeSample {
         ShapeSample::decode(self.sample_level, &self.sample).unwrap_or_default()
@@ -371,16 +404,19 @@ impl KeyEvidence {
         )
     }
 
+    /// The last checkpoint in the first half of the capture (from which the late rate runs).
+    fn late_checkpoint(&self) -> Option<[u64; 2]> {
+        let half = self.units / 2;
+        self.growth
+            .iter()
+            .rfind(|[u, _]| *u <= half && *u >= FIRST_CHECKPOINT)
+            .copied()
+    }
+
     /// Distinct values per unit of new data in the later half of the capture, when a
     /// checkpoint marks that half.
     pub fn late_growth(&self) -> Option<(u64, u64, f64)> {
-        let half = self.units / 2;
-        let (u, d) = self
-            .growth
-            .iter()
-            .filter(|[u, _]| *u <= half && *u >= FIRST_CHECKPOINT)
-            .map(|[u, d]| (*u, *d))
-            .next_back()?;
+        let [u, d] = self.late_checkpoint()?;
         let du = self.units.checked_sub(u).filter(|x| *x > 0)?;
         let dd = self.distinct.saturating_sub(d);
         Some((du, dd, dd as f64 / du as f64))

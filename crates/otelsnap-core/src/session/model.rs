@@ -920,8 +920,9 @@ impl Session {
         self.recompute_stats();
     }
 
-    /// Drops every sketch (key sets, active series, the attribute catalog), keeping the
-    /// estimates: for a file or page that shows or compares estimates and never merges.
+    /// Drops every sketch (key sets, active series, the attribute catalog) and every
+    /// evidence value sample, keeping the estimates and verdicts: for a file or page that
+    /// shows or compares and never merges.
     pub fn drop_sketches(&mut self) {
         for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
             ks.sketch = None;
@@ -931,6 +932,22 @@ impl Session {
         }
         for a in &mut self.data.attributes {
             a.sketch = None;
+        }
+        self.for_each_evidence_mut(KeyEvidence::drop_sample);
+    }
+
+    /// Calls `f` on the evidence of every key (metric, span, event, link, log and resource
+    /// keys, and the attribute catalog).
+    pub fn for_each_evidence_mut(&mut self, mut f: impl FnMut(&mut KeyEvidence)) {
+        for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
+            if let Some(ev) = ks.evidence.as_deref_mut() {
+                f(ev);
+            }
+        }
+        for a in &mut self.data.attributes {
+            if let Some(ev) = a.evidence.as_deref_mut() {
+                f(ev);
+            }
         }
     }
 
