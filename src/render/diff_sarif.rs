@@ -52,6 +52,12 @@ fn describe(rule: Rule) -> &'static str {
         Rule::SdkOverflow => {
             "A metric newly carries otel.metric.overflow: the SDK's cardinality limit overflowed"
         }
+        Rule::UnboundedMetricNames => {
+            "Metric names carry identifiers: a new name pattern (cache.hits.tenant_<n>) is judged unbounded"
+        }
+        Rule::UnboundedSpanNames => {
+            "Span names carry identifiers: a new name pattern (GET /orders/<id>) is judged unbounded"
+        }
         Rule::NearSeriesLimit => {
             "A metric's series newly reach the near-limit share of the SDK's cardinality limit"
         }

@@ -8,6 +8,7 @@ use crate::diff::evidence::{
 };
 use crate::diff::{Detail, DiffReport, RateBasis};
 use crate::render::human;
+use crate::session::Verdict;
 
 /// What changed and why it has its severity, in one line.
 pub fn detail(d: &Detail) -> String {
@@ -282,6 +283,42 @@ fn verdict_finding(v: &crate::diff::evidence::VerdictEvidence) -> String {
             *series as f64 * 100.0 / (*limit).max(1) as f64,
             human::with_commas(*limit)
         ),
+        V::NamePattern {
+            names_from,
+            names_to,
+            added,
+            removed,
+            examples,
+            verdict,
+        } => {
+            let c = |n: u64| human::with_commas(n);
+            let mut s = match (*names_from, *names_to) {
+                (0, to) => format!("{} names with this pattern", c(to)),
+                (from, 0) => format!("all {} names with this pattern gone", c(from)),
+                (from, to) => format!("names with this pattern {} → {}", c(from), c(to)),
+            };
+            let moved: Vec<String> = [(*added, "new"), (*removed, "gone")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, w)| format!("{} {w}", c(*n)))
+                .collect();
+            if *names_from > 0 && *names_to > 0 && !moved.is_empty() {
+                s.push_str(&format!(" ({})", moved.join(", ")));
+            }
+            if !examples.is_empty() {
+                let more = if (*added).max(*removed) > examples.len() as u64 { ", …" } else { "" };
+                s.push_str(&format!("; e.g. {}{more}", examples.join(", ")));
+            }
+            match verdict {
+                Some((Verdict::Unbounded, conf, reason)) => s.push_str(&format!(
+                    "; the varying part is unbounded ({:.0}% confidence): {reason}",
+                    conf * 100.0
+                )),
+                Some((v, _, _)) => s.push_str(&format!("; the varying part is {v}")),
+                None => {}
+            }
+            s
+        }
     }
 }
 

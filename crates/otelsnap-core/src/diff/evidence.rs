@@ -138,6 +138,22 @@ pub enum VerdictEvidence {
         /// The SDK limit in force.
         limit: u64,
     },
+    /// Added and removed items folded by their name pattern ([`super::name_patterns`]).
+    NamePattern {
+        /// Names with the pattern on the older side.
+        names_from: u64,
+        /// Names with the pattern on the newer side.
+        names_to: u64,
+        /// Folded names that are new.
+        added: u64,
+        /// Folded names that are gone.
+        removed: u64,
+        /// A few of the folded names, in name order.
+        examples: Vec<String>,
+        /// The newer side's verdict on the pattern's varying part, with its confidence and
+        /// reason (absent when fewer than two of its names are there).
+        verdict: Option<(crate::session::Verdict, f64, String)>,
+    },
 }
 
 /// Where a growing (or shrinking) number landed on a threshold ladder.

@@ -9,6 +9,7 @@
 pub mod engine;
 pub mod evidence;
 pub mod fix;
+pub mod name_patterns;
 pub mod rules;
 pub mod verdict_rules;
 

@@ -52,6 +52,11 @@ pub enum Rule {
     SdkOverflow,
     /// A metric's series newly at or above the near-limit share of the SDK limit.
     NearSeriesLimit,
+    /// Metric names with identifiers in them (`cache.hits.tenant_4711`): a name pattern judged
+    /// unbounded on the newer side and not before.
+    UnboundedMetricNames,
+    /// The same for span names (`GET /orders/81723`).
+    UnboundedSpanNames,
     /// Anything else that appeared.
     Added,
     /// Anything else that disappeared.
@@ -62,7 +67,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 21] = [
         Rule::CardinalityCritical,
         Rule::CardinalityWarning,
         Rule::SampleRate,
@@ -79,6 +84,8 @@ impl Rule {
         Rule::UnboundedAttribute,
         Rule::SdkOverflow,
         Rule::NearSeriesLimit,
+        Rule::UnboundedMetricNames,
+        Rule::UnboundedSpanNames,
         Rule::Added,
         Rule::Removed,
         Rule::Changed,
@@ -103,6 +110,8 @@ impl Rule {
             Rule::UnboundedAttribute => "unbounded_attribute",
             Rule::SdkOverflow => "sdk_overflow",
             Rule::NearSeriesLimit => "near_series_limit",
+            Rule::UnboundedMetricNames => "unbounded_metric_names",
+            Rule::UnboundedSpanNames => "unbounded_span_names",
             Rule::Added => "added",
             Rule::Removed => "removed",
             Rule::Changed => "changed",
@@ -112,10 +121,12 @@ impl Rule {
     /// The severity the rule has unless the rules file overrides it.
     pub fn default_severity(self) -> Severity {
         match self {
-            Rule::CardinalityCritical | Rule::UnboundedLabel | Rule::SdkOverflow => {
-                Severity::Critical
-            }
+            Rule::CardinalityCritical
+            | Rule::UnboundedLabel
+            | Rule::SdkOverflow
+            | Rule::UnboundedMetricNames => Severity::Critical,
             Rule::NearSeriesLimit
+            | Rule::UnboundedSpanNames
             | Rule::CardinalityWarning
             | Rule::SampleRate
             | Rule::NewHighCardinality

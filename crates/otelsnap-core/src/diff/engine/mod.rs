@@ -122,6 +122,7 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
         }
     }
     super::verdict_rules::apply(from, to, rules, filters, &compared, &mut changes);
+    super::name_patterns::fold(from, to, rules, &mut changes);
     RawDiff {
         changes,
         rate_basis: basis,
