@@ -29,8 +29,8 @@ const FOLDABLE: [Rule; 3] = [Rule::Added, Rule::Removed, Rule::MetricRemoved];
 /// Fewest changes sharing a pattern that are folded into one.
 pub const MIN_FOLDED: usize = 2;
 
-/// The change metadata entry that marks a folded pattern change (its value: the names that
-/// came and went).
+/// The change metadata entry that marks a folded pattern change (its value: how many names
+/// came and went, and every one of them, so nothing is lost to the fold).
 pub const PATTERN: &str = "name_pattern";
 
 /// Folds the plain added and removed metrics and spans of `changes` by name pattern.
@@ -160,7 +160,8 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
                 json!({
                     "names_added": added.len(),
                     "names_removed": removed.len(),
-                    "examples": examples,
+                    "added": added.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                    "removed": removed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
                 }),
             );
             let mut c = Change {
@@ -309,6 +310,10 @@ mod tests {
         assert!(examples.iter().all(|e| e.starts_with("cache.hits.tenant_")));
         assert_eq!(verdict.as_ref().map(|v| v.0), Some(Verdict::Unbounded));
         assert_eq!(m[0].metadata[PATTERN]["names_added"], json!(300));
+        assert_eq!(
+            m[0].metadata[PATTERN]["added"].as_array().map(Vec::len),
+            Some(300)
+        );
         // Spans: the same, at the span rule's severity (warning by default).
         let s = by_name(&r, "GET /orders/<id>");
         assert_eq!(s.len(), 1);
