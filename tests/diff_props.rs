@@ -2,6 +2,8 @@
 //! diff(a, b) calls added diff(b, a) calls removed, and output is the same on every run and
 //! for any input order.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 #[path = "diff_golden/support.rs"]
 mod support;
 

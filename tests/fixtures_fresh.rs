@@ -1,6 +1,8 @@
 //! `fixtures/` is what the generator (`otelsnap_testkit::fixtures`, run by
 //! `examples/gen_fixtures.rs`) writes, and tells the story it claims.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::io::BufRead;
 use std::path::Path;
 
