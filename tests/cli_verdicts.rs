@@ -110,3 +110,32 @@ fn show_lists_the_suspect_key_with_its_evidence() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("suspects").is_none(), "{out}");
 }
+
+#[test]
+fn the_readme_tour_shows_what_the_ci_pair_prints() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("```text\nci-before → ci-after")
+        .expect("the tour's output block");
+    let block = &readme[start + "```text\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let (a, b) = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::cmd(dir.path())
+        .env("COLUMNS", "100")
+        .args(["diff", &a, &b, "--min-severity", "critical"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = String::from_utf8(out.stdout).unwrap();
+    // Every line the README shows is a line of the output ("…" marks what it leaves out).
+    let lines: Vec<&str> = out.lines().collect();
+    for l in block.lines().filter(|l| *l != "…") {
+        assert!(
+            lines.contains(&l),
+            "README line not in the output: {l:?}\n{out}"
+        );
+    }
+}
