@@ -152,12 +152,17 @@ pub struct CaptureArgs {
     /// Stop after this many accepted export requests
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
-    /// Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)
+    /// Read OTLP files instead of listening: Collector file-exporter dumps (JSON lines or
+    /// length-prefixed protobuf, gzip or zstd, told by content), one JSON or protobuf request,
+    /// a directory of rotated dumps or a quoted pattern ('dumps/*'); repeatable; - is stdin
     #[arg(long, value_name = "FILE")]
     pub from_file: Vec<String>,
     /// Signal of protobuf files, where it cannot be told from the content
     #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
     pub from_file_signal: Option<String>,
+    /// Threads reading --from-file files at once (0 = one per core); the session is the same
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub from_file_jobs: usize,
     /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,

@@ -1,9 +1,10 @@
 //! Test support for otelsnap, used only as a dev-dependency: synthetic sessions ([`synth`]),
-//! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]) and the fixture
+//! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]), Collector file-exporter dumps ([`dumps`]) and the fixture
 //! generator behind `fixtures/` ([`fixtures`]), damaged session files ([`mutants`]). Nothing
 //! here ships in the binary.
 
 pub mod ci_fixtures;
+pub mod dumps;
 pub mod evalset;
 pub mod fixtures;
 pub mod mutants;
