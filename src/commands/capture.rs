@@ -62,7 +62,11 @@ impl Budgeted {
 
     /// Ingests one request whose strings were already capped (`truncated` of them cut).
     fn ingest(&mut self, req: &OtlpRequest, truncated: u64) {
-        let at = chrono::Utc::now();
+        self.ingest_at(req, truncated, chrono::Utc::now());
+    }
+
+    /// [`Self::ingest`], received at `at`.
+    fn ingest_at(&mut self, req: &OtlpRequest, truncated: u64, at: chrono::DateTime<chrono::Utc>) {
         let before = crate::alloc_meter::thread_net();
         self.analyzer.note_truncated(truncated);
         self.analyzer.ingest(req, at);
@@ -955,11 +959,24 @@ fn capture_files(
         let truncated = limits::cap_request(&mut req);
         (req, truncated)
     };
+    // A file's requests count as received when the file was last written, not when it is
+    // read: that is closer to when the exporter saw them, and the same dump read twice gives
+    // the same session (first/last seen fall back to it for data without timestamps).
+    let received: Vec<_> = set
+        .files
+        .iter()
+        .map(|f| {
+            (f != "-")
+                .then(|| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+                .flatten()
+                .map_or(started, chrono::DateTime::<chrono::Utc>::from)
+        })
+        .collect();
     let mut shown = vec![0u64; set.files.len()];
     let mut consume = |i: usize, item: file::Item<(OtlpRequest, u64)>| match item {
         file::Item::Request((req, truncated)) => {
             if let Some(a) = analyzer.as_mut() {
-                a.ingest(&req, truncated);
+                a.ingest_at(&req, truncated, received[i]);
             }
         }
         file::Item::Bad(bad) => {
