@@ -129,7 +129,7 @@ _otelsnap() {
             return 0
             ;;
         otelsnap__subcmd__capture)
-            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --signals --services --samples --max-items --max-body --conn-timeout --max-connections --max-state-bytes --checkpoint --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
+            opts="-o -q -h -V --grpc --http --no-grpc --no-http --duration --idle-timeout --max-requests --from-file --from-file-signal --from-file-jobs --signals --services --samples --max-items --max-body --conn-timeout --max-connections --max-state-bytes --checkpoint --description --force --allow-empty --ready-file --no-analyze --output --baseline --protocol --grace --dir --color --quiet --max-session-size --max-sessions --max-decompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,10 @@ _otelsnap() {
                     ;;
                 --from-file-signal)
                     COMPREPLY=($(compgen -W "metrics traces spans logs" -- "${cur}"))
+                    return 0
+                    ;;
+                --from-file-jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --signals)

@@ -51,11 +51,12 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l http -d 'O
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l idle-timeout -d 'Stop when no request has arrived for this long' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-requests -d 'Stop after this many accepted export requests' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file -d 'Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file -d 'Read OTLP files instead of listening: Collector file-exporter dumps (JSON lines or length-prefixed protobuf, gzip or zstd, told by content), one JSON or protobuf request, a directory of rotated dumps or a quoted pattern (\'dumps/*\'); repeatable; - is stdin' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file-signal -d 'Signal of protobuf files, where it cannot be told from the content' -r -f -a "metrics\t''
 traces\t''
 spans\t''
 logs\t''"
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l from-file-jobs -d 'Threads reading --from-file files at once (0 = one per core); the session is the same' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l signals -d 'Keep only these signals (comma-separated: metrics, traces or spans, logs)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l services -d 'Keep only these services (service.name; comma-separated)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l samples -d 'Value samples kept per key (0 = none)' -r

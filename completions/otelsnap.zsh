@@ -42,8 +42,9 @@ _arguments "${_arguments_options[@]}" : \
 '--duration=[Stop after this long (e.g. 30s, 5m, 1h)]:D:_default' \
 '--idle-timeout=[Stop when no request has arrived for this long]:D:_default' \
 '--max-requests=[Stop after this many accepted export requests]:N:_default' \
-'*--from-file=[Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)]:FILE:_default' \
+'*--from-file=[Read OTLP files instead of listening\: Collector file-exporter dumps (JSON lines or length-prefixed protobuf, gzip or zstd, told by content), one JSON or protobuf request, a directory of rotated dumps or a quoted pattern ('\''dumps/*'\''); repeatable; - is stdin]:FILE:_default' \
 '--from-file-signal=[Signal of protobuf files, where it cannot be told from the content]:SIGNAL:(metrics traces spans logs)' \
+'--from-file-jobs=[Threads reading --from-file files at once (0 = one per core); the session is the same]:N:_default' \
 '*--signals=[Keep only these signals (comma-separated\: metrics, traces or spans, logs)]:LIST:_default' \
 '*--services=[Keep only these services (service.name; comma-separated)]:LIST:_default' \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \

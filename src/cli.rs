@@ -113,6 +113,7 @@ pub enum Command {
     after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
 otelsnap capture from-dump --from-file collector-export.jsonl\n  \
+otelsnap capture gateway --from-file dumps/   # a directory of rotated Collector dumps\n  \
 otelsnap capture ci-run -- pytest -q          # run CMD with OTEL_EXPORTER_OTLP_* pointing here\n  \
 otelsnap capture ci-run --output baseline.json.gz -- ./run-tests.sh\n\
 With -- CMD the receivers take free ports unless --grpc/--http say otherwise; the exit status is\n\

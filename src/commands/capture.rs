@@ -125,6 +125,9 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     if args.from_file_signal.is_some() {
         bail!("--from-file-signal only applies with --from-file FILE");
     }
+    if args.from_file_jobs != 0 {
+        bail!("--from-file-jobs only applies with --from-file FILE");
+    }
     if args.no_grpc && args.no_http {
         bail!(
             "nothing to capture from: --no-grpc and --no-http disable both receivers; keep one, or read files with --from-file FILE"
