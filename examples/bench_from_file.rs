@@ -25,7 +25,10 @@ use otelsnap_testkit::testdata;
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("FILES REQUESTS_PER_FILE ROUNDS are numbers"))
+        .map(|a| {
+            a.parse()
+                .expect("FILES REQUESTS_PER_FILE ROUNDS are numbers")
+        })
         .collect();
     let files = args.first().copied().unwrap_or(8);
     let per_file = args.get(1).copied().unwrap_or(150);
@@ -33,7 +36,10 @@ fn main() {
     let bin = std::env::var_os("OTELSNAP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release/otelsnap"));
-    assert!(bin.exists(), "build it first: cargo build --release --bin otelsnap");
+    assert!(
+        bin.exists(),
+        "build it first: cargo build --release --bin otelsnap"
+    );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tmp = tempfile::tempdir().unwrap();
     let points = (files * per_file * 1000) as f64;
@@ -42,7 +48,11 @@ fn main() {
     );
 
     for (label, format, compress) in [
-        ("proto, zstd per message", Format::Proto, Compress::ZstdPerMessage),
+        (
+            "proto, zstd per message",
+            Format::Proto,
+            Compress::ZstdPerMessage,
+        ),
         ("JSON lines", Format::Json, Compress::None),
     ] {
         let dir = tmp.path().join(label.replace([' ', ','], "-"));
@@ -51,7 +61,12 @@ fn main() {
         for f in 0..files {
             let reqs: Vec<Request> = (0..per_file)
                 .map(|r| {
-                    Request::Metrics(testdata::bench_metrics(50, 20, 5, (f * per_file + r) as u64))
+                    Request::Metrics(testdata::bench_metrics(
+                        50,
+                        20,
+                        5,
+                        (f * per_file + r) as u64,
+                    ))
                 })
                 .collect();
             let dump = dumps::dump(&reqs, format, compress);
