@@ -293,8 +293,10 @@
       ['ignore list', o.rules.ignore && o.rules.ignore.length ? o.rules.ignore.map(value).join(', ') : '']
     ].concat(flatPairs(Object.fromEntries(Object.entries(d).filter(([k]) => k === 'completeness')), '', []));
     root.append(h('div', { class: 'header' }, sideHeader(d.from, SIDES.from), sideHeader(d.to, SIDES.to), h('section', null, h('h3', null, 'Comparison'), dl('kv', general))));
-    if (d.not_compared.length) {
-      root.append(h('ul', { class: 'notes' }, d.not_compared.map(n => h('li', null, n.signal + ' not compared: captured only by ', code(n.captured_by), ' (' + n.side + ')'))));
+    // The header's notes come worded in the JSON (signals one side lacks, incomplete sides).
+    const notes = d.notes || d.not_compared.map(n => n.signal + ' not compared: captured only by ' + n.captured_by);
+    if (notes.length) {
+      root.append(h('ul', { class: 'notes' }, notes.map(n => h('li', null, n))));
     }
     root.append(h('p', { class: 'verdict', id: 'verdict' }, verdictText(d)));
 
