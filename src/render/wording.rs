@@ -21,20 +21,17 @@ pub fn detail(d: &Detail) -> String {
     }
 }
 
-/// Why a finding was not judged: `not judged, would be warning: TO is incomplete for this
-/// item (keys_per_item)`.
+/// Why a finding was not judged, short (the header has the counts): `not judged, would be
+/// warning: TO cut this item short (keys_per_item)`.
 pub fn not_judged(n: &NotJudged) -> String {
     let side = n.side.upper();
     let why = match &n.gap {
         Gap::ItemIncomplete { caps, .. } => {
-            format!("{side} is incomplete for this item ({})", caps.join(", "))
+            format!("{side} cut this item short ({})", caps.join(", "))
         }
-        Gap::ItemsRefused { refused_items } => format!(
-            "{side} refused {} whole, this may be one",
-            human::plural(*refused_items, "item", "items")
-        ),
-        Gap::ByteBudget => format!("{side} ran past its memory budget"),
-        Gap::Catalog => format!("{side} is incomplete and the catalog sums over every item"),
+        Gap::ItemsRefused { .. } => format!("{side} refused new items"),
+        Gap::ByteBudget => format!("{side} ran out of memory budget"),
+        Gap::Catalog => format!("{side} is incomplete, and the catalog sums every item"),
     };
     if n.severity > Severity::Info {
         format!("not judged, would be {}: {why}", n.severity)
@@ -50,9 +47,10 @@ pub fn incomplete_side(i: &IncompleteSide) -> String {
     let side = i.side.upper();
     let mut what = Vec::new();
     if i.refused_items > 0 {
+        // A count of refusals, not of distinct names: those are not kept, to stay bounded.
         what.push(format!(
-            "refused {} whole",
-            human::plural(i.refused_items, "item", "items")
+            "refused new items {}",
+            human::plural(i.refused_items, "time", "times")
         ));
     }
     if i.incomplete_items > 0 {
@@ -80,10 +78,10 @@ pub fn incomplete_side(i: &IncompleteSide) -> String {
     };
     format!(
         "{side} is incomplete: capture caps {}{}; {judged} ({count})",
-        if what.is_empty() {
-            "refused part of it".to_string()
-        } else {
-            what.join(" and ")
+        match what.split_last() {
+            None => "refused part of it".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         },
         if caps.is_empty() {
             String::new()
@@ -131,15 +129,17 @@ pub fn signal_gap(g: &SignalGap) -> String {
 /// holds none of (or captured alone), then incomplete sides.
 pub fn notes(r: &DiffReport) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for nc in &r.not_compared {
-        if !r.signal_gaps.iter().any(|g| g.signal == nc.signal) {
+    for kind in crate::diff::ItemKind::ALL {
+        let sig = kind.plural();
+        if let Some(g) = r.signal_gaps.iter().find(|g| g.signal == sig) {
+            out.push(signal_gap(g));
+        } else if let Some(nc) = r.not_compared.iter().find(|n| n.signal == sig) {
             out.push(format!(
                 "{} not compared: captured only by {}",
                 nc.signal, nc.captured_by
             ));
         }
     }
-    out.extend(r.signal_gaps.iter().map(signal_gap));
     out.extend(r.incomplete.iter().map(incomplete_side));
     out
 }

@@ -56,9 +56,9 @@ pub enum Gap {
         /// Occurrences they refused.
         dropped: u64,
     },
-    /// The item is absent on that side, and that session refused whole items.
+    /// The item is absent on that side, and that session refused whole new items.
     ItemsRefused {
-        /// How many items it refused.
+        /// Its refusals of new items (each counts, see `Completeness::refused_items`).
         refused_items: u64,
     },
     /// That session ran past its memory budget: values of existing keys stopped counting.
@@ -88,7 +88,7 @@ pub struct IncompleteSide {
     pub id: String,
     /// Items stored but marked incomplete.
     pub incomplete_items: u64,
-    /// Items refused outright (not in the file).
+    /// Refusals of whole new items (not in the file; each refusal counts).
     pub refused_items: u64,
     /// Occurrences refused, per cap.
     pub dropped_by_cap: BTreeMap<String, u64>,
@@ -98,13 +98,6 @@ pub struct IncompleteSide {
     pub not_judged: usize,
     /// Of those, how many a rule had put at warning or above.
     pub downgraded: usize,
-}
-
-impl IncompleteSide {
-    /// Items the caps touched: marked incomplete plus refused outright.
-    pub fn items_affected(&self) -> u64 {
-        self.incomplete_items.saturating_add(self.refused_items)
-    }
 }
 
 /// Which way a finding points: what an under-reporting side could fake.
