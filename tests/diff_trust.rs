@@ -195,12 +195,23 @@ fn a_signal_one_side_lacks_is_stated_in_every_header() {
     for (format, needle) in [
         ("markdown", format!("- {line}")),
         ("github", line.to_string()),
-        ("junit", "<property name=\"otelsnap.note\" value=\"logs: FROM has 4".into()),
+        (
+            "junit",
+            "<property name=\"otelsnap.note\" value=\"logs: FROM has 4".into(),
+        ),
         ("sarif", line.to_string()),
     ] {
         let (code, out, err) = run(
             dir,
-            &["diff", "all", "no-logs", "--format", format, "--fail-on", "never"],
+            &[
+                "diff",
+                "all",
+                "no-logs",
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+            ],
         );
         assert_eq!(code, 0, "{format}: {err}");
         assert!(out.contains(&needle), "{format}: {out}");
@@ -209,7 +220,9 @@ fn a_signal_one_side_lacks_is_stated_in_every_header() {
     // The other way round the side that lacks them is FROM.
     let (_, out, _) = run(dir, &["diff", "no-logs", "all"]);
     assert!(
-        out.contains("logs: TO has 4 log templates in 4 severities (87 records); FROM captured no logs"),
+        out.contains(
+            "logs: TO has 4 log templates in 4 severities (87 records); FROM captured no logs"
+        ),
         "{out}"
     );
 }
@@ -308,7 +321,9 @@ fn an_occ_import_still_reports_a_real_template_and_temporality_change() {
     let (code, out, err) = run(dir, &["import", p.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let (_, doc) = diff_json(dir, "from-occ", "native", &[]);
-    let fields: Vec<&str> = details(&doc).map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = details(&doc)
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
     assert!(
         fields.contains(&"body_templates.Payment accepted for order <*>")
             && fields.contains(&"body_templates.Payment declined for order <*> <*> <*>"),

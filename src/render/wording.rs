@@ -117,8 +117,14 @@ pub fn signal_gap(g: &SignalGap) -> String {
     let side = g.side.upper();
     let what = g.signal;
     let other = if g.declared {
-        format!("{side} lists {what} among its signals but holds none, so each shows as {}",
-            if g.side == Side::To { "removed" } else { "added" })
+        format!(
+            "{side} lists {what} among its signals but holds none, so each shows as {}",
+            if g.side == Side::To {
+                "removed"
+            } else {
+                "added"
+            }
+        )
     } else {
         format!("{side} captured no {what}, so they were not compared")
     };

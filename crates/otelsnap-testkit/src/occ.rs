@@ -54,7 +54,10 @@ pub fn occ_shaped(session: &Session) -> Value {
     }
     for s in list(data, "spans") {
         s.remove("incomplete");
-        keys(s, &["attribute_keys", "resource_keys", "link_attribute_keys"]);
+        keys(
+            s,
+            &["attribute_keys", "resource_keys", "link_attribute_keys"],
+        );
         if let Some(ev) = s
             .get_mut("event_attribute_keys")
             .and_then(Value::as_object_mut)
@@ -83,7 +86,10 @@ pub fn occ_shaped(session: &Session) -> Value {
     v
 }
 
-fn list<'a>(data: &'a mut Map<String, Value>, k: &str) -> impl Iterator<Item = &'a mut Map<String, Value>> {
+fn list<'a>(
+    data: &'a mut Map<String, Value>,
+    k: &str,
+) -> impl Iterator<Item = &'a mut Map<String, Value>> {
     data.get_mut(k)
         .and_then(Value::as_array_mut)
         .into_iter()
@@ -170,7 +176,10 @@ mod tests {
             "Payment declined for order <*>: <*>"
         );
         assert_eq!(
-            occ_template("Order <*> placed with <*> items", "Order ORD-1 placed with 3 items"),
+            occ_template(
+                "Order <*> placed with <*> items",
+                "Order ORD-1 placed with 3 items"
+            ),
             "Order <*> placed with <*> items"
         );
     }

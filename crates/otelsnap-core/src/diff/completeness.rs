@@ -112,7 +112,13 @@ enum Direction {
 }
 
 fn direction(e: &Evidence) -> Direction {
-    let by = |grew: bool| if grew { Direction::Grow } else { Direction::Shrink };
+    let by = |grew: bool| {
+        if grew {
+            Direction::Grow
+        } else {
+            Direction::Shrink
+        }
+    };
     match e {
         Evidence::Cardinality { from, to, .. } => by(to > from),
         Evidence::Rate { from, to, .. } => by(to > from),
@@ -139,7 +145,8 @@ pub(crate) struct Account {
 impl Account {
     pub(crate) fn of(s: &Session) -> Account {
         let c = s.completeness.as_ref();
-        let byte_budget = c.is_some_and(|c| c.dropped_by_cap.get("byte_budget").is_some_and(|n| *n > 0))
+        let byte_budget = c
+            .is_some_and(|c| c.dropped_by_cap.get("byte_budget").is_some_and(|n| *n > 0))
             || s.capture.as_ref().is_some_and(|c| c.incomplete.is_some());
         Account {
             complete: s.is_complete() && !byte_budget,
@@ -298,7 +305,12 @@ mod tests {
             dropped: 3,
             caps: vec!["keys_per_item".into()],
         };
-        let got = a.judge(ItemKind::Metric, ChangeType::Changed, &removed_key(), (None, Some(&m)));
+        let got = a.judge(
+            ItemKind::Metric,
+            ChangeType::Changed,
+            &removed_key(),
+            (None, Some(&m)),
+        );
         assert_eq!(
             got,
             Some((
@@ -311,7 +323,12 @@ mod tests {
         );
         // The same removal on an item TO holds whole is judged: the cap did not touch it.
         assert_eq!(
-            a.judge(ItemKind::Metric, ChangeType::Changed, &removed_key(), (None, None)),
+            a.judge(
+                ItemKind::Metric,
+                ChangeType::Changed,
+                &removed_key(),
+                (None, None)
+            ),
             None
         );
     }
@@ -330,12 +347,22 @@ mod tests {
         let m = Incomplete::default();
         let to_inc = Accounts::of(&Session::new("f"), &incomplete(0));
         assert_eq!(
-            to_inc.judge(ItemKind::Metric, ChangeType::Changed, &grew, (None, Some(&m))),
+            to_inc.judge(
+                ItemKind::Metric,
+                ChangeType::Changed,
+                &grew,
+                (None, Some(&m))
+            ),
             None
         );
         let from_inc = Accounts::of(&incomplete(0), &Session::new("t"));
         assert!(matches!(
-            from_inc.judge(ItemKind::Metric, ChangeType::Changed, &grew, (Some(&m), None)),
+            from_inc.judge(
+                ItemKind::Metric,
+                ChangeType::Changed,
+                &grew,
+                (Some(&m), None)
+            ),
             Some((Side::From, Gap::ItemIncomplete { .. }))
         ));
     }
@@ -361,7 +388,12 @@ mod tests {
         );
         // The catalog sums over all items: any refusal makes its decreases unprovable.
         assert!(matches!(
-            b.judge(ItemKind::Attribute, ChangeType::Removed, &gone, (None, None)),
+            b.judge(
+                ItemKind::Attribute,
+                ChangeType::Removed,
+                &gone,
+                (None, None)
+            ),
             Some((Side::To, Gap::Catalog))
         ));
     }
@@ -372,7 +404,12 @@ mod tests {
         assert!(a.all_complete());
         let m = Incomplete::default();
         assert_eq!(
-            a.judge(ItemKind::Metric, ChangeType::Changed, &removed_key(), (Some(&m), Some(&m))),
+            a.judge(
+                ItemKind::Metric,
+                ChangeType::Changed,
+                &removed_key(),
+                (Some(&m), Some(&m))
+            ),
             None
         );
     }

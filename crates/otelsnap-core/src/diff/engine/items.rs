@@ -16,7 +16,11 @@ fn one_sided(
     in_newer: bool,
     marker: Option<&Incomplete>,
 ) -> (Option<&Incomplete>, Option<&Incomplete>) {
-    if in_newer { (None, marker) } else { (marker, None) }
+    if in_newer {
+        (None, marker)
+    } else {
+        (marker, None)
+    }
 }
 
 impl Cx<'_> {
