@@ -234,7 +234,11 @@ fn cut(s: &Session, seed: u64) -> Session {
     out.completeness = Some(Completeness {
         incomplete_items: marked,
         refused_items: refused,
-        dropped_by_cap: [("keys_per_item".to_string(), 1)].into(),
+        dropped_by_cap: [
+            ("keys_per_item".to_string(), 1),
+            ("max_items".to_string(), refused),
+        ]
+        .into(),
     });
     out.canonicalize();
     out

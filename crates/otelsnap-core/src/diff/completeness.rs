@@ -148,9 +148,17 @@ impl Account {
         let byte_budget = c
             .is_some_and(|c| c.dropped_by_cap.get("byte_budget").is_some_and(|n| *n > 0))
             || s.capture.as_ref().is_some_and(|c| c.incomplete.is_some());
+        // Only these caps refuse whole metrics, spans and severities; the catalog cap refuses
+        // catalog keys alone, which the catalog rule covers.
+        let whole = byte_budget
+            || c.is_some_and(|c| c.dropped_by_cap.get("max_items").is_some_and(|n| *n > 0));
         Account {
             complete: s.is_complete() && !byte_budget,
-            refused_items: c.map_or(0, |c| c.refused_items),
+            refused_items: if whole {
+                c.map_or(0, |c| c.refused_items)
+            } else {
+                0
+            },
             byte_budget,
         }
     }
@@ -285,7 +293,11 @@ mod tests {
         s.completeness = Some(Completeness {
             incomplete_items: 1,
             refused_items: refused,
-            dropped_by_cap: [("keys_per_item".to_string(), 3)].into(),
+            dropped_by_cap: [
+                ("keys_per_item".to_string(), 3),
+                ("max_items".to_string(), refused),
+            ]
+            .into(),
         });
         s
     }
@@ -396,6 +408,38 @@ mod tests {
             ),
             Some((Side::To, Gap::Catalog))
         ));
+    }
+
+    #[test]
+    fn catalog_refusals_alone_do_not_excuse_a_removed_metric() {
+        let mut to = Session::new("t");
+        to.completeness = Some(Completeness {
+            incomplete_items: 0,
+            refused_items: 4,
+            dropped_by_cap: [("catalog".to_string(), 9)].into(),
+        });
+        let a = Accounts::of(&Session::new("f"), &to);
+        let gone = Evidence::Item {
+            item: crate::diff::evidence::ItemFacts::Metric {
+                metric_type: crate::session::MetricType::Sum,
+            },
+            added: false,
+            size: 1,
+            over: None,
+        };
+        assert_eq!(
+            a.judge(ItemKind::Metric, ChangeType::Removed, &gone, (None, None)),
+            None
+        );
+        assert!(
+            a.judge(
+                ItemKind::Attribute,
+                ChangeType::Removed,
+                &gone,
+                (None, None)
+            )
+            .is_some()
+        );
     }
 
     #[test]
