@@ -6,7 +6,8 @@
 //!
 //! - something smaller or absent in TO (an item, key, member or template removed, a count,
 //!   rate or cardinality that fell) where TO is incomplete for that item;
-//! - something larger or present only in TO (an item, key, member or template added, a growth)
+//! - something larger or present only in TO (an item, key, member or template added, a growth,
+//!   a key, name pattern or series count judged new or turned unbounded or near the SDK limit)
 //!   where FROM is incomplete for that item: FROM may have been sent it and refused it.
 //!
 //! "Incomplete for that item" is, most precise first: the item itself carries an
@@ -130,6 +131,9 @@ fn direction(e: &Evidence) -> Direction {
             to_share,
             ..
         } => by(to_share.unwrap_or(0.0) > from_share.unwrap_or(0.0)),
+        // A verdict finding says a key, name pattern or limit is new or turned in TO: what an
+        // incomplete FROM may only have refused.
+        Evidence::Verdict(_) => Direction::Grow,
         Evidence::Value { .. } | Evidence::Bounds { .. } => Direction::Neither,
     }
 }

@@ -154,6 +154,9 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
             changes.extend(cx.attribute(a.copied(), b.copied()));
         }
     }
+    super::verdict_rules::apply(from, to, rules, filters, &compared, &mut changes);
+    super::name_patterns::fold(from, to, rules, &mut changes);
+    cx.judge_verdicts(from, to, &mut changes);
     RawDiff {
         changes,
         rate_basis: basis,
@@ -338,6 +341,65 @@ struct Cx<'r> {
 }
 
 impl Cx<'_> {
+    /// The incomplete-side rule for the verdict and name-pattern findings, which are added
+    /// after the field comparison: each says something is new or turned in TO, which an
+    /// incomplete FROM cannot show (it may have refused the very key or name).
+    fn judge_verdicts<'s>(&self, from: &'s Session, to: &'s Session, changes: &mut [Change]) {
+        if self.acc.all_complete() {
+            return;
+        }
+        type Markers<'a> = BTreeMap<(ItemKind, Cow<'a, str>), Option<&'a Incomplete>>;
+        let key = span_key(&from.data.spans, &to.data.spans);
+        let markers = |s: &'s Session| -> Markers<'s> {
+            let mut m: Markers<'_> = BTreeMap::new();
+            for x in &s.data.metrics {
+                m.insert(
+                    (ItemKind::Metric, Cow::Borrowed(x.name.as_str())),
+                    x.incomplete.as_ref(),
+                );
+            }
+            for x in &s.data.spans {
+                m.insert((ItemKind::Span, key(x)), x.incomplete.as_ref());
+            }
+            for x in &s.data.logs {
+                m.insert(
+                    (ItemKind::Log, Cow::Borrowed(x.severity.as_str())),
+                    x.incomplete.as_ref(),
+                );
+            }
+            m
+        };
+        let (fm, tm) = (markers(from), markers(to));
+        for c in changes.iter_mut() {
+            let id = (c.signal_type, Cow::Borrowed(c.name.as_str()));
+            let pair = (
+                fm.get(&id).copied().flatten(),
+                tm.get(&id).copied().flatten(),
+            );
+            let mut touched = false;
+            for d in &mut c.details {
+                if d.not_judged.is_some() || !matches!(d.evidence, Evidence::Verdict(_)) {
+                    continue;
+                }
+                if let Some((side, gap)) =
+                    self.acc
+                        .judge(c.signal_type, c.change_type, &d.evidence, pair)
+                {
+                    d.not_judged = Some(NotJudged {
+                        side,
+                        severity: d.severity,
+                        gap,
+                    });
+                    d.severity = d.severity.min(super::Severity::Info);
+                    touched = true;
+                }
+            }
+            if touched {
+                c.settle();
+            }
+        }
+    }
+
     /// Applies the incomplete-side rule to an item's details: a finding an incomplete side
     /// could explain goes to info, keeping why and its rule's severity. `markers` are the
     /// item's [`Incomplete`] markers on FROM and TO.
