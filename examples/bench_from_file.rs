@@ -11,7 +11,8 @@
 //! `--no-analyze` (decode only) for the share the analysis takes: the analysis runs on one
 //! thread in file order (that is what keeps the session independent of the thread count), so
 //! only decoding spreads across cores. Reported: median wall time of ROUNDS runs, data points
-//! per second, and the ratio of the all-cores to the one-thread throughput.
+//! per second, median CPU time (user + system, from `getrusage` of the children), and the ratio
+//! of the all-cores to the one-thread throughput.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
@@ -84,16 +85,23 @@ fn main() {
             ("decode only, all cores", cores, false),
         ];
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+        let mut cpus: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
         for _ in 0..rounds {
             for (i, (_, jobs, analyze)) in runs.iter().enumerate() {
-                times[i].push(run(&bin, tmp.path(), &dir, *jobs, *analyze));
+                let (wall, cpu) = run(&bin, tmp.path(), &dir, *jobs, *analyze);
+                times[i].push(wall);
+                cpus[i].push(cpu);
             }
         }
         let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
-        println!("| run | median wall | data points/s |");
-        println!("|---|---:|---:|");
-        for ((name, _, _), m) in runs.iter().zip(&medians) {
-            println!("| {name} | {m:.2} s | {:.0} |", points / m);
+        println!("| run | median wall | data points/s | median CPU (user+sys) |");
+        println!("|---|---:|---:|---:|");
+        for (((name, _, _), m), c) in runs.iter().zip(&medians).zip(cpus.iter_mut()) {
+            println!(
+                "| {name} | {m:.2} s | {:.0} | {:.2} s |",
+                points / m,
+                median(c)
+            );
         }
         println!(
             "all cores / 1 job throughput: analyze {:.2}, decode only {:.2}",
@@ -103,8 +111,20 @@ fn main() {
     }
 }
 
-/// One whole `capture --from-file` process; its wall time in seconds.
-fn run(bin: &Path, tmp: &Path, dir: &Path, jobs: usize, analyze: bool) -> f64 {
+/// CPU seconds (user + system) of the waited-for children so far.
+fn children_cpu() -> f64 {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is a valid selector.
+    let ru = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, ru.as_mut_ptr());
+        ru.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
+}
+
+/// One whole `capture --from-file` process; its wall time and CPU time in seconds.
+fn run(bin: &Path, tmp: &Path, dir: &Path, jobs: usize, analyze: bool) -> (f64, f64) {
     let mut cmd = Command::new(bin);
     cmd.arg("--dir")
         .arg(tmp.join("sessions"))
@@ -114,15 +134,17 @@ fn run(bin: &Path, tmp: &Path, dir: &Path, jobs: usize, analyze: bool) -> f64 {
     if !analyze {
         cmd.arg("--no-analyze");
     }
+    let cpu = children_cpu();
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let took = start.elapsed().as_secs_f64();
+    let cpu = children_cpu() - cpu;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    took
+    (took, cpu)
 }
 
 fn median(v: &mut [f64]) -> f64 {
