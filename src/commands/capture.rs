@@ -976,10 +976,10 @@ fn capture_files(
         })
         .collect();
     let mut shown = vec![0u64; set.files.len()];
-    let mut consume = |i: usize, item: file::Item<(OtlpRequest, u64)>| match item {
+    let mut consume = |i: usize, item: &file::Item<(OtlpRequest, u64)>| match item {
         file::Item::Request((req, truncated)) => {
             if let Some(a) = analyzer.as_mut() {
-                a.ingest_at(&req, truncated, received[i]);
+                a.ingest_at(req, *truncated, received[i]);
             }
         }
         file::Item::Bad(bad) => {

@@ -6,12 +6,16 @@
 //! That is what keeps a session built from a set of files byte-identical to one built from the
 //! same files read in order: the analysis itself runs on one thread, in one order.
 //!
+//! A consumed item goes back to the worker that decoded it, to be dropped there: a decoded
+//! request is thousands of small allocations, and freeing them on the allocating thread keeps
+//! the allocator's thread-local fast path.
+//!
 //! Memory stays bounded: a worker claims a file only while it is fewer than `2 × jobs` files
 //! ahead of the consumer, and each file's channel holds at most `CHANNEL_DEPTH` decoded
 //! requests, a worker waiting when its channel is full. No deadlock: files are claimed in
 //! order, so the file the consumer waits on is always claimed by a worker that can proceed.
 
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::{BadInput, FileError, FileOptions, FileReport, read_path};
@@ -30,12 +34,13 @@ pub enum Item<T> {
 }
 
 enum Msg<T> {
-    Item(Item<T>),
+    /// An item, and the worker that decoded it.
+    Item(Item<T>, usize),
     Done(Result<FileReport, FileError>),
 }
 
 /// Reads `files` (`-` is stdin) with up to `jobs` threads, handing `consume` each file's items
-/// (its index, then the item) in file order and then `finished` its report: the same calls in
+/// (its index, then the item, lent: it is dropped on the thread that decoded it) in file order and then `finished` its report: the same calls in
 /// the same order whatever `jobs` is and whichever file is decoded first. `prepare` runs on
 /// the reading threads. Stops at the first file that cannot be read, with its error.
 pub fn read_paths<T: Send>(
@@ -43,7 +48,7 @@ pub fn read_paths<T: Send>(
     opts: &FileOptions,
     jobs: usize,
     prepare: &(dyn Fn(OtlpRequest) -> T + Sync),
-    consume: &mut dyn FnMut(usize, Item<T>),
+    consume: &mut dyn FnMut(usize, &Item<T>),
     finished: &mut dyn FnMut(usize, &FileReport),
 ) -> Result<(), FileError> {
     let jobs = jobs.clamp(1, files.len().max(1));
@@ -63,16 +68,25 @@ pub fn read_paths<T: Send>(
         window: 2 * jobs,
         total: files.len(),
     };
+    let mut returns = Vec::with_capacity(jobs);
+    let mut returned = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let (tx, rx) = channel();
+        returns.push(tx);
+        returned.push(rx);
+    }
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| worker(&shared, &senders, files, opts, prepare));
+        for (w, back) in returned.into_iter().enumerate() {
+            let (shared, senders) = (&shared, &senders);
+            scope.spawn(move || worker(w, back, shared, senders, files, opts, prepare));
         }
-        let result = consume_in_order(&shared, &receivers, files, consume, finished);
+        let result = consume_in_order(&shared, &receivers, &returns, files, consume, finished);
         // Stop the workers: no new file, and a full channel's send fails once its receiver
         // is gone (that refusal ends the file being read).
         shared.lock().cancelled = true;
         shared.wake.notify_all();
         drop(receivers);
+        drop(returns);
         result
     })
 }
@@ -81,7 +95,7 @@ fn read_sequentially<T>(
     files: &[String],
     opts: &FileOptions,
     prepare: &(dyn Fn(OtlpRequest) -> T + Sync),
-    consume: &mut dyn FnMut(usize, Item<T>),
+    consume: &mut dyn FnMut(usize, &Item<T>),
     finished: &mut dyn FnMut(usize, &FileReport),
 ) -> Result<(), FileError> {
     for (i, file) in files.iter().enumerate() {
@@ -91,10 +105,10 @@ fn read_sequentially<T>(
             file,
             opts,
             &mut |req| {
-                (consume.borrow_mut())(i, Item::Request(prepare(req)));
+                (consume.borrow_mut())(i, &Item::Request(prepare(req)));
                 Ok(())
             },
-            &mut |bad| (consume.borrow_mut())(i, Item::Bad(bad.clone())),
+            &mut |bad| (consume.borrow_mut())(i, &Item::Bad(bad.clone())),
         )?;
         finished(i, &report);
     }
@@ -141,6 +155,8 @@ impl Shared {
 }
 
 fn worker<T: Send>(
+    w: usize,
+    back: Receiver<Item<T>>,
     shared: &Shared,
     senders: &[Mutex<Option<SyncSender<Msg<T>>>>],
     files: &[String],
@@ -155,18 +171,22 @@ fn worker<T: Send>(
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         let Some(tx) = tx else { return };
+        // Drops what the consumer has handed back (see the module's doc).
+        let recycle = || while back.try_recv().is_ok() {};
         let result = read_path(
             &files[i],
             opts,
             &mut |req| {
-                tx.send(Msg::Item(Item::Request(prepare(req))))
+                recycle();
+                tx.send(Msg::Item(Item::Request(prepare(req)), w))
                     .map_err(|_| Refusal::Stopping)
             },
             &mut |bad| {
                 // A failed send means the consumer has stopped; the request path ends the file.
-                let _ = tx.send(Msg::Item(Item::Bad(bad.clone())));
+                let _ = tx.send(Msg::Item(Item::Bad(bad.clone()), w));
             },
         );
+        recycle();
         if tx.send(Msg::Done(result)).is_err() {
             return;
         }
@@ -176,14 +196,19 @@ fn worker<T: Send>(
 fn consume_in_order<T>(
     shared: &Shared,
     receivers: &[Receiver<Msg<T>>],
+    returns: &[Sender<Item<T>>],
     files: &[String],
-    consume: &mut dyn FnMut(usize, Item<T>),
+    consume: &mut dyn FnMut(usize, &Item<T>),
     finished: &mut dyn FnMut(usize, &FileReport),
 ) -> Result<(), FileError> {
     for (i, rx) in receivers.iter().enumerate() {
         loop {
             match rx.recv() {
-                Ok(Msg::Item(item)) => consume(i, item),
+                Ok(Msg::Item(item, w)) => {
+                    consume(i, &item);
+                    // A worker that has ended gives the item back; it is dropped here then.
+                    let _ = returns[w].send(item);
+                }
                 Ok(Msg::Done(Ok(report))) => {
                     finished(i, &report);
                     break;

@@ -413,7 +413,7 @@ fn an_itemless_message_in_a_stream_takes_the_signal_before_it() {
 /// Everything `read_paths` handed over, in order, as comparable text.
 fn read_set(files: &[String], jobs: usize) -> (Result<(), String>, Vec<String>) {
     let mut seen = Vec::new();
-    let mut consume = |i: usize, item: Item<OtlpRequest>| {
+    let mut consume = |i: usize, item: &Item<OtlpRequest>| {
         seen.push(match item {
             Item::Request(r) => format!("{i} request {r:?}"),
             Item::Bad(b) => format!("{i} bad {b}"),
