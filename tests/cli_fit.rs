@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
 mod common;
+#[path = "diff_golden/support.rs"]
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -151,4 +153,87 @@ fn list_fits_80_and_200_columns_with_times_zone_and_age() {
             .any(|l| l.contains("a-very-long-session-…") && l.contains("-run-12345")),
         "{wide}"
     );
+}
+
+/// The cells of each line of the changes table (the last table of the output), trimmed.
+fn change_rows(out: &str) -> Vec<Vec<String>> {
+    let last = out.rfind('┌').unwrap();
+    out[last..]
+        .lines()
+        .filter_map(|l| {
+            let inner = l.strip_prefix('│')?.strip_suffix('│')?;
+            Some(inner.split('┆').map(|c| c.trim().to_string()).collect())
+        })
+        .collect()
+}
+
+/// Which signal each row naming `name` says it is: from the signal column when the table
+/// has one, else from under the severity, on the row's second line.
+fn signals_of(out: &str, name: &str) -> Vec<String> {
+    let rows = change_rows(out);
+    let header = &rows[0];
+    let col = |h: &str| header.iter().position(|c| c == h);
+    let name_col = col("name").unwrap();
+    let mut found = Vec::new();
+    for (i, r) in rows.iter().enumerate().skip(1) {
+        // Whole, or shortened in the middle.
+        let shows = |cell: &str| match cell.split_once('…') {
+            Some((head, tail)) => name.starts_with(head) && name.ends_with(tail),
+            None => cell == name,
+        };
+        if !shows(&r[name_col]) {
+            continue;
+        }
+        found.push(match col("signal") {
+            Some(c) => r[c].clone(),
+            None => {
+                assert_eq!(rows[1][0], "signal", "stacked header:\n{out}");
+                rows[i + 1][0].clone()
+            }
+        });
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn diff_table_at_80_columns_tells_a_metric_from_a_span_of_the_same_name() {
+    use otelsnap::session::MetricType;
+    use support::{metric, session, span, write};
+    let d = tempfile::tempdir().unwrap();
+    // Long enough that the signal column cannot stay at 80 columns beside the name.
+    for name in [
+        "http.server.duration",
+        "messaging.kafka.consumer.fetch.latency.seconds",
+    ] {
+        let mut a = session("same-a", Some(60));
+        let mut b = session("same-b", Some(60));
+        let labels = [("http.route", 40)];
+        let grown = [("http.route", 40), ("user.id", 3_000)];
+        a.data.metrics = vec![metric(name, MetricType::Histogram, 40, 600, &labels)];
+        b.data.metrics = vec![metric(name, MetricType::Histogram, 4_000, 600, &grown)];
+        a.data.spans = vec![span(name, 600, &labels)];
+        b.data.spans = vec![span(name, 600, &grown)];
+        let (pa, pb) = (write(d.path(), &a), write(d.path(), &b));
+        let args = [
+            "diff",
+            pa.to_str().unwrap(),
+            pb.to_str().unwrap(),
+            "--fail-on",
+            "never",
+        ];
+        // With --ids: 200 columns show them on their own.
+        let mut with_ids = args.to_vec();
+        with_ids.push("--ids");
+        let natural = run(d.path(), None, &with_ids);
+        for width in [80, 200] {
+            let out = run(d.path(), Some(width), &args);
+            check_fits(&out, &natural, width);
+            assert_eq!(
+                signals_of(&out, name),
+                ["metric", "span"],
+                "at {width}:\n{out}"
+            );
+        }
+    }
 }
