@@ -237,3 +237,139 @@ fn diff_table_at_80_columns_tells_a_metric_from_a_span_of_the_same_name() {
         }
     }
 }
+
+/// checkout-v2 with names, keys, values and templates longer than any column at 80.
+fn long_session(dir: &Path) -> std::path::PathBuf {
+    use otelsnap::session::format;
+    let bytes = std::fs::read(fixture("checkout-v2.json.gz")).unwrap();
+    let mut s = format::decode(&bytes, &format::ReadLimits::default(), "fixture").unwrap();
+    s.id = "long-names".into();
+    let long_metric =
+        "com.example.checkout.backend.payments.provider.gateway.request.duration.seconds";
+    let long_key = "com.example.tenant.organisation.department.cost_centre.identifier";
+    let m = &mut s.data.metrics[0];
+    m.name = long_metric.into();
+    let ks = m.label_keys.values().next().unwrap().clone();
+    let mut ks = ks;
+    ks.value_samples = vec![
+        "a-value-that-is-much-longer-than-any-column-could-ever-hold-at-eighty-columns".into(),
+        "short".into(),
+    ];
+    m.label_keys.insert(long_key.into(), ks);
+    let mut attr = s.data.attributes[0].clone();
+    attr.key = long_key.into();
+    attr.value_samples = vec!["a-value-that-is-much-longer-than-any-column-could-ever-hold".into()];
+    s.data.attributes.push(attr);
+    s.data.spans[0].name =
+        "POST /api/v2/organisations/{organisation_id}/departments/{department_id}/cost-centres"
+            .into();
+    let log = s
+        .data
+        .logs
+        .iter_mut()
+        .find(|l| l.severity == "ERROR")
+        .unwrap();
+    log.body_templates[0].template = "Payment provider gateway declined the authorisation for order <*> of customer <*> with reason <*> after <*> retries".into();
+    log.body_templates[0].example = "Payment provider gateway declined the authorisation for order ORD-1 of customer C-9 with reason insufficient_funds after 3 retries".into();
+    s.canonicalize();
+    s.recompute_stats();
+    let p = dir.join("long-names.json.gz");
+    std::fs::write(&p, format::to_gzip(&s)).unwrap();
+    p
+}
+
+#[test]
+fn show_tables_fit_80_and_200_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let long = long_session(d.path());
+    let long = long.to_str().unwrap();
+    let v2 = fixture("checkout-v2.json.gz");
+    let v2 = v2.to_str().unwrap();
+    let views: Vec<Vec<&str>> = vec![
+        vec!["show", v2, "--top", "0"],
+        vec!["show", long, "--top", "0"],
+        vec![
+            "show",
+            long,
+            "--metric",
+            "com.example.checkout.backend.payments.provider.gateway.request.duration.seconds",
+        ],
+        vec!["show", v2, "--span", "POST /checkout"],
+        vec!["show", long, "--log", "ERROR"],
+        vec!["show", v2, "--attribute", "http.route"],
+        vec![
+            "show",
+            long,
+            "--attribute",
+            "com.example.tenant.organisation.department.cost_centre.identifier",
+        ],
+    ];
+    for args in &views {
+        let natural = run(d.path(), None, args);
+        if args.contains(&long) {
+            assert!(
+                natural.lines().any(|l| l.chars().count() > 80),
+                "{args:?}: the test needs a wide table"
+            );
+        }
+        for width in [80, 200] {
+            let fitted = run(d.path(), Some(width), args);
+            check_fits(&fitted, &natural, width);
+        }
+    }
+    // The overview at 80: the essential columns of every section, names whole where they fit.
+    let narrow = run(d.path(), Some(80), &["show", v2, "--top", "0"]);
+    for header in [
+        "METRIC",
+        "SERIES",
+        "TOP KEY",
+        "SPAN",
+        "KIND",
+        "TOP ATTRIBUTE",
+        "SEVERITY",
+        "TOP TEMPLATES",
+        "KEY",
+        "CARDINALITY",
+    ] {
+        assert!(narrow.contains(header), "{header} at 80:\n{narrow}");
+    }
+    for name in [
+        "http.server.request.duration",
+        "db.client.operation.duration",
+        "deployment.environment.name",
+        "GET /products/{id}",
+    ] {
+        assert!(narrow.contains(name), "{name} whole at 80:\n{narrow}");
+    }
+    // At 200 nothing is dropped.
+    let wide = run(d.path(), Some(200), &["show", v2, "--top", "0"]);
+    for header in [
+        "TYPE", "UNIT", "POINTS", "KEYS", "SERVICES", "RECORDS", "COUNT", "SIGNALS", "SCOPE",
+        "SAMPLES",
+    ] {
+        assert!(wide.contains(header), "{header} at 200:\n{wide}");
+    }
+    // A name too long for 80 keeps both ends; at 200 it is whole, and JSON always is.
+    let narrow_long = run(d.path(), Some(80), &["show", long, "--top", "0"]);
+    assert!(
+        narrow_long
+            .lines()
+            .any(|l| l.contains("com.example.") && l.contains("…") && l.contains(".seconds")),
+        "{narrow_long}"
+    );
+    let wide_long = run(d.path(), Some(200), &["show", long, "--top", "0"]);
+    assert!(
+        wide_long.contains(
+            "com.example.checkout.backend.payments.provider.gateway.request.duration.seconds"
+        ),
+        "{wide_long}"
+    );
+    let json = run(d.path(), Some(80), &["show", long, "--format", "json"]);
+    assert!(json.contains(
+        "\"com.example.checkout.backend.payments.provider.gateway.request.duration.seconds\""
+    ));
+    // Each template starts a line; its continuation lines are indented under it.
+    let log = run(d.path(), Some(80), &["show", long, "--log", "ERROR"]);
+    assert!(log.contains("┆ Payment provider gateway"), "{log}");
+    assert!(log.lines().any(|l| l.contains("┆   ")), "{log}");
+}
