@@ -1,1 +1,1 @@
-complete --keep-order --exclusive --command otelsnap --arguments "(COMPLETE=fish otelsnap -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"
+complete --keep-order --exclusive --command otelsnap --arguments "(OTELSNAP_COMPLETE=fish otelsnap -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"

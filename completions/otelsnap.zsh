@@ -6,7 +6,7 @@ function _clap_dynamic_completer_otelsnap() {
     local completions=("${(@f)$( \
         _CLAP_IFS="$_CLAP_IFS" \
         _CLAP_COMPLETE_INDEX="$_CLAP_COMPLETE_INDEX" \
-        COMPLETE="zsh" \
+        OTELSNAP_COMPLETE="zsh" \
         otelsnap -- "${words[@]}" 2>/dev/null \
     )}")
 

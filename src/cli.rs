@@ -471,7 +471,7 @@ pub struct RecoverArgs {
 bash:  echo 'source <(otelsnap completions bash)' >> ~/.bashrc\n  \
 zsh:   echo 'source <(otelsnap completions zsh)' >> ~/.zshrc\n  \
 fish:  echo 'otelsnap completions fish | source' >> ~/.config/fish/config.fish\n\
-The script asks otelsnap on each TAB (COMPLETE=SHELL otelsnap -- WORDS...): SESSION arguments\n\
+The script asks otelsnap on each TAB (OTELSNAP_COMPLETE=SHELL otelsnap -- WORDS...): SESSION arguments\n\
 complete with the names in the store the line would use (--dir, else $OTELSNAP_DIR, else the\n\
 default), newest first, and with session files."
 )]

@@ -102,7 +102,9 @@ impl Bash {
             .env("HOME", self.cwd.path())
             .env_remove("OTELSNAP_DIR")
             .env_remove("XDG_DATA_HOME")
-            .env_remove("COMPLETE");
+            .env_remove("OTELSNAP_COMPLETE")
+            // clap's generic variable, set for something else, changes nothing.
+            .env("COMPLETE", "yes");
         for (k, v) in env {
             c.env(k, v);
         }
@@ -295,7 +297,7 @@ fn protocol(shell: &str, dir: &Path, words: &[&str]) -> String {
     let cwd = tempfile::tempdir().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_otelsnap"));
     c.current_dir(cwd.path())
-        .env("COMPLETE", shell)
+        .env("OTELSNAP_COMPLETE", shell)
         .env("OTELSNAP_DIR", dir)
         .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
         .env("_CLAP_IFS", "\n")
@@ -334,18 +336,21 @@ fn zsh_and_fish_get_names_with_their_time_and_counts() {
 fn committed_scripts_register_the_dynamic_completer() {
     let read = |f: &str| std::fs::read_to_string(root().join("completions").join(f)).unwrap();
     let bash = read("otelsnap.bash");
-    assert!(bash.contains("COMPLETE=\"bash\"") && bash.contains("\"otelsnap\" -- \"${words[@]}\""));
+    assert!(
+        bash.contains("OTELSNAP_COMPLETE=\"bash\"")
+            && bash.contains("\"otelsnap\" -- \"${words[@]}\"")
+    );
     assert!(bash.contains(
         "complete -o nospace -o bashdefault -o nosort -F _clap_complete_otelsnap otelsnap"
     ));
     let zsh = read("otelsnap.zsh");
     assert!(zsh.starts_with("#compdef otelsnap"));
     assert!(
-        zsh.contains("COMPLETE=\"zsh\"")
+        zsh.contains("OTELSNAP_COMPLETE=\"zsh\"")
             && zsh.contains("compdef _clap_dynamic_completer_otelsnap otelsnap")
     );
     let fish = read("otelsnap.fish");
-    assert!(fish.contains("complete --keep-order --exclusive --command otelsnap --arguments \"(COMPLETE=fish otelsnap -- "));
+    assert!(fish.contains("complete --keep-order --exclusive --command otelsnap --arguments \"(OTELSNAP_COMPLETE=fish otelsnap -- "));
     // No build directory baked in: the scripts call `otelsnap` from PATH.
     for s in [&bash, &zsh, &fish] {
         assert!(!s.contains("target/"), "{s}");
@@ -366,4 +371,17 @@ fn committed_scripts_register_the_dynamic_completer() {
         };
         assert!(out.status.success(), "{shell} -n {file}: {out:?}");
     }
+}
+
+#[test]
+fn a_stray_complete_variable_does_not_turn_runs_into_completions() {
+    let s = store();
+    let out = common::cmd(s.path())
+        .env("COMPLETE", "bash")
+        .args(["list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows.as_array().unwrap().len() >= 2, "{rows}");
 }

@@ -1,7 +1,7 @@
 //! `otelsnap completions`, and the completion of arguments by the binary itself.
 //!
 //! The scripts are clap_complete's dynamic ones: a few lines that register a function which
-//! calls `COMPLETE=SHELL otelsnap -- WORDS...` on every TAB, so clap (which knows every
+//! calls `OTELSNAP_COMPLETE=SHELL otelsnap -- WORDS...` on every TAB, so clap (which knows every
 //! subcommand, flag and value) completes the line, and session arguments complete from the
 //! store the line names (`--dir`, else `$OTELSNAP_DIR`, else the default directory).
 
@@ -23,8 +23,10 @@ pub fn run(_ctx: &Ctx, args: &CompletionsArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The environment variable that turns a run of the binary into a completion request.
-pub const COMPLETE_VAR: &str = "COMPLETE";
+/// The environment variable that turns a run of the binary into a completion request. Ours
+/// rather than clap's generic `COMPLETE`: any other value than a shell's name makes the run a
+/// failed completion, so a `COMPLETE` set for something else must not break otelsnap.
+pub const COMPLETE_VAR: &str = "OTELSNAP_COMPLETE";
 
 /// The completion script for `shell`, as `completions` prints it and `completions/` holds it.
 /// It calls `otelsnap` from `PATH`, so it names no build directory.
@@ -45,7 +47,7 @@ pub fn script(shell: clap_complete::Shell) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Answers a completion request (`COMPLETE=SHELL otelsnap -- WORDS...`) and exits; returns
+/// Answers a completion request (`OTELSNAP_COMPLETE=SHELL otelsnap -- WORDS...`) and exits; returns
 /// when the process was not started for one. Called first thing in `main`.
 pub fn complete_if_asked() {
     clap_complete::CompleteEnv::with_factory(crate::cli::Cli::command)
@@ -321,6 +323,10 @@ fn common_sections() -> Vec<u8> {
             "The default session directory is $XDG_DATA_HOME/otelsnap/sessions.",
         ),
         ("NO_COLOR", "Any value: no colors unless --color always."),
+        (
+            "OTELSNAP_COMPLETE",
+            "Set only by the completion scripts (otelsnap completions SHELL): the run completes the words after -- instead of running a command.",
+        ),
         (
             "COLUMNS",
             "Width that tables are fitted to (at least 80); else the terminal's width.",
