@@ -1,5 +1,6 @@
-//! Shell completions complete session names from the store: bash is driven with the committed
-//! script (as a TAB would call it), and the zsh and fish protocols are asked directly.
+//! Shell completions complete session names from the store: bash, fish and zsh run the committed
+//! scripts (fish and zsh where installed: .ci/install-shells.sh, and required under .ci/run),
+//! and the binary's side of the zsh and fish protocols is asked directly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
@@ -384,4 +385,137 @@ fn a_stray_complete_variable_does_not_turn_runs_into_completions() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(rows.as_array().unwrap().len() >= 2, "{rows}");
+}
+
+/// Whether `shell` can run here; without it the test is skipped, unless .ci/run (which installs
+/// it) says OTELSNAP_REQUIRE_SHELLS.
+fn have(shell: &str) -> bool {
+    let found = Command::new(shell)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("OTELSNAP_REQUIRE_SHELLS").is_none(),
+            "{shell} is required (OTELSNAP_REQUIRE_SHELLS): run .ci/install-shells.sh"
+        );
+        eprintln!("skipped: {shell} is not installed (.ci/install-shells.sh installs it)");
+    }
+    found
+}
+
+/// Runs `script` in `shell` with the binary on PATH, in an empty working directory.
+fn run_shell(shell: &str, args: &[&str], script: &str) -> String {
+    let cwd = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(shell)
+        .args(args)
+        .arg(script)
+        .current_dir(cwd.path())
+        .env("PATH", path)
+        .env("HOME", cwd.path())
+        .env_remove("OTELSNAP_DIR")
+        .env_remove("OTELSNAP_COMPLETE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{shell}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn fish_completes_session_names_with_the_committed_script() {
+    if !have("fish") {
+        return;
+    }
+    let s = store();
+    let script = root().join("completions/otelsnap.fish");
+    let line = |words: &str| {
+        format!(
+            "source '{}'; complete -C'otelsnap --dir {} {words}'",
+            script.display(),
+            s.path().display()
+        )
+    };
+    let out = run_shell("fish", &["--no-config", "-c"], &line("show "));
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .filter(|v| !v.starts_with('-'))
+        .collect();
+    assert_eq!(names, ["newer-one", "checkout-v1", "broken"], "{out}");
+    assert!(
+        out.contains("newer-one\t2025-03-10 10:01 UTC, 11 metrics"),
+        "{out}"
+    );
+    let out = run_shell("fish", &["--no-config", "-c"], &line("delete che"));
+    assert_eq!(
+        out.lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["checkout-v1"]
+    );
+}
+
+#[test]
+fn zsh_completes_session_names_with_the_committed_script() {
+    if !have("zsh") {
+        return;
+    }
+    let s = store();
+    // zsh's completion system needs a terminal; its two entry points the script calls are
+    // stood in for: compdef (registration) and _describe, which prints what it would offer.
+    let script = format!(
+        "compdef() {{ : }}; _describe() {{ print -rl -- \"${{(@P)3}}\" }}; \
+         source '{}'; words=(otelsnap --dir '{}' \"$@\"); CURRENT=${{#words}}; \
+         _clap_dynamic_completer_otelsnap",
+        root().join("completions/otelsnap.zsh").display(),
+        s.path().display()
+    );
+    let complete = |words: &[&str]| {
+        let mut args = vec!["-f", "-c", script.as_str(), "zsh"];
+        args.extend(words);
+        let cwd = tempfile::tempdir().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("zsh")
+            .args(&args)
+            .current_dir(cwd.path())
+            .env("PATH", path)
+            .env_remove("OTELSNAP_DIR")
+            .env_remove("OTELSNAP_COMPLETE")
+            .output()
+            .unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = complete(&["show", ""]);
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .filter(|v| !v.starts_with('-'))
+        .collect();
+    assert_eq!(names, ["newer-one", "checkout-v1", "broken"], "{out}");
+    assert!(
+        out.contains("checkout-v1:2025-03-03 10:01 UTC, 10 metrics"),
+        "{out}"
+    );
+    assert_eq!(
+        complete(&["diff", "new"])
+            .lines()
+            .map(|l| l.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["newer-one"]
+    );
 }
