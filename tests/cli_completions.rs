@@ -138,8 +138,8 @@ fn bash_completes_session_names_newest_first_from_dir() {
     let dir = s.path().to_str().unwrap();
     let b = Bash::new();
     // Every SESSION argument: newest first (by creation time, not by name), then the damaged
-    // file (still a name: `show` says what is wrong with it), then session files in the
-    // working directory; flags only after them.
+    // file (still a name: `show` says what is wrong with it); flags only after them. Files of
+    // the working directory wait for a prefix.
     for words in [
         vec!["otelsnap", "--dir", dir, "show", ""],
         vec!["otelsnap", "--dir", dir, "diff", "newer-one", ""],
@@ -151,7 +151,7 @@ fn bash_completes_session_names_newest_first_from_dir() {
         let got = b.complete(&[], &words);
         assert_eq!(
             values(&got),
-            ["newer-one", "checkout-v1", "broken", "current.json"],
+            ["newer-one", "checkout-v1", "broken"],
             "{words:?}: {got:?}"
         );
     }
@@ -208,7 +208,7 @@ fn bash_completion_honours_otelsnap_dir_and_the_default_store() {
     let b = Bash::new();
     assert_eq!(
         values(&b.complete(&[("OTELSNAP_DIR", dir)], &["otelsnap", "show", ""])),
-        ["newer-one", "checkout-v1", "broken", "current.json"]
+        ["newer-one", "checkout-v1", "broken"]
     );
     // --dir wins over the environment.
     let other = tempfile::tempdir().unwrap();
@@ -239,7 +239,7 @@ fn bash_completion_honours_otelsnap_dir_and_the_default_store() {
             &[("XDG_DATA_HOME", xdg.path().to_str().unwrap())],
             &["otelsnap", "diff", ""]
         )),
-        ["from-xdg", "current.json"]
+        ["from-xdg"]
     );
     // `~/` in --dir is the home directory (the shell has not expanded it yet).
     let home_store = b.cwd.path().join("store");
@@ -251,7 +251,7 @@ fn bash_completion_honours_otelsnap_dir_and_the_default_store() {
     .unwrap();
     assert_eq!(
         values(&b.complete(&[], &["otelsnap", "--dir", "~/store", "show", ""])),
-        ["at-home", "current.json"]
+        ["at-home"]
     );
 }
 
@@ -276,7 +276,7 @@ fn broken_stores_complete_nothing_quietly() {
         unreadable.clone(),
         PathBuf::from("/dev/null"),
     ] {
-        // No names, the working directory's session file still (and complete() asserts that
+        // No names, so the working directory's session files instead (and complete() asserts that
         // nothing reached stderr).
         let got = b.complete(
             &[],
@@ -285,7 +285,7 @@ fn broken_stores_complete_nothing_quietly() {
         let vals = values(&got);
         // Root reads a 000 directory anyway; anyone else sees nothing there.
         assert!(
-            vals == ["current.json"] || (dir == unreadable && vals == ["hidden", "current.json"]),
+            vals == ["current.json"] || (dir == unreadable && vals == ["hidden"]),
             "{dir:?}: {got:?}"
         );
     }

@@ -57,8 +57,9 @@ pub fn complete_if_asked() {
 }
 
 /// Completes a SESSION argument: stored names (newest first, with their creation time and
-/// counts as help where the shell shows it), then session files (`*.json`, `*.gz`); paths
-/// alone once the word looks like one (`./`, `/`, `~`).
+/// counts as help where the shell shows it), then, once something is typed, session files
+/// (`*.json`, `*.gz`) of the working directory; paths alone once the word looks like one
+/// (`./`, `/`, `~`); directories when nothing else matches.
 pub fn session_candidates(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(cur) = current.to_str() else {
         return Vec::new();
@@ -67,6 +68,11 @@ pub fn session_candidates(current: &OsStr) -> Vec<CompletionCandidate> {
         return session_files(current, true);
     }
     let mut out = stored(&store_dir(), cur);
+    if cur.is_empty() && !out.is_empty() {
+        // Before anything is typed, the store's names: a working directory full of unrelated
+        // JSON files (package.json) would bury them. A prefix or `./` reaches files.
+        return out;
+    }
     let files = session_files(current, false);
     if out.is_empty() && files.is_empty() {
         // Nothing by that name: offer directories, so `fix<TAB>` reaches `fixtures/`.
