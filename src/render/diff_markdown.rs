@@ -142,6 +142,10 @@ pub fn render(r: &DiffReport) -> String {
     for c in &above {
         change_block(&mut out, c);
     }
+    {
+        let fixes: Vec<_> = above.iter().flat_map(|c| super::fix::fixes_of(c)).collect();
+        out.push_str(&super::fix::markdown(&fixes));
+    }
     if !below.is_empty() {
         out.push_str(&format!(
             "\n{} change{} below {t}:\n\n",

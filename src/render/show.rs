@@ -155,6 +155,8 @@ pub struct MetricRow<'a> {
     pub unit: &'a str,
     pub active_series: u64,
     pub series_approximate: bool,
+    /// (+) Series a Prometheus-compatible backend stores for it (see `session::cost`).
+    pub backend_series: u64,
     pub data_point_count: u64,
     pub label_keys: usize,
     pub top_key: Option<TopKey>,
@@ -210,6 +212,10 @@ pub struct Overview<'a> {
     pub session: HeaderView<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<&'a str>,
+    /// (+) Unbounded keys on metrics, overflowed and near-limit metrics, then unbounded keys
+    /// elsewhere; absent when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspects: Option<Section<super::suspects::Suspect>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Section<MetricRow<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -301,6 +307,7 @@ pub fn overview<'a>(
                     unit: &m.unit,
                     active_series: m.active_series,
                     series_approximate: m.series_approximate,
+                    backend_series: crate::session::cost::backend_series(m),
                     data_point_count: m.data_point_count,
                     label_keys: m.label_keys.len(),
                     top_key: top_key([&m.label_keys]),
@@ -391,9 +398,15 @@ pub fn overview<'a>(
                 .collect(),
         }
     });
+    let suspects = super::suspects::suspects(s, |svc| has_service(svc, service));
+    let suspects = (!suspects.is_empty()).then(|| Section {
+        total: suspects.len(),
+        shown: suspects.into_iter().take(top).collect(),
+    });
     Overview {
         session: HeaderView::of(s, origin),
         service,
+        suspects,
         metrics: metric_section,
         spans: span_section,
         logs: log_section,
@@ -555,12 +568,23 @@ fn fitted_table(style: TableStyle, columns: &[Column], mut rows: Vec<Vec<String>
     t.to_string()
 }
 
+/// The overview's suspect keys: what is suspect and why stay at any width.
+const SUSPECT_COLUMNS: [Column; 6] = [
+    Column::keep("ITEM", Give::Name),
+    Column::keep("KEY", Give::Name),
+    Column::drop("VERDICT", Give::Fixed, 2),
+    Column::drop("DISTINCT", Give::Fixed, 0).right(),
+    Column::keep("WHY", Give::Text { hang: false }),
+    Column::drop("COST", Give::Text { hang: false }, 1),
+];
+
 /// The overview's metrics table: name, series and top key are kept at any width.
-const METRIC_COLUMNS: [Column; 8] = [
+const METRIC_COLUMNS: [Column; 9] = [
     Column::keep("METRIC", Give::Name),
-    Column::drop("TYPE", Give::Fixed, 4),
-    Column::drop("UNIT", Give::Fixed, 3),
+    Column::drop("TYPE", Give::Fixed, 5),
+    Column::drop("UNIT", Give::Fixed, 4),
     Column::keep("SERIES", Give::Fixed).right(),
+    Column::drop("BACKEND", Give::Fixed, 3).right(),
     Column::drop("POINTS", Give::Fixed, 1).right(),
     Column::drop("KEYS", Give::Fixed, 2).right(),
     Column::keep("TOP KEY", Give::Text { hang: false }),
@@ -638,6 +662,59 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
     if let Some(svc) = o.service {
         let _ = writeln!(out, "{:<13}{svc}", "Filter");
     }
+    if let Some(s) = &o.suspects {
+        section_title(&mut out, "Suspect keys", ", unbounded metric keys first", s);
+        // Where one line each does not fit: the signal under the item and the scope under the
+        // key, so the two name columns leave room for the reason.
+        let rows_with = |stacked: bool| -> Vec<Vec<String>> {
+            let sep = if stacked { "\n" } else { " " };
+            s.shown
+                .iter()
+                .map(|x| {
+                    let key = match (&x.scope, &x.key) {
+                        (Some(sc), Some(k)) => format!("{k}{sep}({sc})"),
+                        (None, Some(k)) => k.clone(),
+                        (Some(sc), None) => format!("({sc})"),
+                        (None, None) => String::new(),
+                    };
+                    let item = if stacked {
+                        format!("{}\n{}", x.item, x.signal)
+                    } else {
+                        format!("{} {}", x.signal, x.item)
+                    };
+                    let verdict = match (x.verdict, x.confidence) {
+                        (Some(v), Some(c)) => format!("{v} {:.0}%", c * 100.0),
+                        _ => x.what.replace('_', " "),
+                    };
+                    // Item, key and reason carry telemetry text: escaped like every other
+                    // cell (line by line: the breaks are ours).
+                    let esc_lines = |t: &str| t.split('\n').map(esc).collect::<Vec<_>>().join("\n");
+                    vec![
+                        esc_lines(&item),
+                        esc_lines(&key),
+                        esc(verdict),
+                        human::with_commas(x.distinct),
+                        esc(&x.reason),
+                        esc(x.cost.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect()
+        };
+        let mut rows = rows_with(false);
+        if let Some(w) = fit::width() {
+            // Stacked only where one line each would cost a column or shorten a name.
+            let mut trial = rows.clone();
+            let keep = fit::fit_columns(&SUSPECT_COLUMNS, &mut trial, w);
+            let names_cut = trial
+                .iter()
+                .zip(&rows)
+                .any(|(t, r)| t[0] != r[0] || t[1] != r[1]);
+            if names_cut || keep.contains(&false) {
+                rows = rows_with(true);
+            }
+        }
+        let _ = writeln!(out, "{}", fitted_table(style, &SUSPECT_COLUMNS, rows));
+    }
     if let Some(s) = &o.metrics {
         section_title(&mut out, "Metrics", ", by active series", s);
         if !s.shown.is_empty() {
@@ -650,6 +727,7 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
                         esc(m.metric_type),
                         esc(m.unit),
                         card(m.active_series, m.series_approximate),
+                        human::with_commas(m.backend_series),
                         human::count(m.data_point_count),
                         m.label_keys.to_string(),
                         esc(top_key_cell(&m.top_key)),
