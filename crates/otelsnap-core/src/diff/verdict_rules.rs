@@ -264,6 +264,7 @@ fn detail(rules: &Rules, kind: ItemKind, ctype: ChangeType, name: &str, f: Findi
         evidence: Evidence::Verdict(f.evidence),
         key: f.key,
         magnitude: f.magnitude,
+        not_judged: None,
     }
 }
 
