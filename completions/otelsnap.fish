@@ -61,8 +61,8 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l services -
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l samples -d 'Value samples kept per key (0 = none)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-items -d 'Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-body -d 'Largest request body accepted, before or after decompression, in bytes' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l conn-timeout -d 'OTLP/HTTP: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body' -r
-complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-connections -d 'OTLP/HTTP: connections open at once at most; more are answered 503 and closed' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l conn-timeout -d 'Close a connection idle this long: OTLP/HTTP, to send request headers, between requests or inside a body; OTLP/gRPC, with no call open, or with no bytes arriving for open calls' -r
+complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-connections -d 'Connections open at once at most, per receiver; more are refused (HTTP 503, gRPC UNAVAILABLE) and closed' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l max-state-bytes -d 'Memory budget of the analyzer\'s state, in bytes: past it, new items are dropped (counted) and the session is marked incomplete' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l checkpoint -d 'Write the analyzed state this often, so a kill or crash loses at most this much (0 = off); the next capture of the name, or `otelsnap recover NAME`, restores it' -r
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand capture" -l description -d 'Description stored in the session' -r

@@ -49,8 +49,8 @@ _arguments "${_arguments_options[@]}" : \
 '--samples=[Value samples kept per key (0 = none)]:N:_default' \
 '--max-items=[Cap on distinct metric names, span names, keys per item and templates (beyond it, counted as dropped)]:N:_default' \
 '--max-body=[Largest request body accepted, before or after decompression, in bytes]:BYTES:_default' \
-'--conn-timeout=[OTLP/HTTP\: close a connection that takes longer than this to send request headers, idles this long between requests, or pauses this long inside a body]:D:_default' \
-'--max-connections=[OTLP/HTTP\: connections open at once at most; more are answered 503 and closed]:N:_default' \
+'--conn-timeout=[Close a connection idle this long\: OTLP/HTTP, to send request headers, between requests or inside a body; OTLP/gRPC, with no call open, or with no bytes arriving for open calls]:D:_default' \
+'--max-connections=[Connections open at once at most, per receiver; more are refused (HTTP 503, gRPC UNAVAILABLE) and closed]:N:_default' \
 '--max-state-bytes=[Memory budget of the analyzer'\''s state, in bytes\: past it, new items are dropped (counted) and the session is marked incomplete]:BYTES:_default' \
 '--checkpoint=[Write the analyzed state this often, so a kill or crash loses at most this much (0 = off); the next capture of the name, or \`otelsnap recover NAME\`, restores it]:D:_default' \
 '--description=[Description stored in the session]:TEXT:_default' \
