@@ -78,7 +78,7 @@ fn key_suspects(
             verdict: Some(ev.verdict),
             confidence: Some(ev.confidence),
             reason: ev.reason.clone(),
-            profile: Some(ev.profile.clone()),
+            profile: Some(ev.profile.iter().map(|(k, v)| (k.clone(), *v)).collect()),
             growth: Some(ev.growth.clone()),
             units: Some(ev.units),
             distinct: ks.estimated_cardinality,

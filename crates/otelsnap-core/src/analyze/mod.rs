@@ -382,6 +382,18 @@ impl Analyzer {
     /// `session.data` is replaced; the drops are added to `session.capture` when it is set;
     /// `observed` and `completeness` are set from what was seen and refused.
     pub fn finish(self, session: &mut Session) {
+        let metrics = self.finish_pending(session);
+        session.data.metrics = metrics.collect();
+        session.canonicalize();
+    }
+
+    /// [`Analyzer::finish`] without building the metrics: `session` gets everything else (its
+    /// stats already count the metrics), and the metrics come from the returned iterator, each
+    /// built when it is reached. Writing them one by one
+    /// ([`crate::session::format::to_gzip_streaming`]) gives the same bytes as finishing and
+    /// writing the whole session, without ever holding the session form of every metric
+    /// beside the analyzer's (several times its size for key-heavy input).
+    pub fn finish_pending(self, session: &mut Session) -> PendingMetrics {
         let Analyzer {
             opts,
             mut ctx,
@@ -403,17 +415,21 @@ impl Analyzer {
         if !logs.is_empty() {
             signals.push(Signal::Logs);
         }
-        let d = &mut session.data;
-        // In name order (what canonicalize wants), each accumulator freed as soon as its
+        // In name order (what canonicalize wants); each accumulator is freed as soon as its
         // metric is built.
         let mut metrics: Vec<(Box<str>, Box<MetricAcc>)> = metrics.into_iter().collect();
         metrics.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        d.metrics = Vec::with_capacity(metrics.len());
-        d.metrics.extend(
-            metrics
-                .into_iter()
-                .map(|(n, a)| a.into_meta(String::from(n))),
-        );
+        let incomplete_metrics = metrics.iter().filter(|(_, a)| a.is_incomplete()).count();
+        let mut services: std::collections::BTreeSet<String> = Default::default();
+        for (_, a) in &metrics {
+            for s in a.service_names() {
+                if !services.contains(s) {
+                    services.insert(s.to_string());
+                }
+            }
+        }
+        let d = &mut session.data;
+        d.metrics = Vec::new();
         d.spans = spans
             .into_iter()
             .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
@@ -424,7 +440,7 @@ impl Analyzer {
             .collect();
         d.attributes = attributes;
         session.signals = signals;
-        let incomplete_items = d.metrics.iter().filter(|m| m.incomplete.is_some()).count()
+        let incomplete_items = incomplete_metrics
             + d.spans.iter().filter(|s| s.incomplete.is_some()).count()
             + d.logs.iter().filter(|l| l.incomplete.is_some()).count();
         session.completeness = ctx.completeness(incomplete_items as u64);
@@ -434,8 +450,38 @@ impl Analyzer {
             c.truncated += ctx.truncated;
         }
         session.canonicalize();
+        // The stats as `canonicalize` computes them once the metrics are in.
+        services.extend(session.stats.services.drain(..));
+        session.stats.services = services.into_iter().collect();
+        session.stats.metrics_count = metrics.len() as u64;
+        PendingMetrics {
+            inner: metrics.into_iter(),
+        }
     }
 }
+
+/// The metrics of a finished analyzer, built one at a time in name order (canonical), each
+/// accumulator freed as its metric is built. See [`Analyzer::finish_pending`].
+pub struct PendingMetrics {
+    inner: std::vec::IntoIter<(Box<str>, Box<MetricAcc>)>,
+}
+
+impl Iterator for PendingMetrics {
+    type Item = crate::session::MetricMeta;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (name, acc) = self.inner.next()?;
+        let mut m = acc.into_meta(String::from(name));
+        m.canonicalize();
+        Some(m)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for PendingMetrics {}
 
 /// The observed window by the rule in [`crate::session::Observed`].
 fn observed(
