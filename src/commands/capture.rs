@@ -42,19 +42,25 @@ struct Budgeted {
     ingested: u64,
     /// Net heap bytes the analyzer's state has grown by (see [`crate::alloc_meter`]).
     used: i64,
+    /// `--max-state-bytes`.
     limit: u64,
+    /// What the state itself may take: the whole budget, or half of it when checkpoints are
+    /// on, since a checkpoint copies the state (the copy is then written, consumed metric by
+    /// metric, without ever building the whole session).
+    state_limit: u64,
     quiet: bool,
     /// When the budget ran out, for the session's `incomplete` note.
     frozen_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Budgeted {
-    fn new(analyzer: Analyzer, limit: u64, quiet: bool) -> Self {
+    fn new(analyzer: Analyzer, limit: u64, checkpoints: bool, quiet: bool) -> Self {
         Budgeted {
             analyzer,
             ingested: 0,
             used: 0,
             limit,
+            state_limit: if checkpoints { limit / 2 } else { limit },
             quiet,
             frozen_at: None,
         }
@@ -68,12 +74,17 @@ impl Budgeted {
         self.analyzer.ingest(req, at);
         self.ingested += 1;
         self.used += crate::alloc_meter::thread_net() - before;
-        if self.used as u64 >= self.limit && self.frozen_at.is_none() && self.used > 0 {
+        if self.used as u64 >= self.state_limit && self.frozen_at.is_none() && self.used > 0 {
             self.analyzer.freeze();
             self.frozen_at = Some(at);
             if !self.quiet {
+                let half = if self.state_limit < self.limit {
+                    " (with --checkpoint on, the state takes at most half of it: a checkpoint copies it)"
+                } else {
+                    ""
+                };
                 eprintln!(
-                    "warning: the analyzer reached its memory budget ({}, --max-state-bytes): from now on new items are dropped (counted) and the session will be marked incomplete",
+                    "warning: the analyzer reached its memory budget ({}, --max-state-bytes){half}: from now on new items are dropped (counted) and the session will be marked incomplete",
                     human::human_bytes(self.limit)
                 );
             }
@@ -377,6 +388,7 @@ impl Collector {
         analyze: bool,
         max_requests: Option<u64>,
         budget: u64,
+        checkpoints: bool,
         quiet: bool,
     ) -> Collector {
         Collector {
@@ -384,7 +396,7 @@ impl Collector {
                 let mut a = Analyzer::new(opts);
                 // Live: untimed telemetry is observed from the first to the last request.
                 a.set_request_time_fallback(true);
-                Mutex::new(Budgeted::new(a, budget, quiet))
+                Mutex::new(Budgeted::new(a, budget, checkpoints, quiet))
             }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
@@ -448,7 +460,7 @@ impl Collector {
         let m = self.analyzer.as_ref()?;
         let mut guard = Self::lock(m);
         self.closed.store(true, Ordering::SeqCst);
-        let empty = Budgeted::new(Analyzer::default(), u64::MAX, true);
+        let empty = Budgeted::new(Analyzer::default(), u64::MAX, false, true);
         Some(std::mem::replace(&mut *guard, empty))
     }
 
@@ -590,6 +602,7 @@ async fn capture_listen(
         !args.no_analyze,
         args.max_requests,
         args.max_state_bytes,
+        !args.checkpoint.is_zero(),
         ctx.quiet,
     ));
     let sink: Arc<dyn Sink> = collector.clone();
@@ -971,7 +984,7 @@ fn capture_files(
     let start = Instant::now();
     let started = now_utc();
     let mut analyzer = (!args.no_analyze)
-        .then(|| Budgeted::new(Analyzer::new(opts), args.max_state_bytes, ctx.quiet));
+        .then(|| Budgeted::new(Analyzer::new(opts), args.max_state_bytes, false, ctx.quiet));
     let fopts = FileOptions {
         signal,
         max_body: args.max_body,
