@@ -513,8 +513,42 @@ struct CatAcc {
     scope: u8,
 }
 
-/// Merges every item's key statistics into the catalog. Items are visited in sorted order so
-/// the catalog's samples are deterministic (first seen in item order, not in time).
+/// Calls `f` with every item's key maps, with their signal and scope, in the order the
+/// catalog merges them: items in sorted order, so the catalog's samples are deterministic
+/// (first seen in item order, not in time).
+fn for_each_key_map<'a>(
+    metrics: &'a HashMap<Box<str>, Box<MetricAcc>>,
+    spans: &'a HashMap<String, Vec<SpanAcc>>,
+    logs: &'a HashMap<String, Vec<LogAcc>>,
+    mut f: impl FnMut(&'a state::KeyMap, u8, u8),
+) {
+    for name in sorted_keys(metrics) {
+        let m = &metrics[name];
+        f(&m.label_keys, SIG_METRICS, SCOPE_ATTRIBUTE);
+        f(&m.resource_keys, SIG_METRICS, SCOPE_RESOURCE);
+    }
+    for name in sorted_keys(spans) {
+        for s in &spans[name] {
+            f(&s.attrs, SIG_TRACES, SCOPE_ATTRIBUTE);
+            let mut evs: Vec<&String> = s.events.keys().collect();
+            evs.sort();
+            for ev in evs {
+                f(&s.events[ev].keys, SIG_TRACES, SCOPE_ATTRIBUTE);
+            }
+            f(&s.link_keys, SIG_TRACES, SCOPE_ATTRIBUTE);
+            f(&s.resource_keys, SIG_TRACES, SCOPE_RESOURCE);
+        }
+    }
+    for name in sorted_keys(logs) {
+        for l in &logs[name] {
+            f(&l.attrs, SIG_LOGS, SCOPE_ATTRIBUTE);
+            f(&l.resource_keys, SIG_LOGS, SCOPE_RESOURCE);
+        }
+    }
+}
+
+/// Merges every item's key statistics into the catalog, at most `max_items` keys: the keys
+/// seen first (ties by name); the others are counted as dropped.
 fn build_catalog(
     metrics: &HashMap<Box<str>, Box<MetricAcc>>,
     spans: &HashMap<String, Vec<SpanAcc>>,
@@ -522,56 +556,34 @@ fn build_catalog(
     opts: &AnalyzerOptions,
     ctx: &mut Ctx,
 ) -> Vec<AttributeMeta> {
+    // Which keys the catalog keeps is decided first, from each key's first time and count
+    // alone, so only the kept keys ever get an accumulator: with many distinct keys (hostile
+    // input) accumulating all of them would cost about as much as the analyzer's state again.
+    // The interned names bound the distinct keys, so most captures skip this pass.
+    let keep: Option<std::collections::HashSet<&str>> =
+        (ctx.names.len() > ctx.max_items).then(|| {
+            let mut seen: HashMap<&str, (DateTime<Utc>, u64)> = HashMap::new();
+            for_each_key_map(metrics, spans, logs, |map, _, _| {
+                for (k, a) in map.map.iter() {
+                    let e = seen.entry(k).or_insert((a.first_seen, 0));
+                    e.0 = e.0.min(a.first_seen);
+                    e.1 += a.count;
+                }
+            });
+            let mut keys: Vec<(&str, (DateTime<Utc>, u64))> = seen.into_iter().collect();
+            if keys.len() > ctx.max_items {
+                keys.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(b.0)));
+                for (_, (_, count)) in keys.drain(ctx.max_items..) {
+                    ctx.refuse(Cap::Catalog, count, None);
+                }
+            }
+            keys.into_iter().map(|(k, _)| k).collect()
+        });
     let mut cat: HashMap<&str, CatAcc> = HashMap::new();
     let samples = opts.samples;
-    let cat_ref = &mut cat;
-    for name in sorted_keys(metrics) {
-        let m = &metrics[name];
-        add(
-            samples,
-            &m.label_keys,
-            SIG_METRICS,
-            SCOPE_ATTRIBUTE,
-            cat_ref,
-        );
-        add(
-            samples,
-            &m.resource_keys,
-            SIG_METRICS,
-            SCOPE_RESOURCE,
-            cat_ref,
-        );
-    }
-    for name in sorted_keys(spans) {
-        for s in &spans[name] {
-            add(samples, &s.attrs, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
-            let mut evs: Vec<&String> = s.events.keys().collect();
-            evs.sort();
-            for ev in evs {
-                add(
-                    samples,
-                    &s.events[ev].keys,
-                    SIG_TRACES,
-                    SCOPE_ATTRIBUTE,
-                    cat_ref,
-                );
-            }
-            add(samples, &s.link_keys, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
-            add(
-                samples,
-                &s.resource_keys,
-                SIG_TRACES,
-                SCOPE_RESOURCE,
-                cat_ref,
-            );
-        }
-    }
-    for name in sorted_keys(logs) {
-        for l in &logs[name] {
-            add(samples, &l.attrs, SIG_LOGS, SCOPE_ATTRIBUTE, cat_ref);
-            add(samples, &l.resource_keys, SIG_LOGS, SCOPE_RESOURCE, cat_ref);
-        }
-    }
+    for_each_key_map(metrics, spans, logs, |map, signal, scope| {
+        add(samples, map, signal, scope, keep.as_ref(), &mut cat);
+    });
     let mut entries: Vec<(&str, CatAcc)> = cat.into_iter().collect();
     if entries.len() > ctx.max_items {
         // Keep the keys seen first; the rest are counted as dropped.
@@ -628,9 +640,13 @@ fn add<'a>(
     map: &'a state::KeyMap,
     signal: u8,
     scope: u8,
+    keep: Option<&std::collections::HashSet<&str>>,
     cat: &mut HashMap<&'a str, CatAcc>,
 ) {
     for (k, a) in map.map.iter() {
+        if keep.is_some_and(|keep| !keep.contains(k)) {
+            continue;
+        }
         let c = cat.entry(k).or_insert_with(|| CatAcc {
             acc: KeyAcc::empty(a.first_seen),
             signals: 0,
