@@ -112,8 +112,8 @@ impl LogsService for Receiver {
 ///
 /// Each connection is served by its own task, as in the HTTP receiver, so the same limits hold:
 /// at most `cfg.max_connections` are open at once (any more get UNAVAILABLE naming the limit on
-/// their calls, then GOAWAY), and a connection idle for `cfg.conn_timeout` is closed (what
-/// counts as idle: [`Activity`]).
+/// their calls, then GOAWAY), and a connection idle for `cfg.conn_timeout` is closed: no call
+/// open that long, or open calls receiving no bytes that long; time in the sink never counts.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn Sink>,
