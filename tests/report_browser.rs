@@ -189,7 +189,23 @@ fn reports_work_in_headless_chromium() {
             &p("large-session.html"),
         ],
     );
+    // Each large metric's keys as the key tables list them (`label:KEY`, `resource:KEY`).
+    let large_keys: serde_json::Map<String, serde_json::Value> = b
+        .data
+        .metrics
+        .iter()
+        .map(|m| {
+            let keys: Vec<String> = m
+                .label_keys
+                .keys()
+                .map(|k| format!("label:{k}"))
+                .chain(m.resource_keys.keys().map(|k| format!("resource:{k}")))
+                .collect();
+            (m.name.clone(), serde_json::json!(keys))
+        })
+        .collect();
     let config = serde_json::json!({
+        "large_keys": large_keys,
         "large_diff": p("large-diff.html"),
         "large_session": p("large-session.html"),
         "large_metrics": b.data.metrics.len(),

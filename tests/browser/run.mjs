@@ -6,7 +6,8 @@
 //
 // CONFIG: {"diff": path, "session": path, "xss_diff": path, "xss_session": path,
 //          "xss_names": [names that hold markup], "large_diff": path, "large_session": path,
-//          "large_metrics": n, "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
+//          "large_metrics": n,
+//          "large_keys": {metric name: ["label:KEY", "resource:KEY", ...]}, "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
 // Exit 3 means no browser could be started (the Rust test reports that as SKIPPED, or fails
 // under OTELSNAP_REQUIRE_BROWSER=1).
 
@@ -85,6 +86,20 @@ async function noProblems(p, what) {
 
 const texts = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
 const embedded = (page, id) => page.evaluate((i) => JSON.parse(document.getElementById(i).textContent), id);
+// A session page's items, joined from its chunk blocks (plain JSON in small pages).
+const sessionItems = (page) => page.evaluate(() => {
+  const out = {};
+  for (const k of ['metrics', 'spans', 'logs', 'attributes']) {
+    out[k] = [];
+    for (let n = 0; ; n++) {
+      const el = document.getElementById(`otelsnap-items-${k}-${n}`);
+      if (!el) break;
+      if (el.type !== 'application/json') throw new Error(`${el.id} is packed`);
+      out[k].push(...JSON.parse(el.textContent));
+    }
+  }
+  return out;
+});
 const hashState = (page) => page.evaluate(() => Object.fromEntries(new URLSearchParams(location.hash.slice(1))));
 
 async function changeNames(page) {
@@ -268,7 +283,7 @@ async function checkSession(browser, cfg) {
   const p = await openPage(browser, cfg.session);
   const { page } = p;
   const show = await embedded(page, 'otelsnap-show');
-  const items = await embedded(page, 'otelsnap-items');
+  const items = await sessionItems(page);
   const h1 = await page.$eval('h1', (e) => e.textContent);
   check(h1.includes(show.session.name), 'session view names the session', h1);
   const rows = await page.$$eval('#session-table tbody tr[data-item]', (rs) => rs.map((r) => r.dataset.item));
@@ -377,12 +392,34 @@ async function checkLarge(browser, cfg) {
   const n = cfg.large_metrics;
   const p = await openPage(browser, cfg.large_session);
   const packed = await p.page.$$eval('script[type="application/gzip+base64"]', (s) => s.map((x) => x.id));
-  eq(packed, ['otelsnap-items'], 'a large session page packs its items');
+  // Chunks of 500 items: every full one is packed; a short last one may be plain.
+  const chunks = await p.page.$$eval('script[id^="otelsnap-items-metrics-"]', (s) => s.map((x) => x.id));
+  const full = Array.from({ length: Math.floor(n / 500) }, (_, i) => `otelsnap-items-metrics-${i}`);
+  eq(chunks, Array.from({ length: Math.ceil(n / 500) }, (_, i) => `otelsnap-items-metrics-${i}`), `a large session page holds its ${n} metrics in chunks of 500`);
+  check(packed.includes('otelsnap-rows') && full.every((id) => packed.includes(id)), 'its rows and full chunks are packed', packed);
   const tab = await p.page.$eval('#section-tabs button[data-tab="metrics"]', (b) => b.textContent);
   eq(tab, `metrics (${n.toLocaleString('en-US')})`, 'the packed items are all listed');
-  await p.page.click('#session-table tbody tr[data-item] button.expander');
-  const keys = await p.page.$$eval('tr.detail-row table.keys tbody tr', (rs) => rs.length);
-  check(keys > 0, 'a packed item expands to its keys', keys);
+  // Items from the first, a middle and the last chunk, by name order, each expanded in turn
+  // (a chunk is unpacked on demand): each shows exactly its own keys.
+  const lastPage = Math.ceil(n / 100);
+  for (const pg of [1, Math.ceil(lastPage / 2), lastPage]) {
+    await p.page.goto(pathToFileURL(cfg.large_session).href + `#sort=name&dir=asc&sp=${pg}`, { waitUntil: 'load' });
+    await p.page.waitForSelector('body[data-ready="1"]');
+    const item = await p.page.$eval('#session-table tbody tr[data-item]:last-child', (r) => r.dataset.item);
+    await p.page.click(`#session-table tbody tr[data-item="${item}"] button.expander`);
+    await p.page.waitForSelector('tr.detail-row table.keys', { timeout: 10000 });
+    const got = await p.page.$$eval('tr.detail-row table.keys tbody tr', (rs) => rs.map((r) => `${r.cells[0].textContent}:${r.dataset.key}`));
+    const want = cfg.large_keys[item.slice('metric:'.length)];
+    eq(got.slice().sort(), want.slice().sort(), `packed item ${item} (page ${pg}) expands to all its keys`);
+  }
+  // A link straight to an item opens with it unpacked and in view.
+  const deep = Object.keys(cfg.large_keys).sort()[n - 1];
+  await p.page.goto(pathToFileURL(cfg.large_session).href + `#item=${encodeURIComponent('metric:' + deep)}`, { waitUntil: 'load' });
+  await p.page.waitForSelector('body[data-ready="1"]');
+  const landed = await p.page.evaluate(() => ({ item: (document.querySelector('tr.target') || {}).dataset?.item, keys: document.querySelectorAll('tr.detail-row table.keys tbody tr').length }));
+  eq(landed, { item: `metric:${deep}`, keys: cfg.large_keys[deep].length }, 'a link to a packed item lands on it, unpacked before the first view');
+  await p.page.goto(pathToFileURL(cfg.large_session).href + '#', { waitUntil: 'load' });
+  await p.page.waitForSelector('body[data-ready="1"]');
   await p.page.click('#session-table thead th[data-col="name"] button');
   const pager = await p.page.$eval('.pager span', (s) => s.textContent);
   eq(pager, `page 1 of ${Math.ceil(n / 100)}`, 'long tables are paged');
