@@ -532,6 +532,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn code_spans_hold_any_text_literally_in_one_cell() {
+        assert_eq!(code("user_id"), "`user_id`");
+        assert_eq!(code(""), "\"\"");
+        // A fence longer than any backtick run inside; padded where the text touches it.
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("``x``"), "``` ``x`` ```");
+        // Pipes escaped for the table, controls and newlines visible, markup left as text.
+        assert_eq!(code("a|b\nc<b>@x"), "`a\\|b\\nc<b>@x`");
+    }
+
+    #[test]
+    fn samples_are_few_and_short() {
+        let many: Vec<String> = (0..5).map(|i| format!("v{i}")).collect();
+        assert_eq!(samples(&many), "`v0`, `v1`, `v2`, +2");
+        let long = vec!["x".repeat(100)];
+        assert_eq!(samples(&long), format!("`{}`…", "x".repeat(40)));
+    }
+
+    #[test]
     fn telemetry_cannot_break_out_of_a_cell_or_the_summary() {
         let evil = "<img src=x onerror=alert(1)> | @octocat\n`x`";
         let c = cell(evil);

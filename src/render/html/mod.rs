@@ -4,7 +4,9 @@
 //! The page embeds the very JSON documents the `json` formats print (the diff through
 //! [`diff_json::doc`], the session through [`show::overview`]), plus the items in the session
 //! file's schema without sketch bytes, and renders them with our own script (report.js, no
-//! framework). Nothing is fetched: the Content-Security-Policy allows only the page's own inline
+//! framework). A diff page holds each side's items in one block; a session page draws its
+//! tables from [`Rows`] and holds the items in chunks of [`CHUNK_ITEMS`], unpacked one at a
+//! time as a reader expands items. Nothing is fetched: the Content-Security-Policy allows only the page's own inline
 //! style and script, by their SHA-256 hashes, so even a telemetry name that smuggled markup
 //! into the page could not run or load anything. The script renders every name with
 //! `textContent`; the embedded JSON is escaped so no string can close its `<script>` element.
