@@ -69,23 +69,87 @@ fn html(s: &str) -> String {
 /// more backticks than any run in it, control characters (newlines too) made visible, and
 /// pipes escaped, which GitHub's tables honour even inside code.
 fn code(s: &str) -> String {
+    code_span(s, true)
+}
+
+/// [`code`] outside a table, where a backslash before a pipe would show.
+fn code_span(s: &str, in_table: bool) -> String {
     if s.is_empty() {
         return "\"\"".to_string();
     }
     let s = super::escape::term(s);
-    let mut longest = 0;
-    let mut run = 0;
-    for c in s.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(longest_run(&s, '`') + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
         " "
     } else {
         ""
     };
-    format!("{fence}{pad}{}{pad}{fence}", s.replace('|', "\\|"))
+    let s = if in_table {
+        s.replace('|', "\\|")
+    } else {
+        s.into_owned()
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for x in s.chars() {
+        run = if x == c { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// The paste-ready snippets the verdict rules attach to a critical label finding
+/// (`metadata.fixes`): each in a fenced YAML block, fenced past any backticks in it.
+fn fixes(out: &mut String, c: &Change) {
+    let Some(serde_json::Value::Array(list)) = c.metadata.get("fixes") else {
+        return;
+    };
+    for f in list {
+        let text = |k: &str| f.get(k).and_then(serde_json::Value::as_str);
+        let (Some(metric), Some(key), Some(collector)) =
+            (text("metric"), text("key"), text("collector"))
+        else {
+            continue;
+        };
+        let resource = text("scope") == Some("resource");
+        out.push_str(&format!(
+            "**Suggested fix:** drop {} {} from {}\n\n",
+            if resource {
+                "resource attribute"
+            } else {
+                "label"
+            },
+            code_span(key, false),
+            code_span(metric, false),
+        ));
+        let mut block = |title: &str, yaml: &str| {
+            let fence = "`".repeat(longest_run(yaml, '`').max(2) + 1);
+            out.push_str(&format!(
+                "{title}:\n\n{fence}yaml\n{}\n{fence}\n\n",
+                yaml.trim_end_matches('\n')
+            ));
+        };
+        if let Some(view) = text("sdk_view") {
+            block(
+                "In the application, an OpenTelemetry SDK view (declarative configuration)",
+                view,
+            );
+            block(
+                "Or in the pipeline, an OpenTelemetry Collector transform processor",
+                collector,
+            );
+        } else {
+            block(
+                "In the pipeline, an OpenTelemetry Collector transform processor (SDK views cannot drop resource attributes)",
+                collector,
+            );
+        }
+    }
 }
 
 fn value(v: &serde_json::Value) -> String {
@@ -372,6 +436,7 @@ fn change_block(out: &mut String, c: &Change, sessions: Option<(&Session, &Sessi
         ));
     }
     out.push('\n');
+    fixes(out, c);
     if let Some((from, to)) = sessions {
         key_table(out, c, from, to);
     }
@@ -540,6 +605,53 @@ mod tests {
         assert_eq!(code("``x``"), "``` ``x`` ```");
         // Pipes escaped for the table, controls and newlines visible, markup left as text.
         assert_eq!(code("a|b\nc<b>@x"), "`a\\|b\\nc<b>@x`");
+    }
+
+    fn change_with_fixes(fixes: serde_json::Value) -> Change {
+        Change {
+            change_type: ChangeType::Changed,
+            signal_type: ItemKind::Metric,
+            name: "m".into(),
+            severity: Severity::Critical,
+            services: vec![],
+            details: vec![],
+            metadata: [("fixes".to_string(), fixes)].into_iter().collect(),
+            fingerprint: "f".into(),
+            magnitude: 1.0,
+        }
+    }
+
+    #[test]
+    fn fixes_are_fenced_past_any_backticks_in_them() {
+        let yaml = "instrument_name: \"a```b\"\n";
+        let c = change_with_fixes(serde_json::json!([
+            {"metric": "a```b", "key": "user|id", "scope": "label", "sdk_view": yaml, "collector": "processors: {}\n"},
+            {"metric": "a", "key": "host", "scope": "resource", "collector": "processors: {}\n"},
+            {"metric": "not a fix"}
+        ]));
+        let mut out = String::new();
+        fixes(&mut out, &c);
+        assert!(
+            out.starts_with("**Suggested fix:** drop label `user|id` from ````a```b````\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("````yaml\ninstrument_name: \"a```b\"\n````\n"),
+            "{out}"
+        );
+        assert!(out.contains("```yaml\nprocessors: {}\n```\n"), "{out}");
+        assert!(
+            out.contains("drop resource attribute `host` from `a`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("SDK views cannot drop resource attributes"),
+            "{out}"
+        );
+        assert_eq!(out.matches("**Suggested fix:**").count(), 2, "{out}");
+        let mut none = String::new();
+        fixes(&mut none, &change_with_fixes(serde_json::json!("x")));
+        assert_eq!(none, "");
     }
 
     #[test]

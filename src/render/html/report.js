@@ -469,6 +469,41 @@
     return Array.from(new Set(fixes));
   }
 
+  // Paste-ready snippets the verdict rules attach to a critical label finding
+  // (metadata.fixes: metric, key, scope, sdk_view, collector).
+  function snippetsOf(c) {
+    const f = c.metadata && c.metadata.fixes;
+    return Array.isArray(f) ? f.filter(x => x && typeof x.collector === 'string') : [];
+  }
+
+  function snippet(title, text) {
+    const pre = h('pre', { class: 'snippet' }, h('code', null, text));
+    const status = h('span', { class: 'copied muted', role: 'status' });
+    const btn = h('button', {
+      type: 'button', class: 'copy', onclick: () => {
+        // Selecting first shows what is copied and leaves Ctrl+C working where the clipboard is
+        // not ours to write (some browsers refuse it to file:// pages).
+        const sel = window.getSelection();
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        sel.removeAllRanges();
+        sel.addRange(range);
+        const said = ok => { status.textContent = ok ? 'copied' : 'selected: press Ctrl+C (⌘C) to copy'; };
+        if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(() => said(true), () => said(false));
+        else said(false);
+      }
+    }, 'Copy');
+    return h('div', { class: 'snippet-box' }, h('div', { class: 'snippet-head' }, h('span', null, title), btn, status), pre);
+  }
+
+  function fixBlock(f) {
+    const box = h('section', { class: 'fix', 'data-fix-key': f.key },
+      h('h3', null, 'Suggested fix: drop ', f.scope === 'resource' ? 'resource attribute ' : 'label ', code(f.key), ' from ', code(f.metric)));
+    if (f.sdk_view) box.append(snippet('In the application: an OpenTelemetry SDK view (declarative configuration)', f.sdk_view));
+    box.append(snippet(f.sdk_view ? 'Or in the pipeline: an OpenTelemetry Collector transform processor' : 'In the pipeline: an OpenTelemetry Collector transform processor (SDK views cannot drop resource attributes)', f.collector));
+    return box;
+  }
+
   function changeBody(c) {
     const body = h('div', { class: 'body' });
     const rows = c.details.map(x => h('tr', null,
@@ -481,7 +516,8 @@
       h('thead', null, h('tr', null, ['field', 'before', 'after', 'change', 'severity', 'rule', 'why'].map(t => h('th', null, t)))),
       h('tbody', null, rows))));
     for (const f of fixOf(c)) body.append(h('div', { class: 'fix' }, h('strong', null, 'Suggested fix: '), f));
-    const meta = Object.keys(c.metadata || {}).map(k => [k, value(c.metadata[k])]);
+    for (const f of snippetsOf(c)) body.append(fixBlock(f));
+    const meta = Object.keys(c.metadata || {}).filter(k => k !== 'fixes').map(k => [k, value(c.metadata[k])]);
     if (meta.length) body.append(dl('kv', meta));
     const links = h('div', { class: 'links' });
     for (const side of [SIDES.from, SIDES.to]) {
@@ -511,8 +547,9 @@
 
   // ----- item details (shared by both views) -----
 
+  // The verdict evidence of a key (`evidence`: verdict, confidence, reason), or an older `verdict`.
   function verdictOf(ks) {
-    const v = ks.verdict;
+    const v = ks.evidence || ks.verdict;
     if (v == null) return '';
     if (typeof v !== 'object') return String(v);
     return [v.verdict || v.kind || v.class || '', v.confidence != null ? '(' + value(v.confidence) + ')' : '', v.reason || ''].filter(Boolean).join(' ');
@@ -522,7 +559,7 @@
     const rows = [];
     let max = 0;
     let verdicts = false;
-    for (const [, , m] of groups) for (const k of Object.keys(m || {})) { max = Math.max(max, m[k].estimated_cardinality || 0); if (m[k].verdict != null) verdicts = true; }
+    for (const [, , m] of groups) for (const k of Object.keys(m || {})) { max = Math.max(max, m[k].estimated_cardinality || 0); if (m[k].verdict != null || m[k].evidence != null) verdicts = true; }
     for (const [label, group, m] of groups) {
       for (const k of Object.keys(m || {})) {
         const ks = m[k];
