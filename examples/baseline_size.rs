@@ -4,6 +4,8 @@
 //! benchmark (`otelsnap_testkit::synth::session(id, n, 42)`: 5 label keys per metric, real
 //! sketches, 5 value samples per key) and prints a Markdown table of gzip file bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use otelsnap::session::format;
 
 fn main() {

@@ -8,6 +8,8 @@
 //! decompression and parsing. `list` is `Store::list` (headers only), measured in-process,
 //! and the `otelsnap list` binary when `target/release/otelsnap` (or `$OTELSNAP_BIN`) exists.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! Writes the shell completions (`completions/`) and man pages (`man/`) from the CLI
 //! definition. Run from the repository root: `cargo run --example gen_docs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::Path;
 
 fn main() -> std::process::ExitCode {

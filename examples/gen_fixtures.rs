@@ -1,6 +1,8 @@
 //! Writes `fixtures/` from the generator in `otelsnap_testkit::fixtures` (the story the files
 //! tell is documented there). Run from anywhere: `cargo run --example gen_fixtures`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 fn main() -> std::process::ExitCode {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     match otelsnap_testkit::fixtures::write_all(&dir) {

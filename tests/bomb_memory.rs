@@ -3,6 +3,8 @@
 //! allocates meanwhile). RSS of a child process cannot show this: on Linux a child inherits
 //! its parent's peak RSS across fork and exec.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

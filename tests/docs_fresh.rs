@@ -1,5 +1,7 @@
 //! The committed completions and man pages match what the CLI definition generates.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use std::path::Path;
 
 #[test]

@@ -2,6 +2,8 @@
 //! every read either refuses the file with exit 2 and one clear line, or loads a session that
 //! passes every validation rule. None is accepted with impossible values, none panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 mod common;
 
 use std::path::Path;

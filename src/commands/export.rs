@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::cli::ExportArgs;
-use crate::session::{Session, format, store};
+use crate::session::{KeyEvidence, Session, format, store};
 
 /// Runs `export`: canonical pretty JSON to stdout, or atomically to a file (gzip for `.gz`).
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
@@ -37,10 +37,13 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<u8> {
 
 /// Turns a session into a diff-only baseline: what `diff` reads (every estimate, count, key,
 /// type, unit, bound, service and the `approximate` marks) stays; what only `merge` and `show`
-/// use (mergeable sketches, value samples, example log bodies) goes, and the file says so.
+/// use (mergeable sketches, value samples, example log bodies, and the evidence a verdict was
+/// drawn from beyond what the diff reads: [`KeyEvidence::reduce_for_baseline`]) goes, and the
+/// file says so.
 pub fn make_baseline(s: &mut Session) {
     strip_samples(s);
     s.drop_sketches();
+    s.for_each_evidence_mut(KeyEvidence::reduce_for_baseline);
     s.baseline = true;
 }
 

@@ -104,19 +104,12 @@ fn longest_run(s: &str, c: char) -> usize {
 }
 
 /// The paste-ready snippets the verdict rules attach to a critical label finding
-/// (`metadata.fixes`): each in a fenced YAML block, fenced past any backticks in it.
+/// (`metadata.fixes`), inside the change they fix: each in a fenced YAML block that its text
+/// cannot close.
 fn fixes(out: &mut String, c: &Change) {
-    let Some(serde_json::Value::Array(list)) = c.metadata.get("fixes") else {
-        return;
-    };
-    for f in list {
-        let text = |k: &str| f.get(k).and_then(serde_json::Value::as_str);
-        let (Some(metric), Some(key), Some(collector)) =
-            (text("metric"), text("key"), text("collector"))
-        else {
-            continue;
-        };
-        let resource = text("scope") == Some("resource");
+    use super::fix::fenced;
+    for f in super::fix::fixes_of(c) {
+        let resource = f.scope == "resource";
         out.push_str(&format!(
             "**Suggested fix:** drop {} {} from {}\n\n",
             if resource {
@@ -124,31 +117,22 @@ fn fixes(out: &mut String, c: &Change) {
             } else {
                 "label"
             },
-            code_span(key, false),
-            code_span(metric, false),
+            code_span(&f.key, false),
+            code_span(&f.metric, false),
         ));
-        let mut block = |title: &str, yaml: &str| {
-            let fence = "`".repeat(longest_run(yaml, '`').max(2) + 1);
-            out.push_str(&format!(
-                "{title}:\n\n{fence}yaml\n{}\n{fence}\n\n",
-                yaml.trim_end_matches('\n')
-            ));
-        };
-        if let Some(view) = text("sdk_view") {
-            block(
-                "In the application, an OpenTelemetry SDK view (declarative configuration)",
-                view,
+        if let Some(view) = &f.sdk_view {
+            out.push_str(
+                "In the application, an OpenTelemetry SDK view (declarative configuration):\n\n",
             );
-            block(
-                "Or in the pipeline, an OpenTelemetry Collector transform processor",
-                collector,
+            out.push_str(&fenced("yaml", view));
+            out.push_str(
+                "\nOr in the pipeline, an OpenTelemetry Collector transform processor:\n\n",
             );
         } else {
-            block(
-                "In the pipeline, an OpenTelemetry Collector transform processor (SDK views cannot drop resource attributes)",
-                collector,
-            );
+            out.push_str("In the pipeline, an OpenTelemetry Collector transform processor (SDK views cannot drop resource attributes):\n\n");
         }
+        out.push_str(&fenced("yaml", &f.collector));
+        out.push('\n');
     }
 }
 
@@ -626,8 +610,7 @@ mod tests {
         let yaml = "instrument_name: \"a```b\"\n";
         let c = change_with_fixes(serde_json::json!([
             {"metric": "a```b", "key": "user|id", "scope": "label", "sdk_view": yaml, "collector": "processors: {}\n"},
-            {"metric": "a", "key": "host", "scope": "resource", "collector": "processors: {}\n"},
-            {"metric": "not a fix"}
+            {"metric": "a", "key": "host", "scope": "resource", "collector": "processors: {}\n"}
         ]));
         let mut out = String::new();
         fixes(&mut out, &c);

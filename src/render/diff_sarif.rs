@@ -43,6 +43,24 @@ fn describe(rule: Rule) -> &'static str {
         Rule::MonotonicityChanged => "A sum's monotonicity changed",
         Rule::BoundsChanged => "A histogram's bucket bounds changed",
         Rule::TemplateShare => "A log body template's share of its severity moved beyond tolerance",
+        Rule::UnboundedLabel => {
+            "A new metric label or resource key is judged unbounded, or an existing one turned unbounded"
+        }
+        Rule::UnboundedAttribute => {
+            "A new span, event, link or log attribute is judged unbounded, or one turned unbounded"
+        }
+        Rule::SdkOverflow => {
+            "A metric newly carries otel.metric.overflow: the SDK's cardinality limit overflowed"
+        }
+        Rule::UnboundedMetricNames => {
+            "Metric names carry identifiers: a new name pattern (cache.hits.tenant_<n>) is judged unbounded"
+        }
+        Rule::UnboundedSpanNames => {
+            "Span names carry identifiers: a new name pattern (GET /orders/<id>) is judged unbounded"
+        }
+        Rule::NearSeriesLimit => {
+            "A metric's series newly reach the near-limit share of the SDK's cardinality limit"
+        }
         Rule::Added => "Something appeared",
         Rule::Removed => "Something disappeared",
         Rule::Changed => "Something changed beyond tolerance",

@@ -232,6 +232,7 @@ pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
         out.push_str(&rendered);
         out.push('\n');
     }
+    out.push_str(&super::fix::text(&super::fix::report_fixes(r)));
     out
 }
 

@@ -154,6 +154,8 @@ pub struct MetricRow<'a> {
     pub unit: &'a str,
     pub active_series: u64,
     pub series_approximate: bool,
+    /// (+) Series a Prometheus-compatible backend stores for it (see `session::cost`).
+    pub backend_series: u64,
     pub data_point_count: u64,
     pub label_keys: usize,
     pub top_key: Option<TopKey>,
@@ -209,6 +211,10 @@ pub struct Overview<'a> {
     pub session: HeaderView<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<&'a str>,
+    /// (+) Unbounded keys on metrics, overflowed and near-limit metrics, then unbounded keys
+    /// elsewhere; absent when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspects: Option<Section<super::suspects::Suspect>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Section<MetricRow<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,6 +306,7 @@ pub fn overview<'a>(
                     unit: &m.unit,
                     active_series: m.active_series,
                     series_approximate: m.series_approximate,
+                    backend_series: crate::session::cost::backend_series(m),
                     data_point_count: m.data_point_count,
                     label_keys: m.label_keys.len(),
                     top_key: top_key([&m.label_keys]),
@@ -390,9 +397,15 @@ pub fn overview<'a>(
                 .collect(),
         }
     });
+    let suspects = super::suspects::suspects(s, |svc| has_service(svc, service));
+    let suspects = (!suspects.is_empty()).then(|| Section {
+        total: suspects.len(),
+        shown: suspects.into_iter().take(top).collect(),
+    });
     Overview {
         session: HeaderView::of(s, origin),
         service,
+        suspects,
         metrics: metric_section,
         spans: span_section,
         logs: log_section,
@@ -519,13 +532,41 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
     if let Some(svc) = o.service {
         let _ = writeln!(out, "{:<13}{svc}", "Filter");
     }
+    if let Some(s) = &o.suspects {
+        section_title(&mut out, "Suspect keys", ", unbounded metric keys first", s);
+        let mut t = new_table(
+            style,
+            &["ITEM", "KEY", "VERDICT", "DISTINCT", "WHY", "COST"],
+        );
+        for x in &s.shown {
+            let key = match (&x.scope, &x.key) {
+                (Some(sc), Some(k)) => format!("{k} ({sc})"),
+                (None, Some(k)) => k.clone(),
+                _ => String::new(),
+            };
+            let verdict = match (x.verdict, x.confidence) {
+                (Some(v), Some(c)) => format!("{v} {:.0}%", c * 100.0),
+                _ => x.what.replace('_', " "),
+            };
+            t.add_row(vec![
+                Cell::new(format!("{} {}", x.signal, x.item)),
+                Cell::new(key),
+                Cell::new(verdict),
+                num(human::with_commas(x.distinct)),
+                Cell::new(&x.reason),
+                Cell::new(x.cost.as_deref().unwrap_or("")),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
     if let Some(s) = &o.metrics {
         section_title(&mut out, "Metrics", ", by active series", s);
         if !s.shown.is_empty() {
             let mut t = new_table(
                 style,
                 &[
-                    "METRIC", "TYPE", "UNIT", "SERIES", "POINTS", "KEYS", "TOP KEY", "SERVICES",
+                    "METRIC", "TYPE", "UNIT", "SERIES", "BACKEND", "POINTS", "KEYS", "TOP KEY",
+                    "SERVICES",
                 ],
             );
             for m in &s.shown {
@@ -534,6 +575,7 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
                     tcell(m.metric_type),
                     tcell(m.unit),
                     num(card(m.active_series, m.series_approximate)),
+                    num(human::with_commas(m.backend_series)),
                     num(human::count(m.data_point_count)),
                     num(m.label_keys.to_string()),
                     tcell(top_key_cell(&m.top_key)),

@@ -8,6 +8,7 @@ use crate::diff::evidence::{
 };
 use crate::diff::{Detail, DiffReport, RateBasis};
 use crate::render::human;
+use crate::session::Verdict;
 
 /// What changed and why it has its severity, in one line.
 pub fn detail(d: &Detail) -> String {
@@ -109,6 +110,7 @@ pub fn detail(d: &Detail) -> String {
                 None => text,
             }
         }
+        Evidence::Verdict(v) => verdict_finding(v),
         Evidence::Template {
             template,
             from_share,
@@ -244,6 +246,79 @@ fn subject_text(s: &Subject) -> String {
         Subject::ActiveSeries => "active series".to_string(),
         Subject::Attribute => "cardinality".to_string(),
         Subject::Key { set, key } => format!("{} {key} cardinality", key_noun(set)),
+    }
+}
+
+/// The verdict rules' findings (issue #16): the evidence's reason and, for metrics, the
+/// projected backend series.
+fn verdict_finding(v: &crate::diff::evidence::VerdictEvidence) -> String {
+    use crate::diff::evidence::VerdictEvidence as V;
+    match v {
+        V::Unbounded {
+            set,
+            key,
+            was,
+            confidence,
+            reason,
+            cost,
+        } => {
+            let what = match was {
+                None => "new key unbounded".to_string(),
+                Some(w) => format!("key was {w}, now unbounded"),
+            };
+            let cost = cost
+                .as_ref()
+                .map(|p| format!("; {}", p.describe()))
+                .unwrap_or_default();
+            format!(
+                "{} '{key}': {what} ({:.0}% confidence): {reason}{cost}",
+                key_noun(set),
+                confidence * 100.0
+            )
+        }
+        V::Overflow => "the SDK's cardinality limit overflowed: series past it were merged into one carrying otel.metric.overflow=true; totals stay right but every filtered query undercounts".to_string(),
+        V::NearLimit { series, limit } => format!(
+            "{} series: {:.0}% of the SDK cardinality limit of {} per instrument, where the SDK starts merging new series into one overflow series",
+            human::with_commas(*series),
+            *series as f64 * 100.0 / (*limit).max(1) as f64,
+            human::with_commas(*limit)
+        ),
+        V::NamePattern {
+            names_from,
+            names_to,
+            added,
+            removed,
+            examples,
+            verdict,
+        } => {
+            let c = |n: u64| human::with_commas(n);
+            let mut s = match (*names_from, *names_to) {
+                (0, to) => format!("{} names with this pattern", c(to)),
+                (from, 0) => format!("all {} names with this pattern gone", c(from)),
+                (from, to) => format!("names with this pattern {} → {}", c(from), c(to)),
+            };
+            let moved: Vec<String> = [(*added, "new"), (*removed, "gone")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, w)| format!("{} {w}", c(*n)))
+                .collect();
+            if *names_from > 0 && *names_to > 0 && !moved.is_empty() {
+                s.push_str(&format!(" ({})", moved.join(", ")));
+            }
+            if !examples.is_empty() {
+                let more = if (*added).max(*removed) > examples.len() as u64 { ", …" } else { "" };
+                s.push_str(&format!("; e.g. {}{more}", examples.join(", ")));
+            }
+            match verdict {
+                Some((Verdict::Unbounded, conf, reason)) => s.push_str(&format!(
+                    "; the varying part is unbounded ({:.0}% confidence): {reason}",
+                    conf * 100.0
+                )),
+                Some((v, _, _)) => s.push_str(&format!("; the varying part is {v}")),
+                None => {}
+            }
+            s
+        }
     }
 }
 

@@ -156,7 +156,8 @@ async function checkDiff(browser, cfg) {
     user: Array.from(s.querySelectorAll('table.keys tbody tr.hit')).map((r) => Array.from(r.cells).map((c) => c.textContent)),
   })));
   eq(sides.map((s) => s.side), ['from', 'to'], 'expanded change has a FROM and a TO section');
-  const ud = user.details.find((d) => d.field.includes('user_id'));
+  // The cardinality detail (the verdict detail's `to` is an object, not a count).
+  const ud = user.details.find((d) => d.field.includes('user_id') && typeof (d.to ?? d.from) === 'number');
   check(sides.every((s) => s.keys.length > 0), 'both sides show a key table', sides);
   const shows = (cells, n) => cells[1] === 'user_id' && cells[4].replace(/[^0-9]/g, '') === String(n);
   if (ud.from == null) check(!sides[0].keys.includes('user_id'), 'FROM key table has no user_id (the label is new)', sides[0].keys);

@@ -107,14 +107,28 @@ fn zero_tolerance() -> Rules {
 }
 
 /// What may legitimately differ: value samples (first seen in source order versus in item
-/// order), the catalog's first/last seen (merge keeps each source's), names and history.
+/// order), the catalog's first/last seen (merge keeps each source's), names and history, and
+/// the order-dependent part of key evidence: growth checkpoints and units of new data (a
+/// merge cannot know how two captures' traffic interleaved, nor that a point one capture sent
+/// repeated one the other sent), so the verdict drawn from them. The evidence's shape sample,
+/// profile and distinct count must still match.
 fn comparable(mut s: Session) -> Session {
     s.id.clear();
     s.description.clear();
     s.merged_from.clear();
     s.created = t(0);
+    let order_free = |ev: &mut Option<Box<otelsnap_core::session::KeyEvidence>>| {
+        if let Some(ev) = ev.as_deref_mut() {
+            ev.growth.clear();
+            ev.units = 0;
+            ev.rejudge();
+        }
+    };
     let clear = |m: &mut KeyStatsMap| {
-        m.values_mut().for_each(|k| k.value_samples.clear());
+        m.values_mut().for_each(|k| {
+            k.value_samples.clear();
+            order_free(&mut k.evidence);
+        });
     };
     for m in &mut s.data.metrics {
         clear(&mut m.label_keys);
@@ -132,6 +146,7 @@ fn comparable(mut s: Session) -> Session {
     }
     for a in &mut s.data.attributes {
         a.value_samples.clear();
+        order_free(&mut a.evidence);
     }
     s
 }
@@ -202,6 +217,7 @@ fn merge_then_diff_against_the_union_of_raw_inputs_shows_no_change() {
         );
         assert_eq!((&x.signal_types, &x.scope), (&y.signal_types, &y.scope));
         assert_eq!((x.first_seen, x.last_seen), (y.first_seen, y.last_seen));
+        assert_eq!(x.evidence, y.evidence);
     }
     assert_eq!(m.data.attributes.len(), u.data.attributes.len());
     assert_eq!(m.signals, u.signals);

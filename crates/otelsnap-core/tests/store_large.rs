@@ -1,6 +1,8 @@
 //! A 50,000-metric session (5 label keys each, realistic cardinalities, real sketches) saves,
 //! lists from its header and loads back unchanged.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
 use otelsnap_core::session::{Limits, SessionName, Store};
 
 #[test]

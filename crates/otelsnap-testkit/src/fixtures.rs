@@ -822,6 +822,10 @@ pub fn fixture_files() -> Vec<(String, Vec<u8>)> {
             files.push((format!("otlp/{}.jsonl", s.id), lines));
         }
     }
+    for after in [false, true] {
+        let s = crate::ci_fixtures::session(after);
+        files.push((format!("{}.json.gz", s.id), format::to_gzip(&s)));
+    }
     let mut occ = serde_json::to_vec_pretty(&occ_export()).unwrap_or_default();
     occ.push(b'\n');
     files.push(("occ-export.json".to_string(), occ));

@@ -3,6 +3,8 @@
 //! generator behind `fixtures/` ([`fixtures`]), damaged session files ([`mutants`]). Nothing
 //! here ships in the binary.
 
+pub mod ci_fixtures;
+pub mod evalset;
 pub mod fixtures;
 pub mod mutants;
 pub mod otlp_json;

@@ -113,6 +113,7 @@ fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
         sketch: Some(Box::new(sketch)),
         approximate: false,
         occ_hll: None,
+        evidence: None,
     }
 }
 
@@ -306,6 +307,7 @@ fn key_stats_from(services: &ServiceCounts, samples: u64) -> KeyStats {
         sketch: Some(Box::new(sketch.to_data())),
         approximate: false,
         occ_hll: None,
+        evidence: None,
     }
 }
 
@@ -464,6 +466,7 @@ fn rebuild_catalog(s: &mut Session) {
                 sketch: ks.sketch.take().map(|b| *b),
                 approximate: false,
                 occ_hll: None,
+                evidence: None,
             }
         })
         .collect();

@@ -87,7 +87,7 @@ impl LogAcc {
         if !added {
             ctx.refuse(Cap::Templates, 1, Some(&mut self.gaps));
         }
-        res.observe_into(&mut self.resource_keys, ctx, 1);
+        res.observe_into(&mut self.resource_keys, ctx, 1, 1);
         add_service(&mut self.services, ctx, &res.service, 1, &mut self.gaps);
     }
 

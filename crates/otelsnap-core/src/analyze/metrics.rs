@@ -3,6 +3,7 @@
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric::Data};
 
+use super::evidence::{Fresh, fingerprint};
 use super::state::{
     Cap, Card, Ctx, Gaps, KeyMap, NameMap, ResView, TAG_POINT, add_service, pair_hash, series_id,
     services_map,
@@ -26,6 +27,7 @@ pub(crate) struct MetricAcc {
     /// The last bounds slice merged, so identical bounds on every point cost one comparison.
     last_bounds: Vec<f64>,
     pub scales: Vec<i32>,
+    pub quantiles: Vec<f64>,
     pub label_keys: KeyMap,
     pub resource_keys: KeyMap,
     pub points: u64,
@@ -33,6 +35,21 @@ pub(crate) struct MetricAcc {
     pub series: Card,
     /// What the caps refused on this metric outside its key maps.
     pub gaps: Gaps,
+    /// Last point per series, so re-sent cumulative points do not count as new data.
+    fresh: Fresh,
+    /// Scratch: the value hashes of the point being ingested.
+    hashes: Vec<u64>,
+}
+
+/// A number point's fingerprint: start time and value.
+fn number_fp(p: &opentelemetry_proto::tonic::metrics::v1::NumberDataPoint) -> u64 {
+    use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as V;
+    let v = match p.value {
+        Some(V::AsDouble(d)) => d.to_bits(),
+        Some(V::AsInt(i)) => i as u64 ^ 0x5a5a_5a5a,
+        None => 0,
+    };
+    fingerprint(&[p.start_time_unix_nano, v])
 }
 
 /// Number of data points of a metric, of whichever type.
@@ -85,10 +102,11 @@ impl MetricAcc {
         if self.temporality.is_none() {
             self.temporality = temp;
         }
+        let mut fresh = 0u64;
         match &m.data {
             Some(Data::Gauge(g)) => {
                 for p in &g.data_points {
-                    self.point(&p.attributes, res, ctx);
+                    fresh += self.point(&p.attributes, number_fp(p), res, ctx);
                     ctx.saw_time(p.time_unix_nano);
                 }
             }
@@ -97,13 +115,18 @@ impl MetricAcc {
                     self.is_monotonic = Some(s.is_monotonic);
                 }
                 for p in &s.data_points {
-                    self.point(&p.attributes, res, ctx);
+                    fresh += self.point(&p.attributes, number_fp(p), res, ctx);
                     ctx.saw_time(p.time_unix_nano);
                 }
             }
             Some(Data::Histogram(h)) => {
                 for p in &h.data_points {
-                    self.point(&p.attributes, res, ctx);
+                    let fp = fingerprint(&[
+                        p.start_time_unix_nano,
+                        p.count,
+                        p.sum.unwrap_or(0.0).to_bits(),
+                    ]);
+                    fresh += self.point(&p.attributes, fp, res, ctx);
                     ctx.saw_time(p.time_unix_nano);
                     if p.explicit_bounds != self.last_bounds {
                         self.add_bounds(&p.explicit_bounds, ctx);
@@ -112,7 +135,12 @@ impl MetricAcc {
             }
             Some(Data::ExponentialHistogram(e)) => {
                 for p in &e.data_points {
-                    self.point(&p.attributes, res, ctx);
+                    let fp = fingerprint(&[
+                        p.start_time_unix_nano,
+                        p.count,
+                        p.sum.unwrap_or(0.0).to_bits(),
+                    ]);
+                    fresh += self.point(&p.attributes, fp, res, ctx);
                     ctx.saw_time(p.time_unix_nano);
                     if !self.scales.contains(&p.scale) {
                         if self.scales.len() < MAX_SCALES {
@@ -125,8 +153,22 @@ impl MetricAcc {
             }
             Some(Data::Summary(s)) => {
                 for p in &s.data_points {
-                    self.point(&p.attributes, res, ctx);
+                    let fp = fingerprint(&[p.start_time_unix_nano, p.count, p.sum.to_bits()]);
+                    fresh += self.point(&p.attributes, fp, res, ctx);
                     ctx.saw_time(p.time_unix_nano);
+                    for q in &p.quantile_values {
+                        let known = self
+                            .quantiles
+                            .iter()
+                            .any(|x| x.to_bits() == q.quantile.to_bits());
+                        if !known && q.quantile.is_finite() {
+                            if self.quantiles.len() < MAX_SCALES {
+                                self.quantiles.push(q.quantile);
+                            } else {
+                                ctx.refuse(Cap::Scales, 1, Some(&mut self.gaps));
+                            }
+                        }
+                    }
                 }
             }
             None => {}
@@ -134,25 +176,36 @@ impl MetricAcc {
         let n = point_count(m);
         if n > 0 {
             self.points += n;
-            res.observe_into(&mut self.resource_keys, ctx, n);
+            res.observe_into(&mut self.resource_keys, ctx, n, fresh);
             add_service(&mut self.services, ctx, &res.service, n, &mut self.gaps);
         }
     }
 
-    fn point(&mut self, attrs: &[KeyValue], res: &ResView<'_>, ctx: &mut Ctx) {
+    /// Takes in one data point; returns 1 when it is new data (a new series, or a changed
+    /// value), 0 for a cumulative point re-sent unchanged.
+    fn point(&mut self, attrs: &[KeyValue], fp: u64, res: &ResView<'_>, ctx: &mut Ctx) -> u64 {
         let mut series = res.series;
         self.label_keys.map.size_hint(attrs.len());
+        self.hashes.clear();
         for kv in attrs {
-            let v = kv.value.as_ref();
-            let h = ctx.hash(v);
+            let h = ctx.hash(kv.value.as_ref());
             series = series.wrapping_add(pair_hash(TAG_POINT, &kv.key, h));
-            self.label_keys.observe(ctx, &kv.key, h, 1, v);
+            self.hashes.push(h);
         }
-        if ctx.frozen {
-            self.series.insert_known(series_id(series));
+        let id = series_id(series);
+        // Past the memory budget nothing grows: known series are counted, new ones are not kept.
+        let units = if ctx.frozen {
+            self.series.insert_known(id);
+            0
         } else {
-            self.series.insert(series_id(series));
+            self.series.insert(id);
+            u64::from(self.fresh.is_new(id, fp))
+        };
+        for (kv, h) in attrs.iter().zip(&self.hashes) {
+            self.label_keys
+                .observe(ctx, &kv.key, *h, 1, units, kv.value.as_ref());
         }
+        units
     }
 
     fn add_bounds(&mut self, bounds: &[f64], ctx: &mut Ctx) {
@@ -195,6 +248,7 @@ impl MetricAcc {
             explicit_bounds: self.bounds,
             scales: self.scales,
             incomplete: gaps.to_incomplete(),
+            quantiles: self.quantiles,
             ..Default::default()
         }
     }

@@ -19,9 +19,11 @@
 //! - a catalog key past the cap (decided at finish): its occurrence count.
 
 pub mod drain;
+pub mod evidence;
 pub mod limits;
 pub mod logs;
 pub mod metrics;
+pub mod names;
 pub(crate) mod state;
 pub mod traces;
 pub mod value;
@@ -541,6 +543,7 @@ fn build_catalog(
         .into_iter()
         .map(|(key, c)| {
             let (estimated_cardinality, sketch) = c.acc.card.finish();
+            let evidence = c.acc.ev.finish(estimated_cardinality);
             let mut signal_types = Vec::new();
             for (bit, name) in [
                 (SIG_METRICS, "metrics"),
@@ -566,6 +569,7 @@ fn build_catalog(
                 first_seen: Some(c.acc.first_seen),
                 last_seen: Some(c.acc.last_seen),
                 sketch: Some(sketch),
+                evidence: Some(Box::new(evidence)),
                 ..Default::default()
             }
         })
@@ -590,6 +594,7 @@ fn add<'a>(
         c.scope |= scope;
         c.acc.count += a.count;
         c.acc.card.merge(&a.card);
+        c.acc.ev.merge(&a.ev);
         c.acc.first_seen = c.acc.first_seen.min(a.first_seen);
         c.acc.last_seen = c.acc.last_seen.max(a.last_seen);
         if c.acc.samples.len() < samples {

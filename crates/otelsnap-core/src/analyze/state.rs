@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
+use super::evidence::EvAcc;
 use super::value::{MAX_SAMPLE_LEN, sample_string, value_bytes};
 use crate::session::{KeyStats, KeyStatsMap, ServiceCounts, SketchData};
 use crate::sketch::{Sketch, hash_value};
@@ -130,6 +131,15 @@ impl Card {
         }
     }
 
+    /// The distinct count now (exact while small; a sketch estimate after).
+    pub(crate) fn distinct_now(&mut self) -> u64 {
+        match self {
+            Card::One(_) => 1,
+            Card::Small(v) => v.len() as u64,
+            Card::Big(s) => s.estimate(),
+        }
+    }
+
     /// The estimate and the encoded sketch (the estimate comes from the sketch, so a merge of
     /// the written sketches later reproduces it).
     pub(crate) fn finish(self) -> (u64, SketchData) {
@@ -244,6 +254,8 @@ pub(crate) struct KeyAcc {
     pub samples: Samples,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
+    /// Shape, growth and uniqueness evidence.
+    pub ev: EvAcc,
 }
 
 impl KeyAcc {
@@ -254,13 +266,29 @@ impl KeyAcc {
             samples: Samples::default(),
             first_seen: at,
             last_seen: at,
+            ev: EvAcc::default(),
         }
     }
 
-    fn observe(&mut self, h: u64, n: u64, v: Option<&AnyValue>, samples: usize, at: DateTime<Utc>) {
+    /// Records `n` occurrences of the value hashing to `h`, `units` of them new data.
+    #[allow(clippy::too_many_arguments)]
+    fn observe(
+        &mut self,
+        h: u64,
+        n: u64,
+        units: u64,
+        v: Option<&AnyValue>,
+        samples: usize,
+        at: DateTime<Utc>,
+    ) {
         self.count += n;
         let new = self.card.insert(h);
         self.last_seen = at;
+        if new != Some(false) {
+            self.ev.offer(h, v);
+        }
+        let card = &mut self.card;
+        self.ev.add_units(units, || card.distinct_now());
         // A value goes into the samples the first time it is seen while samples are wanted.
         // While the set is exact it says whether the value is new (every value seen is in it,
         // and a value seen while samples were wanted was sampled); only a sketch needs the
@@ -300,6 +328,7 @@ impl KeyAcc {
         let value_samples = self.samples.to_vec();
         drop(self.samples);
         let (estimated_cardinality, sketch) = self.card.finish();
+        let evidence = self.ev.finish(estimated_cardinality);
         KeyStats {
             count: self.count,
             percentage: percentage(self.count, total),
@@ -307,6 +336,7 @@ impl KeyAcc {
             estimated_cardinality: estimated_cardinality.min(self.count),
             value_samples,
             sketch: Some(Box::new(sketch)),
+            evidence: Some(Box::new(evidence)),
             ..Default::default()
         }
     }
@@ -607,21 +637,23 @@ pub(crate) struct KeyMap {
 }
 
 impl KeyMap {
-    /// Records `n` occurrences of `key` with the value hashing to `h`. A key refused by a cap
-    /// adds `n` to `dropped` (each refused occurrence counts).
+    /// Records `n` occurrences of `key` with the value hashing to `h`, `units` of them new
+    /// data (see [`crate::session::KeyEvidence::units`]). A key refused by a cap adds `n` to
+    /// `dropped` (each refused occurrence counts).
     pub(crate) fn observe(
         &mut self,
         ctx: &mut Ctx,
         key: &str,
         h: u64,
         n: u64,
+        units: u64,
         v: Option<&AnyValue>,
     ) {
         if let Some(acc) = self.map.get_mut(key) {
             if ctx.frozen {
                 acc.observe_frozen(h, n, ctx.at);
             } else {
-                acc.observe(h, n, v, ctx.samples, ctx.at);
+                acc.observe(h, n, units, v, ctx.samples, ctx.at);
             }
             return;
         }
@@ -635,7 +667,7 @@ impl KeyMap {
         }
         ctx.key_budget -= 1;
         let mut acc = KeyAcc::new(ctx.at);
-        acc.observe(h, n, v, ctx.samples, ctx.at);
+        acc.observe(h, n, units, v, ctx.samples, ctx.at);
         let name = ctx.intern(key);
         self.map.insert(name, acc);
     }
@@ -645,7 +677,7 @@ impl KeyMap {
         self.map.size_hint(attrs.len());
         for kv in attrs {
             let h = ctx.hash(kv.value.as_ref());
-            self.observe(ctx, &kv.key, h, 1, kv.value.as_ref());
+            self.observe(ctx, &kv.key, h, 1, 1, kv.value.as_ref());
         }
     }
 
@@ -723,11 +755,11 @@ impl<'a> ResView<'a> {
         }
     }
 
-    /// Records `n` items' worth of resource keys into `keys`.
-    pub(crate) fn observe_into(&self, keys: &mut KeyMap, ctx: &mut Ctx, n: u64) {
+    /// Records `n` items' worth of resource keys into `keys`, `units` of them new data.
+    pub(crate) fn observe_into(&self, keys: &mut KeyMap, ctx: &mut Ctx, n: u64, units: u64) {
         keys.map.size_hint(self.attrs.len());
         for (k, h, v) in &self.attrs {
-            keys.observe(ctx, k, *h, n, *v);
+            keys.observe(ctx, k, *h, n, units, *v);
         }
     }
 }
@@ -842,7 +874,7 @@ mod tests {
                 .collect();
             for v in &values {
                 let av = sv(v);
-                acc.observe(hash_value(v.as_bytes()), 1, Some(&av), max, at);
+                acc.observe(hash_value(v.as_bytes()), 1, 1, Some(&av), max, at);
             }
             let mut want: Vec<String> = Vec::new();
             for v in &values {
@@ -890,8 +922,8 @@ mod tests {
         };
         let mut a = KeyMap::default();
         let mut b = KeyMap::default();
-        a.observe(&mut ctx, "http.route", 1, 1, None);
-        b.observe(&mut ctx, "http.route", 2, 1, None);
+        a.observe(&mut ctx, "http.route", 1, 1, 1, None);
+        b.observe(&mut ctx, "http.route", 2, 1, 1, None);
         let ka = a.map.entries[0].0.clone();
         let kb = b.map.entries[0].0.clone();
         assert!(Arc::ptr_eq(&ka, &kb));

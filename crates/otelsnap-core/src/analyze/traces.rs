@@ -106,7 +106,7 @@ impl SpanAcc {
                 ctx.refuse(Cap::StatusCodes, 1, Some(&mut self.gaps));
             }
         }
-        res.observe_into(&mut self.resource_keys, ctx, 1);
+        res.observe_into(&mut self.resource_keys, ctx, 1, 1);
         add_service(&mut self.services, ctx, &res.service, 1, &mut self.gaps);
     }
 

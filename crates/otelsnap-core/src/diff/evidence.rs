@@ -98,6 +98,8 @@ pub enum Evidence {
         /// The new-high-cardinality threshold it exceeded, if it did (only when added).
         over: Option<u64>,
     },
+    /// (verdicts) An unbounded key, an SDK overflow or a metric near the SDK limit.
+    Verdict(VerdictEvidence),
     /// A log body template came, went, or its share of the severity's records moved.
     Template {
         /// The template text (`<*>` marks variable parts).
@@ -106,6 +108,51 @@ pub enum Evidence {
         from_share: Option<f64>,
         /// Its share of records after (0..=1), absent when it is gone.
         to_share: Option<f64>,
+    },
+}
+
+/// (verdicts) Findings of [`super::verdict_rules`], as data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VerdictEvidence {
+    /// A key judged unbounded on the newer side: new (`was` None) or turned from `was`.
+    Unbounded {
+        /// Which key set.
+        set: KeySet,
+        /// The key.
+        key: String,
+        /// The older verdict, when the key existed.
+        was: Option<crate::session::Verdict>,
+        /// 0 to 1.
+        confidence: f64,
+        /// The evidence's stored one-line reason.
+        reason: String,
+        /// The metric's projected backend series (metrics only).
+        cost: Option<crate::session::cost::Projection>,
+    },
+    /// A metric newly carrying `otel.metric.overflow`.
+    Overflow,
+    /// A metric's series newly at or above the near-limit share of the SDK limit.
+    NearLimit {
+        /// Its active series.
+        series: u64,
+        /// The SDK limit in force.
+        limit: u64,
+    },
+    /// Added and removed items folded by their name pattern ([`super::name_patterns`]).
+    NamePattern {
+        /// Names with the pattern on the older side.
+        names_from: u64,
+        /// Names with the pattern on the newer side.
+        names_to: u64,
+        /// Folded names that are new.
+        added: u64,
+        /// Folded names that are gone.
+        removed: u64,
+        /// A few of the folded names, in name order.
+        examples: Vec<String>,
+        /// The newer side's verdict on the pattern's varying part, with its confidence and
+        /// reason (absent when fewer than two of its names are there).
+        verdict: Option<(crate::session::Verdict, f64, String)>,
     },
 }
 

@@ -8,7 +8,10 @@
 
 pub mod engine;
 pub mod evidence;
+pub mod fix;
+pub mod name_patterns;
 pub mod rules;
+pub mod verdict_rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -43,6 +43,20 @@ pub enum Rule {
     BoundsChanged,
     /// A log body template's share of its severity's records moved beyond tolerance.
     TemplateShare,
+    /// A new metric label or resource key judged unbounded, or an existing one that turned
+    /// unbounded.
+    UnboundedLabel,
+    /// The same on span, event, link and log attributes (identifiers are normal there).
+    UnboundedAttribute,
+    /// A metric newly carrying `otel.metric.overflow`: the SDK's cardinality limit overflowed.
+    SdkOverflow,
+    /// A metric's series newly at or above the near-limit share of the SDK limit.
+    NearSeriesLimit,
+    /// Metric names with identifiers in them (`cache.hits.tenant_4711`): a name pattern judged
+    /// unbounded on the newer side and not before.
+    UnboundedMetricNames,
+    /// The same for span names (`GET /orders/81723`).
+    UnboundedSpanNames,
     /// Anything else that appeared.
     Added,
     /// Anything else that disappeared.
@@ -53,7 +67,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 21] = [
         Rule::CardinalityCritical,
         Rule::CardinalityWarning,
         Rule::SampleRate,
@@ -66,6 +80,12 @@ impl Rule {
         Rule::MonotonicityChanged,
         Rule::BoundsChanged,
         Rule::TemplateShare,
+        Rule::UnboundedLabel,
+        Rule::UnboundedAttribute,
+        Rule::SdkOverflow,
+        Rule::NearSeriesLimit,
+        Rule::UnboundedMetricNames,
+        Rule::UnboundedSpanNames,
         Rule::Added,
         Rule::Removed,
         Rule::Changed,
@@ -86,6 +106,12 @@ impl Rule {
             Rule::MonotonicityChanged => "monotonicity_changed",
             Rule::BoundsChanged => "bounds_changed",
             Rule::TemplateShare => "template_share",
+            Rule::UnboundedLabel => "unbounded_label",
+            Rule::UnboundedAttribute => "unbounded_attribute",
+            Rule::SdkOverflow => "sdk_overflow",
+            Rule::NearSeriesLimit => "near_series_limit",
+            Rule::UnboundedMetricNames => "unbounded_metric_names",
+            Rule::UnboundedSpanNames => "unbounded_span_names",
             Rule::Added => "added",
             Rule::Removed => "removed",
             Rule::Changed => "changed",
@@ -95,8 +121,13 @@ impl Rule {
     /// The severity the rule has unless the rules file overrides it.
     pub fn default_severity(self) -> Severity {
         match self {
-            Rule::CardinalityCritical => Severity::Critical,
-            Rule::CardinalityWarning
+            Rule::CardinalityCritical
+            | Rule::UnboundedLabel
+            | Rule::SdkOverflow
+            | Rule::UnboundedMetricNames => Severity::Critical,
+            Rule::NearSeriesLimit
+            | Rule::UnboundedSpanNames
+            | Rule::CardinalityWarning
             | Rule::SampleRate
             | Rule::NewHighCardinality
             | Rule::MetricRemoved
@@ -106,7 +137,11 @@ impl Rule {
             | Rule::TemporalityChanged
             | Rule::MonotonicityChanged
             | Rule::BoundsChanged => Severity::Warning,
-            Rule::TemplateShare | Rule::Added | Rule::Removed | Rule::Changed => Severity::Info,
+            Rule::TemplateShare
+            | Rule::UnboundedAttribute
+            | Rule::Added
+            | Rule::Removed
+            | Rule::Changed => Severity::Info,
         }
     }
 }
@@ -160,6 +195,10 @@ pub struct Rules {
     pub rate_tolerance: f64,
     /// Absolute change in a body template's share of records that is not a change (0.20).
     pub template_share_tolerance: f64,
+    /// The SDK's cardinality limit per instrument (2,000, the OpenTelemetry SDKs' default).
+    pub sdk_series_limit: u64,
+    /// Share of that limit a metric's series must reach to be a warning (0.8).
+    pub near_limit_share: f64,
     /// Per-rule severity overrides.
     pub severity: BTreeMap<Rule, Severity>,
     /// Known, accepted changes.
@@ -179,6 +218,8 @@ impl Default for Rules {
             cardinality_tolerance: 0.10,
             rate_tolerance: 0.50,
             template_share_tolerance: 0.20,
+            sdk_series_limit: 2000,
+            near_limit_share: 0.8,
             severity: BTreeMap::new(),
             ignore: Vec::new(),
             source: None,
@@ -208,6 +249,8 @@ struct FileThresholds {
     cardinality_warning: Option<f64>,
     sample_rate_warning: Option<f64>,
     new_high_cardinality: Option<u64>,
+    sdk_series_limit: Option<u64>,
+    near_limit_share: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -341,6 +384,17 @@ impl Rules {
         r.cardinality_warning = t.cardinality_warning.unwrap_or(r.cardinality_warning);
         r.sample_rate_warning = t.sample_rate_warning.unwrap_or(r.sample_rate_warning);
         r.new_high_cardinality = t.new_high_cardinality.unwrap_or(r.new_high_cardinality);
+        r.sdk_series_limit = t.sdk_series_limit.unwrap_or(r.sdk_series_limit);
+        r.near_limit_share = t.near_limit_share.unwrap_or(r.near_limit_share);
+        if !(r.near_limit_share.is_finite()
+            && r.near_limit_share > 0.0
+            && r.near_limit_share <= 1.0)
+        {
+            return Err(bad(format!(
+                "thresholds.near_limit_share = {} must be a fraction above 0 and at most 1",
+                r.near_limit_share
+            )));
+        }
         r.ratio_floor = f.floors.ratio_min_value.unwrap_or(r.ratio_floor);
         r.cardinality_tolerance = f.tolerances.cardinality.unwrap_or(r.cardinality_tolerance);
         r.rate_tolerance = f.tolerances.rate.unwrap_or(r.rate_tolerance);
@@ -432,6 +486,8 @@ impl Rules {
                 cardinality_warning: self.cardinality_warning,
                 sample_rate_warning: self.sample_rate_warning,
                 new_high_cardinality: self.new_high_cardinality,
+                sdk_series_limit: self.sdk_series_limit,
+                near_limit_share: self.near_limit_share,
             },
             floors: FloorsView {
                 ratio_min_value: self.ratio_floor,
@@ -491,6 +547,10 @@ pub struct ThresholdsView {
     pub sample_rate_warning: f64,
     /// Distinct values above which a new item or key is a warning.
     pub new_high_cardinality: u64,
+    /// Series per instrument at which an SDK starts collapsing into the overflow series.
+    pub sdk_series_limit: u64,
+    /// Share of that limit at which a metric is near it.
+    pub near_limit_share: f64,
 }
 
 /// `[floors]`.

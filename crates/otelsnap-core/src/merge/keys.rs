@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::session::evidence::KeyEvidence;
 use crate::session::model::{KeyStats, KeyStatsMap, SketchData};
 use crate::sketch::{self, Sketch};
 
@@ -226,8 +227,25 @@ impl KeyCtx<'_> {
             sketch: m.sketch.map(Box::new),
             approximate: m.approximate,
             occ_hll: None,
+            evidence: merge_evidence(group.iter().map(|(_, k)| k.evidence.as_deref()), m.estimate)
+                .map(Box::new),
         })
     }
+}
+
+/// The evidence of one key across sources, judged again; `distinct` is the merged estimate.
+/// None when any source has none (older sessions, OCC imports: unknown stays unknown).
+pub(crate) fn merge_evidence<'a>(
+    mut parts: impl Iterator<Item = Option<&'a KeyEvidence>>,
+    distinct: u64,
+) -> Option<KeyEvidence> {
+    let mut acc = parts.next()??.clone();
+    for p in parts {
+        acc = acc.merge(p?, distinct);
+    }
+    acc.distinct = distinct;
+    acc.rejudge();
+    Some(acc)
 }
 
 pub use crate::session::percentage;

@@ -508,6 +508,10 @@ impl Merger<'_, '_, '_> {
                 .flat_map(|m| m.explicit_bounds.iter().copied())
                 .collect(),
             scales: ms.iter().flat_map(|m| m.scales.iter().copied()).collect(),
+            quantiles: ms
+                .iter()
+                .flat_map(|m| m.quantiles.iter().copied())
+                .collect(),
             conflicts,
             incomplete: ms.iter().fold(None, |acc, m| {
                 Incomplete::join(acc.as_ref(), m.incomplete.as_ref())
@@ -739,6 +743,11 @@ impl Merger<'_, '_, '_> {
                 sketch: est.sketch,
                 approximate: est.approximate,
                 occ_hll: None,
+                evidence: keys::merge_evidence(
+                    group.iter().map(|(_, a)| a.evidence.as_deref()),
+                    est.estimate,
+                )
+                .map(Box::new),
             });
             (self.progress)(group.len() as u64);
         }

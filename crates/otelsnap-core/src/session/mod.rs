@@ -1,6 +1,8 @@
 //! Sessions: the model, the file format and the on-disk store.
 
+pub mod cost;
 pub mod error;
+pub mod evidence;
 pub mod format;
 pub mod model;
 pub mod name;
@@ -10,6 +12,7 @@ pub mod store;
 pub mod validate;
 
 pub use error::SessionError;
+pub use evidence::{KeyEvidence, Verdict};
 pub use model::*;
 pub use name::SessionName;
 pub use sorted_map::SortedMap;

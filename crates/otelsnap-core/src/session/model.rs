@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::evidence::KeyEvidence;
 use super::sorted_map::SortedMap;
 
 /// Per-key statistics of one item (labels, resource keys, attributes), in key order.
@@ -424,6 +425,10 @@ pub struct KeyStats {
     /// OCC's sketch; read on import, never written.
     #[serde(default, rename = "hll", skip_serializing)]
     pub occ_hll: Option<Box<serde_json::Value>>,
+    /// (+) Shape, growth and uniqueness evidence and the bounded/unbounded verdict; absent
+    /// reads as unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Box<KeyEvidence>>,
 }
 
 pub use crate::sketch::SketchData;
@@ -613,6 +618,13 @@ pub struct MetricMeta {
         deserialize_with = "null_as_default"
     )]
     pub scales: Vec<i32>,
+    /// (+) Distinct summary quantiles seen, ascending (a backend stores one series each).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub quantiles: Vec<f64>,
     /// (+) Type/unit disagreements recorded by merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
@@ -767,6 +779,9 @@ pub struct AttributeMeta {
     /// OCC's sketch; read on import, never written.
     #[serde(default, rename = "hll", skip_serializing)]
     pub occ_hll: Option<serde_json::Value>,
+    /// (+) Evidence and verdict across every item that carried the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Box<KeyEvidence>>,
 }
 
 impl MetricMeta {
@@ -872,6 +887,8 @@ impl Session {
             m.explicit_bounds.dedup();
             m.scales.sort();
             m.scales.dedup();
+            m.quantiles.sort_by(f64::total_cmp);
+            m.quantiles.dedup();
             m.conflicts.sort();
             m.conflicts.dedup();
         }
@@ -903,8 +920,9 @@ impl Session {
         self.recompute_stats();
     }
 
-    /// Drops every sketch (key sets, active series, the attribute catalog), keeping the
-    /// estimates: for a file or page that shows or compares estimates and never merges.
+    /// Drops every sketch (key sets, active series, the attribute catalog) and every
+    /// evidence value sample, keeping the estimates and verdicts: for a file or page that
+    /// shows or compares and never merges.
     pub fn drop_sketches(&mut self) {
         for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
             ks.sketch = None;
@@ -914,6 +932,22 @@ impl Session {
         }
         for a in &mut self.data.attributes {
             a.sketch = None;
+        }
+        self.for_each_evidence_mut(KeyEvidence::drop_sample);
+    }
+
+    /// Calls `f` on the evidence of every key (metric, span, event, link, log and resource
+    /// keys, and the attribute catalog).
+    pub fn for_each_evidence_mut(&mut self, mut f: impl FnMut(&mut KeyEvidence)) {
+        for ks in self.data.key_maps_mut().flat_map(KeyStatsMap::values_mut) {
+            if let Some(ev) = ks.evidence.as_deref_mut() {
+                f(ev);
+            }
+        }
+        for a in &mut self.data.attributes {
+            if let Some(ev) = a.evidence.as_deref_mut() {
+                f(ev);
+            }
         }
     }
 

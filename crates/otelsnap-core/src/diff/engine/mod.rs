@@ -121,6 +121,8 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
             changes.extend(cx.attribute(a.copied(), b.copied()));
         }
     }
+    super::verdict_rules::apply(from, to, rules, filters, &compared, &mut changes);
+    super::name_patterns::fold(from, to, rules, &mut changes);
     RawDiff {
         changes,
         rate_basis: basis,
