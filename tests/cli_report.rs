@@ -773,3 +773,46 @@ fn markdown_stays_within_githubs_comment_limit_and_says_what_it_left_out() {
         json["changes"][shown - 1]["name"].as_str().unwrap()
     )));
 }
+
+#[test]
+fn markdown_key_tables_carry_the_verdicts_and_the_fix_sits_in_its_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        fixture("ci-before.json.gz").display().to_string(),
+        fixture("ci-after.json.gz").display().to_string(),
+    );
+    let md = stdout_of(dir.path(), &["diff", &a, &b, "--format", "markdown"]);
+    let json = json_of(dir.path(), &["diff", &a, &b, "--format", "json"]);
+    let top = &json["changes"][0];
+    let block = md
+        .split("<details>")
+        .find(|x| x.contains(&format!("<code>{}</code>", top["name"].as_str().unwrap())))
+        .and_then(|x| x.split("</details>").next())
+        .unwrap();
+    // The verdict finding's after-value is the verdict, not its JSON.
+    let verdict_row = block
+        .lines()
+        .find(|l| l.starts_with("| `label_keys.session_id.verdict`"))
+        .unwrap_or_else(|| panic!("{block}"));
+    assert!(verdict_row.contains("| unbounded (97%) |"), "{verdict_row}");
+    assert!(!verdict_row.contains('{'), "{verdict_row}");
+    // The key table has a verdict column: session_id unbounded, the route bounded.
+    let key_row = |k: &str| {
+        block
+            .lines()
+            .find(|l| l.starts_with("| label |") && l.contains(&format!("`{k}`")))
+            .unwrap_or_else(|| panic!("no row for {k}:\n{block}"))
+    };
+    assert!(block.contains("| TO samples | verdict |"), "{block}");
+    assert!(key_row("session_id").ends_with("| unbounded (97%) |"));
+    assert!(key_row("http.route").contains("| bounded ("));
+    // Both snippets of the fix, exactly as the JSON has them, inside this change.
+    let fix = &top["metadata"]["fixes"][0];
+    for k in ["sdk_view", "collector"] {
+        let text = fix[k].as_str().unwrap();
+        assert!(
+            block.contains(&format!("```yaml\n{text}```\n")),
+            "{k} not in the block:\n{block}"
+        );
+    }
+}

@@ -137,6 +137,13 @@ fn fixes(out: &mut String, c: &Change) {
 }
 
 fn value(v: &serde_json::Value) -> String {
+    // A verdict finding's side: `{verdict, confidence, reason}`; the reason is in the message.
+    if let Some(verdict) = v.get("verdict").and_then(serde_json::Value::as_str) {
+        return match v.get("confidence").and_then(serde_json::Value::as_f64) {
+            Some(c) => format!("{} ({:.0}%)", cell(verdict), c * 100.0),
+            None => cell(verdict),
+        };
+    }
     match v {
         serde_json::Value::Null => "—".to_string(),
         serde_json::Value::String(s) => cell(s),
@@ -264,6 +271,12 @@ fn about_keys(c: &Change) -> bool {
         })
 }
 
+/// A key's verdict and confidence, `unbounded (97%)`, when its session recorded evidence.
+fn verdict_of(ks: Option<&KeyStats>) -> Option<String> {
+    let e = ks?.evidence.as_deref()?;
+    Some(format!("{} ({:.0}%)", e.verdict, e.confidence * 100.0))
+}
+
 /// A key's statistics in FROM and in TO.
 type Sides<'a> = (Option<&'a KeyStats>, Option<&'a KeyStats>);
 
@@ -329,8 +342,14 @@ fn key_table(out: &mut String, c: &Change, from: &Session, to: &Session) {
             ""
         }
     ));
-    out.push_str("| scope | key | FROM count | FROM % | FROM cardinality | FROM samples | TO count | TO % | TO cardinality | TO samples |\n");
-    out.push_str("|---|---|--:|--:|--:|---|--:|--:|--:|---|\n");
+    // The verdict column appears once the sessions carry verdict evidence (issue #16).
+    let verdicts = rows
+        .iter()
+        .any(|r| verdict_of(r.3.0).is_some() || verdict_of(r.3.1).is_some());
+    out.push_str("| scope | key | FROM count | FROM % | FROM cardinality | FROM samples | TO count | TO % | TO cardinality | TO samples |");
+    out.push_str(if verdicts { " verdict |\n" } else { "\n" });
+    out.push_str("|---|---|--:|--:|--:|---|--:|--:|--:|---|");
+    out.push_str(if verdicts { "---|\n" } else { "\n" });
     for (hit, scope, key, (a, b)) in rows.iter().take(KEY_ROWS) {
         let key = if *hit {
             format!("**{}**", code(key))
@@ -349,6 +368,16 @@ fn key_table(out: &mut String, c: &Change, from: &Session, to: &Session) {
             estimate(*b),
             b.map_or(String::new(), |k| samples(&k.value_samples)),
         ));
+        if verdicts {
+            // TO's verdict, else FROM's (a removed key), saying which.
+            let v = match (verdict_of(*b), verdict_of(*a)) {
+                (Some(v), _) => v,
+                (None, Some(v)) => format!("{v} (FROM)"),
+                (None, None) => String::new(),
+            };
+            out.pop();
+            out.push_str(&format!(" {v} |\n"));
+        }
     }
     if rows.len() > KEY_ROWS {
         out.push_str(&format!(
@@ -365,12 +394,20 @@ fn attribute_table(out: &mut String, c: &Change, from: &Session, to: &Session) {
         s.data.attributes.iter().find(|a| a.key == key)
     }
     let sides = [("FROM", find(from, &c.name)), ("TO", find(to, &c.name))];
-    out.push_str("| session | count | cardinality | scope | signals | samples |\n");
-    out.push_str("|---|--:|--:|---|---|---|\n");
+    let verdict = |a: &crate::session::AttributeMeta| {
+        a.evidence
+            .as_deref()
+            .map(|e| format!("{} ({:.0}%)", e.verdict, e.confidence * 100.0))
+    };
+    let verdicts = sides.iter().any(|(_, a)| a.and_then(verdict).is_some());
+    out.push_str("| session | count | cardinality | scope | signals | samples |");
+    out.push_str(if verdicts { " verdict |\n" } else { "\n" });
+    out.push_str("|---|--:|--:|---|---|---|");
+    out.push_str(if verdicts { "---|\n" } else { "\n" });
     for (label, a) in &sides {
         match a {
             Some(a) => out.push_str(&format!(
-                "| {label} | {} | {}{} | {} | {} | {} |\n",
+                "| {label} | {} | {}{} | {} | {} | {} |",
                 with_commas(a.count),
                 if a.approximate { "≈" } else { "" },
                 with_commas(a.estimated_cardinality),
@@ -378,8 +415,12 @@ fn attribute_table(out: &mut String, c: &Change, from: &Session, to: &Session) {
                 cell(&a.signal_types.join(", ")),
                 samples(&a.value_samples),
             )),
-            None => out.push_str(&format!("| {label} | — | — |  |  | absent |\n")),
+            None => out.push_str(&format!("| {label} | — | — |  |  | absent |")),
         }
+        if verdicts {
+            out.push_str(&format!(" {} |", a.and_then(verdict).unwrap_or_default()));
+        }
+        out.push('\n');
     }
     out.push('\n');
 }

@@ -7,7 +7,8 @@
 // CONFIG: {"diff": path, "session": path, "xss_diff": path, "xss_session": path,
 //          "xss_names": [names that hold markup], "large_diff": path, "large_session": path,
 //          "large_metrics": n,
-//          "large_keys": {metric name: ["label:KEY", "resource:KEY", ...]}, "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
+//          "large_keys": {metric name: ["label:KEY", "resource:KEY", ...]},
+//          "fix_diff": path (the CI fixture pair, whose critical label findings carry fixes), "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
 // Exit 3 means no browser could be started (the Rust test reports that as SKIPPED, or fails
 // under OTELSNAP_REQUIRE_BROWSER=1).
 
@@ -388,6 +389,54 @@ async function checkInjection(browser, file, names, what) {
   await page.close();
 }
 
+// The verdict fixes: each critical label finding's change carries paste-ready snippets.
+async function checkFixes(browser, cfg) {
+  const p = await openPage(browser, cfg.fix_diff);
+  const { page } = p;
+  const doc = await embedded(page, 'otelsnap-diff');
+  const withFixes = doc.changes.filter((c) => c.metadata && Array.isArray(c.metadata.fixes) && c.metadata.fixes.length);
+  check(withFixes.length > 0 && withFixes.every((c) => c.severity === 'critical'), 'the CI pair has critical changes with fixes', withFixes.map((c) => c.name));
+  let first = null;
+  for (const c of withFixes.slice(0, 5)) {
+    const el = await clickChange(page, c.signal_type, c.name);
+    if (!el) { check(false, `change ${c.name} with a fix is on the first page`); continue; }
+    const shown = await el.$$eval('section.fix', (fs) => fs.map((f) => ({
+      key: f.dataset.fixKey,
+      heading: f.querySelector('h3').textContent,
+      snippets: Array.from(f.querySelectorAll('pre.snippet')).map((p) => p.textContent),
+      buttons: f.querySelectorAll('button.copy').length,
+    })));
+    const want = c.metadata.fixes.map((f) => ({ key: f.key, snippets: [f.sdk_view, f.collector].filter((x) => typeof x === 'string') }));
+    eq(shown.map((f) => ({ key: f.key, snippets: f.snippets })), want, `${c.name}: every fix is shown, each snippet exactly as text`);
+    check(shown.every((f, i) => f.buttons === want[i].snippets.length && f.heading.includes(want[i].key) && f.heading.includes(c.name)), `${c.name}: each snippet has a copy button and the fix names key and metric`, shown.map((f) => f.heading));
+    // The metadata list does not repeat the snippets as raw JSON.
+    const metaText = await el.$$eval('.body > dl.kv', (ds) => ds.map((d) => d.textContent).join(' '));
+    check(!metaText.includes('collector'), `${c.name}: fixes are not dumped as JSON`, metaText.slice(0, 200));
+    if (!first) first = { c, el };
+  }
+  if (first) {
+    const f = first.c.metadata.fixes[0];
+    const btn = await first.el.$('section.fix button.copy');
+    await btn.click();
+    const after = await page.evaluate(() => ({ sel: String(window.getSelection()), status: document.querySelector('section.fix .copied').textContent }));
+    // A selection's text has no final newline; the snippet ends with one.
+    eq(after.sel, (f.sdk_view || f.collector).replace(/\n$/, ''), 'the copy button selects exactly the snippet');
+    check(/^(copied|selected: press Ctrl\+C)/.test(after.status), 'the copy button says what it did', after.status);
+    const hash = `#open=${encodeURIComponent(first.c.fingerprint)}`;
+    for (const width of [1280, 390]) {
+      const s = await openPage(browser, cfg.fix_diff, { width, hash });
+      await s.page.$eval('section.fix', (x) => x.scrollIntoView());
+      await s.page.screenshot({ path: path.join(cfg.screenshots, `fix-${width}.png`), fullPage: true });
+      const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 0, `the fix at ${width} px has no horizontal page scroll`, overflow);
+      await noProblems(s, `fix at ${width} px`);
+      await s.page.close();
+    }
+  }
+  await noProblems(p, 'diff with fixes');
+  await page.close();
+}
+
 // Reports whose item blocks are gzipped (over 1 MiB of JSON): they must inflate and draw too.
 async function checkLarge(browser, cfg) {
   const n = cfg.large_metrics;
@@ -486,6 +535,7 @@ try {
     await checkInjection(browser, cfg.xss_diff, cfg.xss_names, 'diff with markup in names');
     await checkInjection(browser, cfg.xss_session, cfg.xss_names, 'session with markup in names');
     await checkLarge(browser, cfg);
+    await checkFixes(browser, cfg);
     console.log(`${passes} passed, ${failures} failed`);
   } else {
     console.error('usage: node run.mjs check CONFIG.json | bench FILE.html...');

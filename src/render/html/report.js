@@ -46,6 +46,8 @@
 
   function value(v) {
     if (v === null || v === undefined) return '—';
+    // A verdict finding's side ({verdict, confidence, reason}); its reason is in the message.
+    if (typeof v === 'object' && typeof v.verdict === 'string') return v.verdict + (typeof v.confidence === 'number' ? ' (' + Math.round(v.confidence * 100) + '%)' : '');
     if (typeof v === 'number') return num(v);
     if (typeof v === 'string') return v;
     if (typeof v === 'boolean') return String(v);
@@ -488,9 +490,10 @@
         range.selectNodeContents(pre);
         sel.removeAllRanges();
         sel.addRange(range);
-        const said = ok => { status.textContent = ok ? 'copied' : 'selected: press Ctrl+C (⌘C) to copy'; };
-        if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(() => said(true), () => said(false));
-        else said(false);
+        status.textContent = 'selected: press Ctrl+C (⌘C) to copy';
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(() => { status.textContent = 'copied'; }, () => {});
+        }
       }
     }, 'Copy');
     return h('div', { class: 'snippet-box' }, h('div', { class: 'snippet-head' }, h('span', null, title), btn, status), pre);
@@ -535,6 +538,8 @@
       else sec.append(itemDetail(c.signal_type, item, hitKeys(c)));
       sides.append(sec);
     }
+    // Key tables with verdicts need the width: FROM above TO instead of beside it.
+    if (sides.querySelector('td.verdict')) sides.classList.add('wide');
     body.append(sides);
     return body;
   }
@@ -547,12 +552,16 @@
 
   // ----- item details (shared by both views) -----
 
-  // The verdict evidence of a key (`evidence`: verdict, confidence, reason), or an older `verdict`.
-  function verdictOf(ks) {
+  // The verdict and its confidence; an unbounded key's reason too (the one a reader acts on),
+  // every reason on hover.
+  function verdictCell(ks) {
     const v = ks.evidence || ks.verdict;
-    if (v == null) return '';
-    if (typeof v !== 'object') return String(v);
-    return [v.verdict || v.kind || v.class || '', v.confidence != null ? '(' + value(v.confidence) + ')' : '', v.reason || ''].filter(Boolean).join(' ');
+    const td = h('td', { class: 'verdict', 'data-label': 'verdict', title: v && v.reason ? v.reason : null });
+    if (v == null) return td;
+    if (typeof v !== 'object') { td.append(String(v)); return td; }
+    td.append(h('span', { class: 'v-' + (v.verdict || 'unknown') }, (v.verdict || '') + (typeof v.confidence === 'number' ? ' (' + Math.round(v.confidence * 100) + '%)' : '')));
+    if (v.verdict === 'unbounded' && v.reason) td.append(h('div', { class: 'reason muted' }, v.reason));
+    return td;
   }
 
   function keyTable(groups, hit) {
@@ -569,7 +578,7 @@
           h('td', { class: 'num', 'data-label': '%' }, ks.percentage == null ? '' : num(Math.round(ks.percentage * 10) / 10)),
           h('td', { class: 'num', 'data-label': 'cardinality' }, bar(ks.estimated_cardinality || 0, max, card(ks.estimated_cardinality, ks.approximate))),
           h('td', { class: 'samples', 'data-label': 'samples' }, (ks.value_samples || []).join(', ')),
-          verdicts ? h('td', { 'data-label': 'verdict' }, verdictOf(ks)) : null));
+          verdicts ? verdictCell(ks) : null));
       }
     }
     if (!rows.length) return h('p', { class: 'muted' }, 'no keys');
