@@ -378,6 +378,8 @@ otelsnap diff baseline.json.gz current --min-severity critical      # a one-line
 otelsnap diff a b --format json | jq '.changes[] | select(.severity==\"critical\")'\n  \
 otelsnap diff baseline.json.gz current --format html -o report.html   # a CI artifact\n  \
 otelsnap diff baseline.json.gz current --format sarif -o otelsnap.sarif\n\
+A side that capture caps cut short (see `show`) is not judged on what it lacks: such removals and\n\
+decreases show at info, marked not judged, and the header says so; signals one side lacks are named.\n\
 Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"Rules file\"."
 )]
 pub struct DiffArgs {

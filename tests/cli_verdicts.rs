@@ -154,3 +154,110 @@ fn the_readme_tour_shows_what_the_ci_pair_prints() {
         );
     }
 }
+
+/// One OTLP/JSON request per signal with these span and metric names, as an SDK would send them.
+fn otlp_lines(spans: &[String], metrics: &[String]) -> String {
+    let res = serde_json::json!({"attributes": [{"key": "service.name", "value": {"stringValue": "shop"}}]});
+    let t0: u64 = 1_700_000_000_000_000_000;
+    let sp: Vec<Value> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let t = t0 + i as u64 * 1_000_000;
+            serde_json::json!({"traceId": format!("{:032x}", i + 1), "spanId": format!("{:016x}", i + 1),
+                "name": n, "kind": 2, "startTimeUnixNano": t.to_string(), "endTimeUnixNano": (t + 500).to_string()})
+        })
+        .collect();
+    let ms: Vec<Value> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            serde_json::json!({"name": n, "sum": {"aggregationTemporality": 2, "isMonotonic": true,
+                "dataPoints": [{"asInt": "3", "timeUnixNano": (t0 + i as u64 * 1_000_000).to_string()}]}})
+        })
+        .collect();
+    let traces = serde_json::json!({"resourceSpans": [{"resource": res, "scopeSpans": [{"scope": {"name": "t"}, "spans": sp}]}]});
+    let metrics = serde_json::json!({"resourceMetrics": [{"resource": res, "scopeMetrics": [{"scope": {"name": "t"}, "metrics": ms}]}]});
+    format!("{traces}\n{metrics}\n")
+}
+
+#[test]
+fn names_carrying_ids_are_one_suspect_and_one_critical_change_per_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<u64> = (0..150).map(|i| 10_000 + (i * 7_919) % 89_989).collect();
+    let base_spans = vec!["GET /health".to_string()];
+    let base_metrics = vec!["http.server.requests".to_string()];
+    let mut spans = base_spans.clone();
+    spans.extend(ids.iter().map(|i| format!("GET /orders/{i}")));
+    // A hostile name among them: its escape character must not reach the terminal.
+    spans.push("GET /orders/99999\u{1b}[31m".to_string());
+    let mut metrics = base_metrics.clone();
+    metrics.extend(ids.iter().map(|i| format!("cache.hits.tenant_{i}")));
+    for (name, s, m) in [("a", &base_spans, &base_metrics), ("b", &spans, &metrics)] {
+        let f = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&f, otlp_lines(s, m)).unwrap();
+        common::cmd(dir.path())
+            .args(["capture", name, "--from-file"])
+            .arg(&f)
+            .assert()
+            .success();
+    }
+    let out = common::cmd(dir.path())
+        .env("COLUMNS", "200")
+        .args(["diff", "a", "b", "--min-severity", "critical"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("cache.hits.tenant_<n>"), "{text}");
+    assert!(text.contains("150 names with this pattern"), "{text}");
+    assert!(
+        !text.contains("cache.hits.tenant_10000 "),
+        "names are folded: {text}"
+    );
+    let json = common::cmd(dir.path())
+        .args(["diff", "a", "b", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    let pat = |n: &str| changes.iter().find(|c| c["name"] == n).cloned().unwrap();
+    let m = pat("cache.hits.tenant_<n>");
+    assert_eq!(m["severity"], "critical");
+    assert_eq!(m["details"][0]["rule"], "unbounded_metric_names");
+    assert_eq!(
+        m["metadata"]["name_pattern"]["added"]
+            .as_array()
+            .unwrap()
+            .len(),
+        150
+    );
+    let s = pat("GET /orders/<id>");
+    assert_eq!(s["severity"], "warning");
+    assert_eq!(s["details"][0]["rule"], "unbounded_span_names");
+    // Every change is either a pattern or one of the few other items: not 300 "added" lines.
+    assert!(changes.len() <= 5, "{}", v["changes"]);
+    // show: both patterns are suspects, metrics first; the hostile byte is escaped.
+    let show = common::cmd(dir.path())
+        .env("COLUMNS", "200")
+        .args(["show", "b"])
+        .output()
+        .unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    let (m_at, s_at) = (
+        show.find("metric cache.hits.tenant_<n>").unwrap(),
+        show.find("span GET /orders/<id>").unwrap(),
+    );
+    assert!(m_at < s_at, "{show}");
+    assert!(!show.contains('\u{1b}'), "{show:?}");
+    let sj = common::cmd(dir.path())
+        .args(["show", "b", "--format", "json"])
+        .output()
+        .unwrap();
+    let sj: Value = serde_json::from_slice(&sj.stdout).unwrap();
+    let sus = sj["suspects"]["shown"].as_array().unwrap();
+    assert!(sus.iter().any(|x| x["what"] == "unbounded_name_pattern"
+        && x["item"] == "cache.hits.tenant_<n>"
+        && x["verdict"] == "unbounded"
+        && x["distinct"] == 150));
+}

@@ -1,6 +1,6 @@
 //! Laws of `diff`, checked on generated sessions: a session diffs clean against itself, what
 //! diff(a, b) calls added diff(b, a) calls removed, and output is the same on every run and
-//! for any input order.
+//! for any input order; and what capture caps refused is never judged above info.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
@@ -9,9 +9,10 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use otelsnap::diff::Severity;
 use otelsnap::diff::{ChangeType, DiffReport, Filters, ItemKind, Rules};
 use otelsnap::render::{diff_github, diff_json, diff_junit, diff_markdown, diff_sarif, diff_table};
-use otelsnap::session::{MetricType, Session, Signal};
+use otelsnap::session::{Completeness, Incomplete, KeyStatsMap, MetricType, Session, Signal};
 use proptest::prelude::*;
 use support::*;
 
@@ -181,8 +182,107 @@ fn presence(r: &DiffReport, t: ChangeType) -> BTreeSet<(ItemKind, String)> {
     out
 }
 
+/// `s` as capture caps might have left it: whole items refused, keys refused on the items
+/// kept (those marked incomplete), and counts and estimates on them lowered; the session's
+/// account says so. `seed` picks what is cut.
+fn cut(s: &Session, seed: u64) -> Session {
+    let mut out = s.clone();
+    out.id = "cut".into();
+    let mut bits = seed;
+    let mut coin = || {
+        bits = bits.rotate_left(7) ^ 0x9e37_79b9_7f4a_7c15;
+        bits & 3 == 0
+    };
+    let mut refused = 0u64;
+    let mut marked = 0u64;
+    let mut keep = |coin: &mut dyn FnMut() -> bool| {
+        let gone = coin();
+        refused += u64::from(gone);
+        !gone
+    };
+    out.data.metrics.retain(|_| keep(&mut coin));
+    out.data.spans.retain(|_| keep(&mut coin));
+    out.data.logs.retain(|_| keep(&mut coin));
+    out.data.attributes.retain(|_| keep(&mut coin));
+    fn thin(m: &mut KeyStatsMap, coin: &mut dyn FnMut() -> bool) -> u64 {
+        let before = m.len();
+        let kept: KeyStatsMap = m
+            .iter()
+            .filter(|_| !coin())
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.estimated_cardinality /= 3;
+                (k.clone(), v)
+            })
+            .collect();
+        *m = kept;
+        (before - m.len()) as u64 + 1
+    }
+    let mut mark = |inc: &mut Option<Incomplete>, dropped: u64| {
+        marked += 1;
+        *inc = Some(Incomplete {
+            dropped,
+            caps: vec!["keys_per_item".into()],
+        });
+    };
+    for m in &mut out.data.metrics {
+        if coin() {
+            let d = thin(&mut m.label_keys, &mut coin);
+            m.active_series /= 4;
+            m.sample_count /= 2;
+            mark(&mut m.incomplete, d);
+        }
+    }
+    for sp in &mut out.data.spans {
+        if coin() {
+            let d = thin(&mut sp.attribute_keys, &mut coin);
+            sp.status_codes.clear();
+            mark(&mut sp.incomplete, d);
+        }
+    }
+    for l in &mut out.data.logs {
+        if coin() {
+            let d = thin(&mut l.attribute_keys, &mut coin);
+            l.body_templates.truncate(1);
+            mark(&mut l.incomplete, d);
+        }
+    }
+    for a in &mut out.data.attributes {
+        a.estimated_cardinality /= 2;
+        a.count /= 2;
+    }
+    out.completeness = Some(Completeness {
+        incomplete_items: marked,
+        refused_items: refused,
+        dropped_by_cap: [
+            ("keys_per_item".to_string(), 1),
+            ("max_items".to_string(), refused),
+        ]
+        .into(),
+    });
+    out.canonicalize();
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn what_caps_refused_is_never_judged_above_info(m in model(), seed in any::<u64>()) {
+        let full = build("full", &m);
+        let cut = cut(&full, seed);
+        for r in [report(&full, &cut), report(&cut, &full)] {
+            for c in &r.changes {
+                prop_assert_eq!(c.severity, Severity::Info, "{:#?}", c);
+                for d in &c.details {
+                    if let Some(n) = &d.not_judged {
+                        prop_assert!(n.severity >= d.severity);
+                    }
+                }
+            }
+            prop_assert_eq!(r.incomplete.len(), 1);
+        }
+    }
 
     #[test]
     fn a_session_diffs_clean_against_itself(m in model()) {

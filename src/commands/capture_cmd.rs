@@ -335,7 +335,7 @@ impl Running {
                     ctx.note(format!(
                         "CMD exited ({}); receiving for {} more (--grace) for its final exports",
                         describe(self.status),
-                        human_duration(self.grace)
+                        crate::render::human::duration_flag(self.grace)
                     ));
                 }
             } else {
@@ -443,15 +443,6 @@ pub fn exit_code(
     }
     let _ = ctx;
     Ok(code)
-}
-
-fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
 }
 
 /// CMD as a user would type it (for messages only).

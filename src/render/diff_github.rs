@@ -108,12 +108,7 @@ pub fn render(r: &DiffReport, file: Option<&str>) -> String {
             if info == 1 { "change" } else { "changes" }
         ));
     }
-    for nc in &r.not_compared {
-        rest.push(format!(
-            "{} not compared (captured only by {})",
-            nc.signal, nc.captured_by
-        ));
-    }
+    rest.extend(wording::notes(r));
     if !rest.is_empty() {
         out.push_str(&format!(
             "::notice title={}::{}\n",

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::diff::rules::{Rule, RulesView};
 use crate::diff::{
-    Change, ChangeType, Detail, DiffReport, ItemKind, NotCompared, Severity, SideInfo, Summary,
+    Change, ChangeType, Detail, DiffReport, IncompleteSide, ItemKind, NotCompared, NotJudged,
+    Severity, SideInfo, SignalGap, Summary,
 };
 use crate::render::wording;
 
@@ -22,6 +23,15 @@ pub struct Doc<'a> {
     pub to: &'a SideInfo,
     pub options: Options<'a>,
     pub not_compared: &'a [NotCompared],
+    /// Signals one side holds none of (absent when there are none).
+    #[serde(skip_serializing_if = "<[SignalGap]>::is_empty")]
+    pub signal_gaps: &'a [SignalGap],
+    /// Incomplete sides and the findings each left unjudged (absent when both are complete).
+    #[serde(skip_serializing_if = "<[IncompleteSide]>::is_empty")]
+    pub incomplete: &'a [IncompleteSide],
+    /// The header's notes as the other formats word them (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub summary: &'a Summary,
     pub max_severity: Option<Severity>,
     pub exit_code: u8,
@@ -55,6 +65,9 @@ pub struct DetailDoc<'a> {
     pub rule: Rule,
     pub message: String,
     pub fingerprint: &'a str,
+    /// Set when an incomplete side could explain the finding (it is then at info).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_judged: Option<&'a NotJudged>,
 }
 
 fn no_metadata(m: &&BTreeMap<String, Value>) -> bool {
@@ -89,6 +102,7 @@ impl<'a> DetailDoc<'a> {
             rule: d.rule,
             message: wording::detail(d),
             fingerprint: &d.fingerprint,
+            not_judged: d.not_judged.as_ref(),
         }
     }
 }
@@ -123,6 +137,9 @@ pub fn doc(r: &DiffReport) -> Doc<'_> {
             rules: r.rules.view(),
         },
         not_compared: &r.not_compared,
+        signal_gaps: &r.signal_gaps,
+        incomplete: &r.incomplete,
+        notes: wording::notes(r),
         summary: &r.summary,
         max_severity: r.max_severity,
         exit_code: r.exit_code,

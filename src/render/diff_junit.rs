@@ -62,6 +62,7 @@ pub fn render(r: &DiffReport) -> String {
         .filter(|k| r.filters.wants(*k))
         .collect();
     let title = format!("otelsnap diff {} -> {}", r.from.id, r.to.id);
+    let notes = wording::notes(r);
     let mut suites = String::new();
     let (mut all_tests, mut all_failures, mut all_skipped) = (0usize, 0usize, 0usize);
     for kind in kinds {
@@ -81,6 +82,17 @@ pub fn render(r: &DiffReport) -> String {
             kind.plural(),
             skipped.len()
         ));
+        if !notes.is_empty() {
+            // Signals one side lacks and incomplete sides, where JUnit readers show a suite's facts.
+            suites.push_str("    <properties>\n");
+            for n in &notes {
+                suites.push_str(&format!(
+                    "      <property name=\"otelsnap.note\" value=\"{}\"/>\n",
+                    xml_escape(n)
+                ));
+            }
+            suites.push_str("    </properties>\n");
+        }
         for n in skipped {
             suites.push_str(&format!(
                 "    <testcase classname=\"otelsnap.{}\" name=\"{} not compared\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",

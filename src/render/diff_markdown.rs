@@ -495,13 +495,11 @@ pub fn render_with(r: &DiffReport, sessions: Option<(&Session, &Session)>) -> St
     ));
     out.push_str(&format!("**{}**\n\n", cell(&wording::verdict(r))));
     out.push_str(&format!("_{}_\n\n", wording::rate_basis(r.rate_basis)));
-    for nc in &r.not_compared {
-        out.push_str(&format!(
-            "- {} not compared: captured only by `{}`\n",
-            nc.signal, nc.captured_by
-        ));
+    let notes = wording::notes(r);
+    for note in &notes {
+        out.push_str(&format!("- {}\n", cell(note)));
     }
-    if !r.not_compared.is_empty() {
+    if !notes.is_empty() {
         out.push('\n');
     }
     if r.summary.total == 0 {

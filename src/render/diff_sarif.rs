@@ -138,6 +138,17 @@ pub fn render(r: &DiffReport, location: Option<&str>) -> String {
             results.push(result);
         }
     }
+    let mut properties = json!({
+        "from": r.from.id,
+        "to": r.to.id,
+        "rules_file": r.rules.source.as_ref().map(|p| p.display().to_string()),
+        "exit_code": r.exit_code,
+    });
+    let notes = wording::notes(r);
+    if !notes.is_empty() {
+        // Signals one side lacks and incomplete sides: what a reader must know to trust it.
+        properties["notes"] = json!(notes);
+    }
     let doc = json!({
         "$schema": SCHEMA,
         "version": SARIF_VERSION,
@@ -148,12 +159,7 @@ pub fn render(r: &DiffReport, location: Option<&str>) -> String {
                 "rules": rules,
             }},
             "automationDetails": {"id": "otelsnap-diff/"},
-            "properties": {
-                "from": r.from.id,
-                "to": r.to.id,
-                "rules_file": r.rules.source.as_ref().map(|p| p.display().to_string()),
-                "exit_code": r.exit_code,
-            },
+            "properties": properties,
             "results": results,
         }],
     });

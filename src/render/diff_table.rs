@@ -143,14 +143,8 @@ pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
         },
         &mut out,
     );
-    for nc in &r.not_compared {
-        line(
-            format!(
-                "{} not compared: captured only by {}",
-                nc.signal, nc.captured_by
-            ),
-            &mut out,
-        );
+    for note in wording::notes(r) {
+        line(note, &mut out);
     }
     if r.summary.total == 0 {
         return out;

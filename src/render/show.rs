@@ -542,19 +542,21 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
             let key = match (&x.scope, &x.key) {
                 (Some(sc), Some(k)) => format!("{k} ({sc})"),
                 (None, Some(k)) => k.clone(),
-                _ => String::new(),
+                (Some(sc), None) => format!("({sc})"),
+                (None, None) => String::new(),
             };
             let verdict = match (x.verdict, x.confidence) {
                 (Some(v), Some(c)) => format!("{v} {:.0}%", c * 100.0),
                 _ => x.what.replace('_', " "),
             };
+            // Item, key and reason carry telemetry text: escaped like every other cell.
             t.add_row(vec![
-                Cell::new(format!("{} {}", x.signal, x.item)),
-                Cell::new(key),
-                Cell::new(verdict),
+                tcell(format!("{} {}", x.signal, x.item)),
+                tcell(key),
+                tcell(verdict),
                 num(human::with_commas(x.distinct)),
-                Cell::new(&x.reason),
-                Cell::new(x.cost.as_deref().unwrap_or("")),
+                tcell(&x.reason),
+                tcell(x.cost.as_deref().unwrap_or("")),
             ]);
         }
         let _ = writeln!(out, "{t}");

@@ -1,14 +1,16 @@
 //! The suspect keys of a session for `show`: unbounded keys on metrics first (with their
 //! projected cost), then metrics that overflowed the SDK's cardinality limit or come near it,
 //! then unbounded keys elsewhere (span, event, link and log attributes), where identifiers are
-//! common.
+//! common. Metric and span names that carry identifiers (`GET /orders/<id>`) are listed by
+//! pattern with the metric keys and the span keys.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::analyze::names::name_patterns_where;
 use crate::diff::verdict_rules::OVERFLOW_KEY;
-use crate::session::{KeyStatsMap, MetricMeta, Session, Verdict, cost};
+use crate::session::{KeyStatsMap, MetricMeta, Session, Signal, Verdict, cost};
 
 /// The SDK limit `show` measures against (the OpenTelemetry SDKs' default per instrument).
 pub const DEFAULT_SDK_LIMIT: u64 = 2000;
@@ -18,7 +20,8 @@ pub const NEAR_SHARE: f64 = 0.8;
 /// One suspect.
 #[derive(Debug, Clone, Serialize)]
 pub struct Suspect {
-    /// `unbounded_key`, `sdk_overflow` or `near_limit`.
+    /// `unbounded_key`, `unbounded_name_pattern` (item names carrying ids, `item` is the
+    /// pattern), `sdk_overflow` or `near_limit`.
     pub what: &'static str,
     /// `metric`, `span` or `log`.
     pub signal: &'static str,
@@ -223,6 +226,39 @@ pub fn suspects(
             .then_with(|| a.item.cmp(&b.item))
             .then_with(|| a.key.cmp(&b.key))
     };
+    for p in name_patterns_where(s, &keep) {
+        if p.evidence.verdict != Verdict::Unbounded {
+            continue;
+        }
+        let ev = &p.evidence;
+        let (signal, into) = match p.signal {
+            Signal::Metrics => ("metric", &mut metric_keys),
+            _ => ("span", &mut others),
+        };
+        into.push(Suspect {
+            what: "unbounded_name_pattern",
+            signal,
+            item: p.pattern.clone(),
+            scope: Some("names".into()),
+            key: None,
+            verdict: Some(ev.verdict),
+            confidence: Some(ev.confidence),
+            reason: format!(
+                "{} names with this pattern (e.g. {}); {}",
+                p.names,
+                p.examples.join(", "),
+                ev.reason
+            ),
+            profile: Some(ev.profile.clone()),
+            growth: None,
+            units: Some(ev.units),
+            distinct: p.names,
+            backend_series: None,
+            backend_series_10x: None,
+            backend_series_100x: None,
+            cost: None,
+        });
+    }
     metric_keys.sort_by(by_weight);
     limits.sort_by(|a, b| a.what.cmp(b.what).reverse().then_with(|| by_weight(a, b)));
     others.sort_by(by_weight);

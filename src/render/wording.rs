@@ -6,12 +6,152 @@
 use crate::diff::evidence::{
     Counted, Evidence, ItemFacts, KeySet, MemberSet, SeriesDriver, Step, Subject,
 };
-use crate::diff::{Detail, DiffReport, RateBasis};
+use crate::diff::{
+    Detail, DiffReport, Gap, IncompleteSide, NotJudged, RateBasis, Severity, Side, SignalGap,
+};
 use crate::render::human;
 use crate::session::Verdict;
 
-/// What changed and why it has its severity, in one line.
+/// What changed and why it has its severity, in one line; a finding the incomplete-side rule
+/// left unjudged says so, and what its rule would have made it.
 pub fn detail(d: &Detail) -> String {
+    let text = finding(d);
+    match &d.not_judged {
+        Some(n) => format!("{text} [{}]", not_judged(n)),
+        None => text,
+    }
+}
+
+/// Why a finding was not judged, short (the header has the counts): `not judged, would be
+/// warning: TO cut this item short (keys_per_item)`.
+pub fn not_judged(n: &NotJudged) -> String {
+    let side = n.side.upper();
+    let why = match &n.gap {
+        Gap::ItemIncomplete { caps, .. } => {
+            format!("{side} cut this item short ({})", caps.join(", "))
+        }
+        Gap::ItemsRefused { .. } => format!("{side} refused new items"),
+        Gap::ByteBudget => format!("{side} ran out of memory budget"),
+        Gap::Catalog => format!("{side} is incomplete, and the catalog sums every item"),
+    };
+    if n.severity > Severity::Info {
+        format!("not judged, would be {}: {why}", n.severity)
+    } else {
+        format!("not judged: {why}")
+    }
+}
+
+/// The header line of an incomplete side: `TO is incomplete: caps refused 1,234 items and cut
+/// 5 more (key_budget, max_items); removals and decreases there are not judged (12 findings,
+/// 3 of them warning or above, shown as info)`.
+pub fn incomplete_side(i: &IncompleteSide) -> String {
+    let side = i.side.upper();
+    let mut what = Vec::new();
+    if i.refused_items > 0 {
+        // A count of refusals, not of distinct names: those are not kept, to stay bounded.
+        what.push(format!(
+            "refused new items {}",
+            human::plural(i.refused_items, "time", "times")
+        ));
+    }
+    if i.incomplete_items > 0 {
+        what.push(format!(
+            "cut {} short",
+            human::plural(i.incomplete_items, "item", "items")
+        ));
+    }
+    if i.byte_budget {
+        what.push("ran past the memory budget".to_string());
+    }
+    let caps: Vec<&str> = i.dropped_by_cap.keys().map(String::as_str).collect();
+    let judged = match i.side {
+        Side::To => "removals and decreases on those items are not judged",
+        Side::From => "additions and increases against those items are not judged",
+    };
+    let count = if i.not_judged == 0 {
+        "none found".to_string()
+    } else {
+        format!(
+            "{}, {} at warning or above, shown as info",
+            human::plural(i.not_judged as u64, "finding", "findings"),
+            human::with_commas(i.downgraded as u64)
+        )
+    };
+    format!(
+        "{side} is incomplete: capture caps {}{}; {judged} ({count})",
+        match what.split_last() {
+            None => "refused part of it".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        },
+        if caps.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", caps.join(", "))
+        }
+    )
+}
+
+/// The header line of a signal one side holds none of: `logs: FROM has 120 log templates in 3
+/// severities (5,000 records); TO captured no logs, so they were not compared`.
+pub fn signal_gap(g: &SignalGap) -> String {
+    let holder = g.holder().upper();
+    let n = |x: u64, one: &str, many: &str| human::plural(x, one, many);
+    let has = match g.signal {
+        "metrics" => format!(
+            "{} ({})",
+            n(g.items, "metric", "metrics"),
+            n(g.samples, "data point", "data points")
+        ),
+        "spans" => format!(
+            "{} ({})",
+            n(g.items, "span name", "span names"),
+            n(g.samples, "span", "spans")
+        ),
+        _ => format!(
+            "{} in {} ({})",
+            n(g.templates.unwrap_or(0), "log template", "log templates"),
+            n(g.items, "severity", "severities"),
+            n(g.samples, "record", "records")
+        ),
+    };
+    let side = g.side.upper();
+    let what = g.signal;
+    let other = if g.declared {
+        format!(
+            "{side} lists {what} among its signals but holds none, so each shows as {}",
+            if g.side == Side::To {
+                "removed"
+            } else {
+                "added"
+            }
+        )
+    } else {
+        format!("{side} captured no {what}, so they were not compared")
+    };
+    format!("{what}: {holder} has {has}; {other}")
+}
+
+/// The header's notes, one line each, for every format that has a header: signals one side
+/// holds none of (or captured alone), then incomplete sides.
+pub fn notes(r: &DiffReport) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for kind in crate::diff::ItemKind::ALL {
+        let sig = kind.plural();
+        if let Some(g) = r.signal_gaps.iter().find(|g| g.signal == sig) {
+            out.push(signal_gap(g));
+        } else if let Some(nc) = r.not_compared.iter().find(|n| n.signal == sig) {
+            out.push(format!(
+                "{} not compared: captured only by {}",
+                nc.signal, nc.captured_by
+            ));
+        }
+    }
+    out.extend(r.incomplete.iter().map(incomplete_side));
+    out
+}
+
+fn finding(d: &Detail) -> String {
     match &d.evidence {
         Evidence::Cardinality {
             subject,

@@ -1,12 +1,13 @@
 //! Test support for otelsnap, used only as a dev-dependency: synthetic sessions ([`synth`]),
 //! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]) and the fixture
-//! generator behind `fixtures/` ([`fixtures`]), damaged session files ([`mutants`]). Nothing
+//! generator behind `fixtures/` ([`fixtures`]), damaged session files ([`mutants`]), sessions re-written as OCC exports them ([`occ`]). Nothing
 //! here ships in the binary.
 
 pub mod ci_fixtures;
 pub mod evalset;
 pub mod fixtures;
 pub mod mutants;
+pub mod occ;
 pub mod otlp_json;
 pub mod rng;
 pub mod synth;

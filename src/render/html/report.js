@@ -307,13 +307,20 @@
     return [c.started, ' → ', c.ended, c.window_seconds != null ? ' (' + duration(c.window_seconds) + ')' : ''];
   }
 
+  // As the table words it (render::wording::rate_basis): observed time when both sides have
+  // it, an older file's capture window otherwise.
   function rateBasis(d) {
-    const f = d.from.capture && d.from.capture.window_seconds;
-    const t = d.to.capture && d.to.capture.window_seconds;
+    const fc = d.from.capture || {}, tc = d.to.capture || {};
     if (d.options.rate_basis === 'per_second') {
-      return 'sample rates compared per second (capture windows ' + seconds(f) + ' and ' + seconds(t) + ')';
+      if (fc.observed_seconds && tc.observed_seconds) {
+        const b = fc.observed_basis === tc.observed_basis ? fc.observed_basis : 'mixed';
+        const src = b === 'telemetry' ? "the telemetry's own timestamps" : b === 'requests' ? 'first to last request received' : 'telemetry timestamps and request times';
+        return 'sample rates compared per second of observed time (' + seconds(fc.observed_seconds) + ' and ' + seconds(tc.observed_seconds) + ', from ' + src + ')';
+      }
+      const w = c => c.observed_seconds != null ? c.observed_seconds : c.window_seconds;
+      return 'sample rates compared per second (windows ' + seconds(w(fc)) + ' and ' + seconds(w(tc)) + ')';
     }
-    return 'sample counts compared raw (a session has no capture window)';
+    return 'sample counts compared raw, not rates: a session has no observation window';
   }
 
   function sideHeader(info, side) {
@@ -363,8 +370,10 @@
       ['ignore list', o.rules.ignore && o.rules.ignore.length ? o.rules.ignore.map(value).join(', ') : '']
     ].concat(flatPairs(Object.fromEntries(Object.entries(d).filter(([k]) => k === 'completeness')), '', []));
     root.append(h('div', { class: 'header' }, sideHeader(d.from, SIDES.from), sideHeader(d.to, SIDES.to), h('section', null, h('h3', null, 'Comparison'), dl('kv', general))));
-    if (d.not_compared.length) {
-      root.append(h('ul', { class: 'notes' }, d.not_compared.map(n => h('li', null, n.signal + ' not compared: captured only by ', code(n.captured_by), ' (' + n.side + ')'))));
+    // The header's notes come worded in the JSON (signals one side lacks, incomplete sides).
+    const notes = d.notes || d.not_compared.map(n => n.signal + ' not compared: captured only by ' + n.captured_by);
+    if (notes.length) {
+      root.append(h('ul', { class: 'notes' }, notes.map(n => h('li', null, n))));
     }
     root.append(h('p', { class: 'verdict', id: 'verdict' }, verdictText(d)));
 

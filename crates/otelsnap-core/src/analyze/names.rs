@@ -118,17 +118,28 @@ fn var_class(v: &str) -> Shape {
 /// The name patterns of a session with at least two names each, metrics then spans, by
 /// pattern. Units are the series (metrics) or spans that carried the names.
 pub fn name_patterns(s: &Session) -> Vec<NamePattern> {
+    name_patterns_where(s, |_| true)
+}
+
+/// [`name_patterns`] over the metrics and spans whose services `keep` accepts (`show
+/// --service`).
+pub fn name_patterns_where(
+    s: &Session,
+    keep: impl Fn(&crate::session::ServiceCounts) -> bool,
+) -> Vec<NamePattern> {
     let mut out = Vec::new();
     let metrics = s
         .data
         .metrics
         .iter()
+        .filter(|m| keep(&m.services))
         .map(|m| (m.name.as_str(), m.active_series.max(1)));
     collect(Signal::Metrics, metrics, &mut out);
     let spans = s
         .data
         .spans
         .iter()
+        .filter(|x| keep(&x.services))
         .map(|x| (x.name.as_str(), x.sample_count.max(1)));
     collect(Signal::Traces, spans, &mut out);
     out

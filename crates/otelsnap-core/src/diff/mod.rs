@@ -6,6 +6,7 @@
 //! list and the filters, ranks the result and decides the exit code. Nothing here writes a
 //! sentence for people: the `otelsnap` binary's renderers word a report.
 
+pub mod completeness;
 pub mod engine;
 pub mod evidence;
 pub mod fix;
@@ -21,6 +22,7 @@ use serde_json::Value;
 
 use crate::session::{Observed, Session, Signal, format_time};
 
+pub use completeness::{Gap, IncompleteSide, NotJudged, Side};
 pub use engine::compare;
 pub use evidence::Evidence;
 pub use rules::{Rule, Rules};
@@ -197,6 +199,9 @@ pub struct Detail {
     pub key: Option<String>,
     /// Size of the change for ranking: a ratio (≥ 1) or, for new things, their size.
     pub magnitude: f64,
+    /// Set when an incomplete side could explain the finding: it is then at info, and this
+    /// says which side, why, and the severity its rule gave it (see [`completeness`]).
+    pub not_judged: Option<NotJudged>,
 }
 
 /// One item that was added, removed or changed (OCC's `Change`, plus `services` and `fingerprint`).
@@ -326,6 +331,39 @@ pub struct NotCompared {
     pub captured_by: String,
     /// `from` or `to`.
     pub side: &'static str,
+}
+
+/// A signal one side holds and the other holds none of, stated in every header so a gate
+/// never passes over a missing signal in silence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignalGap {
+    /// `metrics`, `spans` or `logs`.
+    pub signal: &'static str,
+    /// The side that holds none.
+    pub side: Side,
+    /// Its session id.
+    pub id: String,
+    /// True when that side lists the signal among its signals (so it was compared, and the
+    /// other side's items show as added or removed); false when it did not capture it at all
+    /// (not compared).
+    pub declared: bool,
+    /// What the other side holds: metrics, span names or log severities.
+    pub items: u64,
+    /// Log body templates the other side holds (logs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templates: Option<u64>,
+    /// Data points, spans or log records the other side counted.
+    pub samples: u64,
+}
+
+impl SignalGap {
+    /// The side that holds the signal.
+    pub fn holder(&self) -> Side {
+        match self.side {
+            Side::From => Side::To,
+            Side::To => Side::From,
+        }
+    }
 }
 
 /// Identity and capture window of one side of the diff.
@@ -495,6 +533,10 @@ pub struct DiffReport {
     pub rate_basis: RateBasis,
     /// Signals only one side captured.
     pub not_compared: Vec<NotCompared>,
+    /// Signals one side holds and the other holds none of.
+    pub signal_gaps: Vec<SignalGap>,
+    /// The incomplete sides, with how many findings each left unjudged.
+    pub incomplete: Vec<IncompleteSide>,
     /// Shown changes, in rank order.
     pub changes: Vec<Change>,
     /// Counts over the shown changes, and what was left out.
@@ -534,6 +576,15 @@ impl DiffReport {
             gated.push(c);
         }
         gated.sort_by(Change::rank_cmp);
+        let incomplete = completeness::sides(
+            from,
+            to,
+            gated
+                .iter()
+                .flat_map(|c| &c.details)
+                .filter_map(|d| d.not_judged.as_ref())
+                .map(|n| (n.side, n.severity)),
+        );
         let exit_code = match filters.fail_on {
             Some(t) if gated.iter().any(|c| c.severity >= t) => 1,
             _ => 0,
@@ -568,6 +619,8 @@ impl DiffReport {
             filters: filters.clone(),
             rate_basis: raw.rate_basis,
             not_compared: raw.not_compared,
+            signal_gaps: raw.signal_gaps,
+            incomplete,
             max_severity: changes.first().map(|c| c.severity),
             changes,
             summary,

@@ -100,10 +100,27 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
             let was = before.get(pattern).map(|p| p.evidence.verdict);
             let fires = now.is_some_and(|p| p.evidence.verdict == Verdict::Unbounded)
                 && was != Some(Verdict::Unbounded);
-            let member_rules = members
+            // Members the incomplete-side rule left unjudged lend the folded change no
+            // severity; when all of them are unjudged, so is the folded change.
+            let member_details: Vec<&Detail> = members
                 .iter()
-                .flat_map(|&i| changes[i].details.iter().map(|d| d.rule));
-            let strongest = member_rules.max_by_key(|r| rules.severity_of(*r));
+                .flat_map(|&i| changes[i].details.iter())
+                .collect();
+            let strongest = member_details
+                .iter()
+                .filter(|d| d.not_judged.is_none())
+                .map(|d| d.rule)
+                .max_by_key(|r| rules.severity_of(*r));
+            let unjudged = member_details
+                .iter()
+                .all(|d| d.not_judged.is_some())
+                .then(|| {
+                    member_details
+                        .iter()
+                        .filter_map(|d| d.not_judged.clone())
+                        .max_by_key(|n| n.severity)
+                })
+                .flatten();
             let detail_rule = if fires {
                 rule
             } else {
@@ -144,11 +161,16 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
                 },
                 to: if n_to == 0 { Value::Null } else { json!(n_to) },
                 change_pct: None,
-                severity: rules.severity_of(detail_rule),
+                severity: if unjudged.is_some() && !fires {
+                    Severity::Info
+                } else {
+                    rules.severity_of(detail_rule)
+                },
                 rule: detail_rule,
                 evidence: Evidence::Verdict(evidence),
                 key: None,
                 magnitude: n_to.max(n_from).max(1) as f64,
+                not_judged: if fires { None } else { unjudged },
             };
             let services: BTreeSet<String> = members
                 .iter()

@@ -264,6 +264,7 @@ fn detail(rules: &Rules, kind: ItemKind, ctype: ChangeType, name: &str, f: Findi
         evidence: Evidence::Verdict(f.evidence),
         key: f.key,
         magnitude: f.magnitude,
+        not_judged: None,
     }
 }
 
@@ -647,6 +648,17 @@ mod tests {
         assert_eq!(d[0].severity, Severity::Critical);
         assert_eq!(d[0].evidence, Evidence::Verdict(VerdictEvidence::Overflow));
         assert!(details(&diff(&b, &b, &Rules::default()), Rule::SdkOverflow).is_empty());
+        // The rules file sets its severity.
+        let rules = Rules::from_toml(
+            "[severity]\nsdk_overflow = \"warning\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let r = diff(&a, &b, &rules);
+        assert_eq!(
+            details(&r, Rule::SdkOverflow)[0].severity,
+            Severity::Warning
+        );
     }
 
     #[test]
@@ -689,6 +701,15 @@ mod tests {
         )
         .unwrap();
         assert!(details(&diff(&a, &at(4999), &rules), Rule::NearSeriesLimit).is_empty());
+        let critical = Rules::from_toml(
+            "[severity]\nnear_series_limit = \"critical\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            details(&diff(&a, &at(1600), &critical), Rule::NearSeriesLimit)[0].severity,
+            Severity::Critical
+        );
         assert_eq!(
             details(&diff(&a, &at(5000), &rules), Rule::NearSeriesLimit).len(),
             1

@@ -282,8 +282,10 @@ pub struct Completeness {
     /// Items stored but marked [`Incomplete`].
     #[serde(default)]
     pub incomplete_items: u64,
-    /// Whole items refused (a new metric, span or severity past `max_items`, a catalog key
-    /// past the cap): they are not in the file at all.
+    /// Refusals of whole new items (a new metric, span or severity past `max_items` or the
+    /// byte budget, a catalog key past the cap): they are not in the file at all. Each refusal
+    /// counts, so a name refused in several requests counts several times (the names are not
+    /// kept, which keeps hostile input bounded).
     #[serde(default)]
     pub refused_items: u64,
     /// Occurrences refused per cap.

@@ -360,16 +360,28 @@ impl Cx<'_> {
                 0.0
             }
         };
-        let counts = |l: &LogMeta| -> BTreeMap<String, u64> {
-            l.body_templates
-                .iter()
-                .map(|t| (t.template.clone(), t.count))
-                .collect()
+        // Templates are matched by their comparable form, so two spellings of one template
+        // (ours `<*> <*> <*>`, OCC's `<*>: <*>`) are one; a side's templates that share a form
+        // add up. Each is shown as TO spells it (FROM's when gone), its most frequent spelling.
+        let counts = |l: &LogMeta| -> BTreeMap<String, (u64, String)> {
+            let mut m: BTreeMap<String, (u64, String, u64)> = BTreeMap::new();
+            for t in &l.body_templates {
+                let e = m
+                    .entry(comparable_template(&t.template))
+                    .or_insert_with(|| (0, t.template.clone(), t.count));
+                e.0 = e.0.saturating_add(t.count);
+                if t.count > e.2 || (t.count == e.2 && t.template < e.1) {
+                    (e.1, e.2) = (t.template.clone(), t.count);
+                }
+            }
+            m.into_iter().map(|(k, (n, t, _))| (k, (n, t))).collect()
         };
         let (fa, fb) = (counts(a), counts(b));
-        for (t, x, y) in sides(&fa, &fb) {
-            let field = format!("body_templates.{t}");
-            let template = t.clone();
+        for (_, x, y) in sides(&fa, &fb) {
+            let Some((_, shown)) = y.or(x) else { continue };
+            let field = format!("body_templates.{shown}");
+            let template = shown.clone();
+            let (x, y) = (x.map(|v| &v.0), y.map(|v| &v.0));
             let d = match (x, y) {
                 (Some(&x), Some(&y)) => {
                     let (sx, sy) = (share(a, x), share(b, y));
@@ -427,5 +439,78 @@ impl Cx<'_> {
             };
             it.push(self.rules, d);
         }
+    }
+}
+
+/// The form two body templates are compared in: the same logs templated by two miners match,
+/// genuinely different templates stay apart. Punctuation stuck to a placeholder (`<*>:`,
+/// `(<*>)`) goes with it, a run of placeholders with only punctuation between them is one
+/// placeholder (`<*>: <*>` and `<*> <*> <*>` are both `<*>`), and whitespace is one space.
+/// Literal words are never touched, so `user <*> logged in` and `… logged out` differ.
+pub(crate) fn comparable_template(t: &str) -> String {
+    const W: &str = "<*>";
+    let punct = |c: char| !c.is_alphanumeric() && c != '_';
+    let norm = |tok: &str| -> String {
+        if !tok.contains(W) {
+            return tok.to_string();
+        }
+        let mut s = tok;
+        while !s.starts_with(W) && s.starts_with(punct) {
+            s = &s[s.chars().next().map_or(1, char::len_utf8)..];
+        }
+        while !s.ends_with(W) && s.ends_with(punct) {
+            s = &s[..s.len() - s.chars().next_back().map_or(1, char::len_utf8)];
+        }
+        s.to_string()
+    };
+    let toks: Vec<String> = t.split_whitespace().map(norm).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let tok = toks[i].as_str();
+        if tok == W {
+            if out.last() != Some(&W) {
+                out.push(W);
+            }
+            // Skip punctuation-only tokens that lead to another placeholder.
+            let mut j = i + 1;
+            while j < toks.len() && toks[j].chars().all(punct) && toks[j] != W {
+                j += 1;
+            }
+            if j > i + 1 && toks.get(j).is_some_and(|t| t == W) {
+                i = j;
+                continue;
+            }
+        } else {
+            out.push(tok);
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comparable_template as c;
+
+    #[test]
+    fn two_spellings_of_one_template_compare_equal() {
+        assert_eq!(
+            c("Payment declined for order <*>: <*>"),
+            c("Payment declined for order <*> <*> <*>")
+        );
+        assert_eq!(c("took (<*>) ms"), c("took <*> ms"));
+        assert_eq!(c("a <*> - <*> b"), c("a <*> b"));
+        assert_eq!(c("  spaced\tout <*>  "), "spaced out <*>");
+    }
+
+    #[test]
+    fn different_templates_stay_apart() {
+        assert_ne!(c("user <*> logged in"), c("user <*> logged out"));
+        assert_ne!(c("user_id=<*> done"), c("order_id=<*> done"));
+        assert_ne!(c("<*> - x"), c("<*> + x"));
+        assert_ne!(c("GET <*>"), c("POST <*>"));
+        // Punctuation that is not next to a placeholder is literal.
+        assert_ne!(c("done: ok"), c("done ok"));
     }
 }

@@ -9,7 +9,19 @@ use crate::diff::evidence::{
     Counted, Evidence, ItemFacts, KeySet, MemberSet, SeriesDriver, Subject,
 };
 use crate::diff::{Change, ChangeType, ItemKind, Rule};
-use crate::session::{AttributeMeta, LogMeta, MetricMeta, SpanMeta};
+use crate::session::{AttributeMeta, Incomplete, LogMeta, MetricMeta, SpanMeta};
+
+/// An item's markers (FROM, TO) when it is on one side only: `in_newer` says which.
+fn one_sided(
+    in_newer: bool,
+    marker: Option<&Incomplete>,
+) -> (Option<&Incomplete>, Option<&Incomplete>) {
+    if in_newer {
+        (None, marker)
+    } else {
+        (marker, None)
+    }
+}
 
 impl Cx<'_> {
     pub(super) fn metric(&self, a: Option<&MetricMeta>, b: Option<&MetricMeta>) -> Option<Change> {
@@ -35,6 +47,7 @@ impl Cx<'_> {
                     one.active_series,
                     Rule::MetricRemoved,
                 );
+                self.judge(&mut it, one_sided(b.is_some(), one.incomplete.as_ref()));
                 return it.finish(services, md);
             }
             (None, None) => return None,
@@ -48,22 +61,33 @@ impl Cx<'_> {
             b.metric_type,
         );
         self.value(&mut it, "unit", Rule::UnitChanged, &a.unit, &b.unit);
+        // A field a foreign file (an OCC export) leaves out is unknown on that side, not
+        // "(none)": comparing it would report a change nobody made.
+        let (fa, fb) = self.foreign;
+        let unknown = |x: bool, y: bool| (fa && !x) || (fb && !y);
         let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-        self.value(
-            &mut it,
-            "aggregation_temporality",
-            Rule::TemporalityChanged,
-            opt(&a.aggregation_temporality),
-            opt(&b.aggregation_temporality),
-        );
+        if !unknown(
+            a.aggregation_temporality.is_some(),
+            b.aggregation_temporality.is_some(),
+        ) {
+            self.value(
+                &mut it,
+                "aggregation_temporality",
+                Rule::TemporalityChanged,
+                opt(&a.aggregation_temporality),
+                opt(&b.aggregation_temporality),
+            );
+        }
         let mono = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
-        self.value(
-            &mut it,
-            "is_monotonic",
-            Rule::MonotonicityChanged,
-            mono(a.is_monotonic),
-            mono(b.is_monotonic),
-        );
+        if !unknown(a.is_monotonic.is_some(), b.is_monotonic.is_some()) {
+            self.value(
+                &mut it,
+                "is_monotonic",
+                Rule::MonotonicityChanged,
+                mono(a.is_monotonic),
+                mono(b.is_monotonic),
+            );
+        }
         self.bounds(&mut it, &a.explicit_bounds, &b.explicit_bounds);
         self.cardinality(
             &mut it,
@@ -102,6 +126,7 @@ impl Cx<'_> {
             (&a.resource_keys, &b.resource_keys),
             Rule::Removed,
         );
+        self.judge(&mut it, (a.incomplete.as_ref(), b.incomplete.as_ref()));
         it.finish(services, md)
     }
 
@@ -154,6 +179,7 @@ impl Cx<'_> {
                     card,
                     Rule::Removed,
                 );
+                self.judge(&mut it, one_sided(b.is_some(), s.incomplete.as_ref()));
                 return it.finish(services, md);
             }
             (None, None) => return None,
@@ -213,6 +239,7 @@ impl Cx<'_> {
             a.sample_count,
             b.sample_count,
         );
+        self.judge(&mut it, (a.incomplete.as_ref(), b.incomplete.as_ref()));
         it.finish(services, md)
     }
 
@@ -236,6 +263,7 @@ impl Cx<'_> {
                     card,
                     Rule::Removed,
                 );
+                self.judge(&mut it, one_sided(b.is_some(), l.incomplete.as_ref()));
                 return it.finish(services, md);
             }
             (None, None) => return None,
@@ -270,6 +298,7 @@ impl Cx<'_> {
             a.sample_count,
             b.sample_count,
         );
+        self.judge(&mut it, (a.incomplete.as_ref(), b.incomplete.as_ref()));
         it.finish(services, md)
     }
 
@@ -299,6 +328,7 @@ impl Cx<'_> {
                     x.estimated_cardinality,
                     Rule::Removed,
                 );
+                self.judge(&mut it, (None, None));
                 return it.finish(none, md);
             }
             (None, None) => return None,
@@ -326,6 +356,7 @@ impl Cx<'_> {
             &b.signal_types,
         );
         self.value(&mut it, "scope", Rule::Changed, &a.scope, &b.scope);
+        self.judge(&mut it, (None, None));
         it.finish(none, md)
     }
 }

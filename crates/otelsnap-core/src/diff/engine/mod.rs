@@ -14,10 +14,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::completeness::{Accounts, NotJudged};
 use super::evidence::{Evidence, Step};
 use super::rules::{Rule, Rules};
-use super::{Change, ChangeType, Detail, Filters, ItemKind, NotCompared, RateBasis, fingerprint};
-use crate::session::{AttributeMeta, KeyStatsMap, Session, Signal, SpanMeta};
+use super::{
+    Change, ChangeType, Detail, Filters, ItemKind, NotCompared, RateBasis, Side, SignalGap,
+    fingerprint,
+};
+use crate::session::{AttributeMeta, Incomplete, KeyStatsMap, Session, Signal, SpanMeta};
 
 /// Unfiltered, unranked result of [`compare`].
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,8 @@ pub struct RawDiff {
     pub rate_basis: RateBasis,
     /// Signals only one side captured.
     pub not_compared: Vec<NotCompared>,
+    /// Signals one side holds and the other holds none of.
+    pub signal_gaps: Vec<SignalGap>,
 }
 
 /// The signals a session captured: those it declares, plus any it holds data for.
@@ -79,7 +85,34 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
             _ => {}
         }
     }
-    let cx = Cx { rules, basis };
+    let mut signal_gaps = Vec::new();
+    for sig in Signal::ALL {
+        let kind = kind_of(sig);
+        let (hf, ht) = (holds(from, sig), holds(to, sig));
+        if hf.0 == 0 && ht.0 == 0 || hf.0 > 0 && ht.0 > 0 || !filters.wants(kind) {
+            continue;
+        }
+        let (side, empty, full, captured) = if hf.0 == 0 {
+            (Side::From, from, ht, &cf)
+        } else {
+            (Side::To, to, hf, &ct)
+        };
+        signal_gaps.push(SignalGap {
+            signal: kind.plural(),
+            side,
+            id: empty.id.clone(),
+            declared: captured.contains(&sig),
+            items: full.0,
+            templates: (sig == Signal::Logs).then_some(full.1),
+            samples: full.2,
+        });
+    }
+    let cx = Cx {
+        rules,
+        basis,
+        acc: Accounts::of(from, to),
+        foreign: (from.producer.is_none(), to.producer.is_none()),
+    };
     let mut changes = Vec::new();
     if filters.wants(ItemKind::Metric) && compared.contains(&Signal::Metrics) {
         for (a, b) in join(&from.data.metrics, &to.data.metrics, |m| {
@@ -123,10 +156,35 @@ pub fn compare(from: &Session, to: &Session, rules: &Rules, filters: &Filters) -
     }
     super::verdict_rules::apply(from, to, rules, filters, &compared, &mut changes);
     super::name_patterns::fold(from, to, rules, &mut changes);
+    cx.judge_verdicts(from, to, &mut changes);
     RawDiff {
         changes,
         rate_basis: basis,
         not_compared,
+        signal_gaps,
+    }
+}
+
+/// What a session holds of a signal: items, log templates, and samples (points, spans, records).
+fn holds(s: &Session, sig: Signal) -> (u64, u64, u64) {
+    let n = |x: usize| x as u64;
+    let sum = |it: &mut dyn Iterator<Item = u64>| it.fold(0u64, u64::saturating_add);
+    match sig {
+        Signal::Metrics => (
+            n(s.data.metrics.len()),
+            0,
+            sum(&mut s.data.metrics.iter().map(|m| m.sample_count)),
+        ),
+        Signal::Traces => (
+            n(s.data.spans.len()),
+            0,
+            sum(&mut s.data.spans.iter().map(|x| x.sample_count)),
+        ),
+        Signal::Logs => (
+            n(s.data.logs.len()),
+            n(s.data.logs.iter().map(|l| l.body_templates.len()).sum()),
+            sum(&mut s.data.logs.iter().map(|l| l.sample_count)),
+        ),
     }
 }
 
@@ -240,6 +298,7 @@ impl Item {
             evidence: d.evidence,
             key: d.key,
             magnitude: d.magnitude,
+            not_judged: None,
         });
     }
 
@@ -274,6 +333,92 @@ impl Item {
 struct Cx<'r> {
     rules: &'r Rules,
     basis: RateBasis,
+    /// What each side's caps refused (the incomplete-side rule).
+    acc: Accounts,
+    /// Whether each side (FROM, TO) was written by another tool (an OCC export names no
+    /// producer): fields such a file leaves out are unknown there, not absent.
+    foreign: (bool, bool),
+}
+
+impl Cx<'_> {
+    /// The incomplete-side rule for the verdict and name-pattern findings, which are added
+    /// after the field comparison: each says something is new or turned in TO, which an
+    /// incomplete FROM cannot show (it may have refused the very key or name).
+    fn judge_verdicts<'s>(&self, from: &'s Session, to: &'s Session, changes: &mut [Change]) {
+        if self.acc.all_complete() {
+            return;
+        }
+        type Markers<'a> = BTreeMap<(ItemKind, Cow<'a, str>), Option<&'a Incomplete>>;
+        let key = span_key(&from.data.spans, &to.data.spans);
+        let markers = |s: &'s Session| -> Markers<'s> {
+            let mut m: Markers<'_> = BTreeMap::new();
+            for x in &s.data.metrics {
+                m.insert(
+                    (ItemKind::Metric, Cow::Borrowed(x.name.as_str())),
+                    x.incomplete.as_ref(),
+                );
+            }
+            for x in &s.data.spans {
+                m.insert((ItemKind::Span, key(x)), x.incomplete.as_ref());
+            }
+            for x in &s.data.logs {
+                m.insert(
+                    (ItemKind::Log, Cow::Borrowed(x.severity.as_str())),
+                    x.incomplete.as_ref(),
+                );
+            }
+            m
+        };
+        let (fm, tm) = (markers(from), markers(to));
+        for c in changes.iter_mut() {
+            let id = (c.signal_type, Cow::Borrowed(c.name.as_str()));
+            let pair = (
+                fm.get(&id).copied().flatten(),
+                tm.get(&id).copied().flatten(),
+            );
+            let mut touched = false;
+            for d in &mut c.details {
+                if d.not_judged.is_some() || !matches!(d.evidence, Evidence::Verdict(_)) {
+                    continue;
+                }
+                if let Some((side, gap)) =
+                    self.acc
+                        .judge(c.signal_type, c.change_type, &d.evidence, pair)
+                {
+                    d.not_judged = Some(NotJudged {
+                        side,
+                        severity: d.severity,
+                        gap,
+                    });
+                    d.severity = d.severity.min(super::Severity::Info);
+                    touched = true;
+                }
+            }
+            if touched {
+                c.settle();
+            }
+        }
+    }
+
+    /// Applies the incomplete-side rule to an item's details: a finding an incomplete side
+    /// could explain goes to info, keeping why and its rule's severity. `markers` are the
+    /// item's [`Incomplete`] markers on FROM and TO.
+    fn judge(&self, it: &mut Item, markers: (Option<&Incomplete>, Option<&Incomplete>)) {
+        if self.acc.all_complete() {
+            return;
+        }
+        let (kind, ctype) = (it.kind, it.ctype);
+        for d in &mut it.details {
+            if let Some((side, gap)) = self.acc.judge(kind, ctype, &d.evidence, markers) {
+                d.not_judged = Some(NotJudged {
+                    side,
+                    severity: d.severity,
+                    gap,
+                });
+                d.severity = d.severity.min(super::Severity::Info);
+            }
+        }
+    }
 }
 
 fn round(v: f64, places: i32) -> f64 {
