@@ -161,7 +161,7 @@ complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -s h -l help -d
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c otelsnap -n "__fish_otelsnap_using_subcommand diff" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
-markdown\t'A pull-request comment: a marker line, each change in a collapsed <details> with its key tables, at most 65,536 characters'
+markdown\t'A pull-request comment: a marker line, each change in a collapsed details block with its key tables and fixes, at most 65,536 characters'
 github\t''
 html\t'One self-contained HTML page (no network) with both sessions\' items'
 junit\t'JUnit XML: a suite per signal, a case per changed item, failing at or above the exit threshold'

@@ -184,7 +184,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--format=[Output format]:FORMAT:((table\:""
 json\:""
-markdown\:"A pull-request comment\: a marker line, each change in a collapsed <details> with its key tables, at most 65,536 characters"
+markdown\:"A pull-request comment\: a marker line, each change in a collapsed details block with its key tables and fixes, at most 65,536 characters"
 github\:""
 html\:"One self-contained HTML page (no network) with both sessions'\'' items"
 junit\:"JUnit XML\: a suite per signal, a case per changed item, failing at or above the exit threshold"
