@@ -34,7 +34,7 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Session directory [default: $XDG_DATA_HOME/otelsnap/sessions, i.e. ~/.local/share/otelsnap/sessions]
-    #[arg(long, global = true, env = "OTELSNAP_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "OTELSNAP_DIR", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dir: Option<PathBuf>,
     /// When to use colors (NO_COLOR in the environment means never, unless `always`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -101,7 +101,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Import a session file (JSON or gzip, otelsnap or OCC format) into the directory
     Import(ImportArgs),
-    /// Print shell completions
+    /// Print a shell's completion script (session names complete from the store)
     Completions(CompletionsArgs),
     /// Save what a killed capture checkpointed (--checkpoint) as the session NAME
     Recover(RecoverArgs),
@@ -153,7 +153,7 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
     /// Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::AnyPath)]
     pub from_file: Vec<String>,
     /// Signal of protobuf files, where it cannot be told from the content
     #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
@@ -254,6 +254,7 @@ otelsnap show baseline.json.gz --attribute user_id --format json | jq ."
 )]
 pub struct ShowArgs {
     /// Session name, path to a session file, or -
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::commands::completions::session_candidates))]
     pub session: String,
     /// Output format
     #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
@@ -288,7 +289,7 @@ pub struct ShowArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DeleteArgs {
     /// Session names
-    #[arg(required = true)]
+    #[arg(required = true, add = clap_complete::ArgValueCompleter::new(crate::commands::completions::name_candidates))]
     pub names: Vec<String>,
 }
 
@@ -317,7 +318,7 @@ pub struct PruneArgs {
 #[command(after_help = "Example:\n  otelsnap merge replica-a replica-b --output checkout-all")]
 pub struct MergeArgs {
     /// Two or more sessions (names or files)
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., add = clap_complete::ArgValueCompleter::new(crate::commands::completions::session_candidates))]
     pub sources: Vec<String>,
     /// Name to save the result as
     #[arg(short, long, value_name = "NAME")]
@@ -384,8 +385,10 @@ Rules file (thresholds, severities, ignores): see docs/diff-json.md, section \"R
 )]
 pub struct DiffArgs {
     /// The older session (name, file, or -)
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::commands::completions::session_candidates))]
     pub from: String,
     /// The newer session (name, file, or -)
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::commands::completions::session_candidates))]
     pub to: String,
     /// Output format
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
@@ -412,7 +415,7 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
     /// File that sarif results and github annotations point at [sarif default: FROM, when it is a file]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub location: Option<String>,
     /// Table: show each detail's severity, rule and fingerprint (automatic from 160 columns)
     #[arg(long)]
@@ -423,6 +426,7 @@ pub struct DiffArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// Session name, path, or -
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::commands::completions::session_candidates))]
     pub session: String,
     /// Write here instead of stdout (gzipped when it ends in .gz)
     #[arg(short, long, value_name = "FILE")]
@@ -442,6 +446,7 @@ pub struct ExportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
     /// Session file (JSON or gzip; otelsnap or OCC format), or - for stdin
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: String,
     /// Save under this name instead of the file's id
     #[arg(long, value_name = "NAME")]
@@ -455,6 +460,7 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RecoverArgs {
     /// Name of the capture that was interrupted
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::commands::completions::checkpoint_candidates))]
     pub name: String,
     /// Replace an existing session of the same name
     #[arg(long)]
@@ -463,6 +469,15 @@ pub struct RecoverArgs {
 
 /// `completions`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Load it when the shell starts, so it always matches the installed otelsnap:\n  \
+bash:  echo 'source <(otelsnap completions bash)' >> ~/.bashrc\n  \
+zsh:   echo 'source <(otelsnap completions zsh)' >> ~/.zshrc\n  \
+fish:  echo 'otelsnap completions fish | source' >> ~/.config/fish/config.fish\n\
+The script asks otelsnap on each TAB (OTELSNAP_COMPLETE=SHELL otelsnap -- WORDS...): SESSION arguments\n\
+complete with the names in the store the line would use (--dir, else $OTELSNAP_DIR, else the\n\
+default), newest first, and with session files."
+)]
 pub struct CompletionsArgs {
     /// Shell
     #[arg(value_enum)]

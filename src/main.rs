@@ -13,6 +13,8 @@ static GLOBAL: otelsnap::alloc_meter::Metered<mimalloc::MiMalloc> =
     otelsnap::alloc_meter::Metered(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
+    // Before anything reads the command line or writes: a TAB in a shell runs this binary.
+    otelsnap::commands::completions::complete_if_asked();
     otelsnap::alloc_meter::installed();
     otelsnap::error::install_panic_hook();
     let cli = otelsnap::cli::Cli::parse();

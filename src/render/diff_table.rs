@@ -197,8 +197,8 @@ pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
         })
         .collect();
     let header = ["severity", "signal", "change", "name", "detail", "services"];
-    let (keep, rows) = match layout.width {
-        None => ([true; 6], rows),
+    let (keep, stacked, rows) = match layout.width {
+        None => ([true; 6], false, rows),
         Some(w) => fit_rows(&header, rows, w),
     };
     let mut changes = base_table();
@@ -206,8 +206,15 @@ pub fn render_with(r: &DiffReport, color: bool, layout: Layout) -> String {
         header
             .iter()
             .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(h, _)| h.to_string())
+            .enumerate()
+            .filter(|(_, (_, k))| *k)
+            .map(|(i, (h, _))| {
+                if stacked && i == 0 {
+                    "severity\nsignal".to_string()
+                } else {
+                    h.to_string()
+                }
+            })
             .collect::<Vec<_>>(),
     );
     for row in rows {
@@ -236,14 +243,16 @@ fn cell_width(s: &str) -> usize {
 }
 
 /// Lays the change rows out in `width` columns: drops the least useful columns first
-/// (services, then change, then signal) until the detail column gets at least [`DETAIL_MIN`],
-/// shortens over-long names in the middle, and wraps details and services between words.
-/// Returns which columns are kept, and the rows with their cells pre-wrapped.
+/// (services, then change) until the detail column gets at least [`DETAIL_MIN`], then moves the
+/// signal under the severity in the same cell (a metric and a span of the same name must still
+/// look different), shortens over-long names in the middle, and wraps details and services
+/// between words. Returns which columns are kept, whether the signal is stacked under the
+/// severity, and the rows with their cells pre-wrapped.
 fn fit_rows(
     header: &[&str; 6],
     rows: Vec<[String; 6]>,
     width: usize,
-) -> ([bool; 6], Vec<[String; 6]>) {
+) -> ([bool; 6], bool, Vec<[String; 6]>) {
     const SEV: usize = 0;
     const SIGNAL: usize = 1;
     const CHANGE: usize = 2;
@@ -262,49 +271,62 @@ fn fit_rows(
     let name_w_nat = nat[NAME].min(NAME_CAP);
     // The first layout (fewest columns dropped) where whole names and a detail column of at
     // least DETAIL_MIN fit; failing that, the narrowest layout with names shortened.
-    let layout = |drop: &[usize]| {
+    let layout = |drop: &[usize], stacked: bool| {
         let mut keep = [true; 6];
         for &d in drop {
             keep[d] = false;
         }
+        if stacked {
+            keep[SIGNAL] = false;
+        }
         let ncols = keep.iter().filter(|k| **k).count();
         // "│ " before each cell, " " after, and the closing "│".
         let borders = 3 * ncols + 1;
-        let fixed: usize = [SEV, SIGNAL, CHANGE]
-            .iter()
-            .filter(|&&i| keep[i])
-            .map(|&i| nat[i])
-            .sum::<usize>()
+        let sev_w = if stacked {
+            nat[SEV].max(nat[SIGNAL])
+        } else {
+            nat[SEV]
+        };
+        let fixed: usize = sev_w
+            + [SIGNAL, CHANGE]
+                .iter()
+                .filter(|&&i| keep[i])
+                .map(|&i| nat[i])
+                .sum::<usize>()
             + if keep[SERVICES] { services_w } else { 0 };
-        (keep, width.saturating_sub(borders + fixed))
+        (keep, stacked, width.saturating_sub(borders + fixed))
     };
-    let drops: [&[usize]; 4] = [
-        &[],
-        &[SERVICES],
-        &[SERVICES, CHANGE],
-        &[SERVICES, CHANGE, SIGNAL],
+    let layouts: [(&[usize], bool); 4] = [
+        (&[], false),
+        (&[SERVICES], false),
+        (&[SERVICES, CHANGE], false),
+        (&[SERVICES, CHANGE], true),
     ];
-    let chosen = drops
+    let chosen = layouts
         .iter()
-        .map(|d| layout(d))
-        .find(|(_, avail)| *avail >= name_w_nat + DETAIL_MIN)
-        .map(|(keep, avail)| (keep, name_w_nat, avail - name_w_nat))
+        .map(|(d, st)| layout(d, *st))
+        .find(|(_, _, avail)| *avail >= name_w_nat + DETAIL_MIN)
+        .map(|(keep, st, avail)| (keep, st, name_w_nat, avail - name_w_nat))
         .unwrap_or_else(|| {
-            let (keep, avail) = layout(drops[drops.len() - 1]);
+            let (d, st) = layouts[layouts.len() - 1];
+            let (keep, st, avail) = layout(d, st);
             // Never under 16 columns of name: below that a middle ellipsis says little.
             let name_w = avail.saturating_sub(DETAIL_MIN).max(16).min(name_w_nat);
-            (keep, name_w, avail.saturating_sub(name_w))
+            (keep, st, name_w, avail.saturating_sub(name_w))
         });
-    let (keep, name_w, detail_w) = chosen;
+    let (keep, stacked, name_w, detail_w) = chosen;
     let detail_w = detail_w.min(nat[DETAIL]).max(8);
     let rows = rows
         .into_iter()
         .map(|mut r| {
+            if stacked {
+                r[SEV] = format!("{}\n{}", r[SEV], r[SIGNAL]);
+            }
             r[NAME] = fit::ellipsize_middle(&r[NAME], name_w);
             r[DETAIL] = fit::wrap(&r[DETAIL], detail_w).join("\n");
             r[SERVICES] = fit::wrap(&r[SERVICES], services_w).join("\n");
             r
         })
         .collect();
-    (keep, rows)
+    (keep, stacked, rows)
 }

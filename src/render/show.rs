@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use comfy_table::Cell;
 use serde::Serialize;
 
+use crate::render::fit::{self, Column, Give};
 use crate::render::human;
 use crate::render::list::{TableStyle, new_table, num};
 use crate::session::{
@@ -449,10 +450,7 @@ fn join_limited(items: &[&str], shown: usize) -> String {
 
 fn header_text(h: &HeaderView<'_>, out: &mut String) {
     let mut line = |k: &str, v: String| {
-        let v = super::escape::term(&v).into_owned();
-        if !v.is_empty() {
-            let _ = writeln!(out, "{k:<13}{v}");
-        }
+        label_line(out, k, &v, 13);
     };
     line("Session", h.name.to_string());
     line("Description", h.description.to_string());
@@ -516,6 +514,138 @@ fn header_text(h: &HeaderView<'_>, out: &mut String) {
     }
 }
 
+/// `Label        value`: the value escaped, and wrapped between words under itself when the
+/// output is fitted to a width.
+fn label_line(out: &mut String, label: &str, value: &str, indent: usize) {
+    let v = super::escape::term(value);
+    if v.is_empty() {
+        return;
+    }
+    let lines = match fit::width() {
+        Some(w) => fit::wrap(&v, w.saturating_sub(indent).max(fit::NAME_MIN)),
+        None => vec![v.into_owned()],
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let label = if i == 0 { label } else { "" };
+        let _ = writeln!(out, "{label:<indent$}{l}");
+    }
+}
+
+/// Telemetry text made safe for a terminal, as a cell's text.
+fn esc(text: impl std::fmt::Display) -> String {
+    super::escape::term(&text.to_string()).into_owned()
+}
+
+/// A table of `columns` whose cells are already escaped: natural widths when output is not
+/// fitted, else fitted to [`fit::width`] by [`fit::fit_columns`] (columns dropped by rank,
+/// names shortened in the middle, text wrapped between words).
+fn fitted_table(style: TableStyle, columns: &[Column], mut rows: Vec<Vec<String>>) -> String {
+    let width = fit::width();
+    let keep = match width {
+        Some(w) => fit::fit_columns(columns, &mut rows, w),
+        None => vec![true; columns.len()],
+    };
+    let header: Vec<&str> = columns
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| c.header)
+        .collect();
+    let mut t = new_table(style, &header);
+    if width.is_some() {
+        // Cells are laid out already: the table must not break them again.
+        t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    }
+    for row in rows {
+        t.add_row(
+            row.into_iter()
+                .zip(columns.iter().zip(&keep))
+                .filter(|(_, (_, k))| **k)
+                .map(|(text, (c, _))| if c.right { num(text) } else { Cell::new(text) })
+                .collect::<Vec<_>>(),
+        );
+    }
+    t.to_string()
+}
+
+/// The overview's suspect keys: what is suspect and why stay at any width.
+const SUSPECT_COLUMNS: [Column; 6] = [
+    Column::keep("ITEM", Give::Name),
+    Column::keep("KEY", Give::Name),
+    Column::drop("VERDICT", Give::Fixed, 2),
+    Column::drop("DISTINCT", Give::Fixed, 0).right(),
+    Column::keep("WHY", Give::Text { hang: false }),
+    Column::drop("COST", Give::Text { hang: false }, 1),
+];
+
+/// The overview's metrics table: name, series and top key are kept at any width.
+const METRIC_COLUMNS: [Column; 9] = [
+    Column::keep("METRIC", Give::Name),
+    Column::drop("TYPE", Give::Fixed, 5),
+    Column::drop("UNIT", Give::Fixed, 4),
+    Column::keep("SERIES", Give::Fixed).right(),
+    Column::drop("BACKEND", Give::Fixed, 3).right(),
+    Column::drop("POINTS", Give::Fixed, 1).right(),
+    Column::drop("KEYS", Give::Fixed, 2).right(),
+    Column::keep("TOP KEY", Give::Text { hang: false }),
+    Column::drop("SERVICES", Give::Text { hang: false }, 0),
+];
+
+/// The overview's spans table: the kind stays, as one name can have several kinds.
+const SPAN_COLUMNS: [Column; 6] = [
+    Column::keep("SPAN", Give::Name),
+    Column::keep("KIND", Give::Fixed),
+    Column::drop("SPANS", Give::Fixed, 2).right(),
+    Column::drop("KEYS", Give::Fixed, 1).right(),
+    Column::keep("TOP ATTRIBUTE", Give::Text { hang: false }),
+    Column::drop("SERVICES", Give::Text { hang: false }, 0),
+];
+
+/// The overview's logs table.
+const LOG_COLUMNS: [Column; 5] = [
+    Column::keep("SEVERITY", Give::Fixed),
+    Column::drop("RECORDS", Give::Fixed, 2).right(),
+    Column::drop("KEYS", Give::Fixed, 0).right(),
+    Column::drop("TOP ATTRIBUTE", Give::Text { hang: false }, 1),
+    Column::keep("TOP TEMPLATES", Give::Text { hang: true }),
+];
+
+/// The overview's attributes table.
+const ATTRIBUTE_COLUMNS: [Column; 6] = [
+    Column::keep("KEY", Give::Name),
+    Column::keep("CARDINALITY", Give::Fixed).right(),
+    Column::drop("COUNT", Give::Fixed, 1).right(),
+    Column::drop("SIGNALS", Give::Fixed, 2),
+    Column::drop("SCOPE", Give::Fixed, 0),
+    Column::drop("SAMPLES", Give::Text { hang: false }, 3),
+];
+
+/// A drill-down's keys table.
+const KEY_COLUMNS: [Column; 6] = [
+    Column::keep("SCOPE", Give::Text { hang: false }),
+    Column::keep("KEY", Give::Name),
+    Column::drop("COUNT", Give::Fixed, 1).right(),
+    Column::drop("%", Give::Fixed, 0).right(),
+    Column::keep("CARDINALITY", Give::Fixed).right(),
+    Column::drop("SAMPLES", Give::Text { hang: false }, 2),
+];
+
+/// A log drill-down's body templates.
+const TEMPLATE_COLUMNS: [Column; 3] = [
+    Column::keep("COUNT", Give::Fixed).right(),
+    Column::keep("TEMPLATE", Give::Text { hang: true }),
+    Column::drop("EXAMPLE", Give::Text { hang: true }, 0),
+];
+
+/// An attribute drill-down's table of the items carrying the key.
+const WHERE_COLUMNS: [Column; 5] = [
+    Column::keep("WHERE", Give::Fixed),
+    Column::keep("ITEM", Give::Name),
+    Column::drop("COUNT", Give::Fixed, 1).right(),
+    Column::drop("%", Give::Fixed, 0).right(),
+    Column::keep("CARDINALITY", Give::Fixed).right(),
+];
+
 fn section_title<T>(out: &mut String, what: &str, by: &str, s: &Section<T>) {
     let _ = writeln!(
         out,
@@ -534,97 +664,110 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
     }
     if let Some(s) = &o.suspects {
         section_title(&mut out, "Suspect keys", ", unbounded metric keys first", s);
-        let mut t = new_table(
-            style,
-            &["ITEM", "KEY", "VERDICT", "DISTINCT", "WHY", "COST"],
-        );
-        for x in &s.shown {
-            let key = match (&x.scope, &x.key) {
-                (Some(sc), Some(k)) => format!("{k} ({sc})"),
-                (None, Some(k)) => k.clone(),
-                (Some(sc), None) => format!("({sc})"),
-                (None, None) => String::new(),
-            };
-            let verdict = match (x.verdict, x.confidence) {
-                (Some(v), Some(c)) => format!("{v} {:.0}%", c * 100.0),
-                _ => x.what.replace('_', " "),
-            };
-            // Item, key and reason carry telemetry text: escaped like every other cell.
-            t.add_row(vec![
-                tcell(format!("{} {}", x.signal, x.item)),
-                tcell(key),
-                tcell(verdict),
-                num(human::with_commas(x.distinct)),
-                tcell(&x.reason),
-                tcell(x.cost.as_deref().unwrap_or("")),
-            ]);
+        // Where one line each does not fit: the signal under the item and the scope under the
+        // key, so the two name columns leave room for the reason.
+        let rows_with = |stacked: bool| -> Vec<Vec<String>> {
+            let sep = if stacked { "\n" } else { " " };
+            s.shown
+                .iter()
+                .map(|x| {
+                    let key = match (&x.scope, &x.key) {
+                        (Some(sc), Some(k)) => format!("{k}{sep}({sc})"),
+                        (None, Some(k)) => k.clone(),
+                        (Some(sc), None) => format!("({sc})"),
+                        (None, None) => String::new(),
+                    };
+                    let item = if stacked {
+                        format!("{}\n{}", x.item, x.signal)
+                    } else {
+                        format!("{} {}", x.signal, x.item)
+                    };
+                    let verdict = match (x.verdict, x.confidence) {
+                        (Some(v), Some(c)) => format!("{v} {:.0}%", c * 100.0),
+                        _ => x.what.replace('_', " "),
+                    };
+                    // Item, key and reason carry telemetry text: escaped like every other
+                    // cell (line by line: the breaks are ours).
+                    let esc_lines = |t: &str| t.split('\n').map(esc).collect::<Vec<_>>().join("\n");
+                    vec![
+                        esc_lines(&item),
+                        esc_lines(&key),
+                        esc(verdict),
+                        human::with_commas(x.distinct),
+                        esc(&x.reason),
+                        esc(x.cost.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect()
+        };
+        let mut rows = rows_with(false);
+        if let Some(w) = fit::width() {
+            // Stacked only where one line each would cost a column or shorten a name.
+            let mut trial = rows.clone();
+            let keep = fit::fit_columns(&SUSPECT_COLUMNS, &mut trial, w);
+            let names_cut = trial
+                .iter()
+                .zip(&rows)
+                .any(|(t, r)| t[0] != r[0] || t[1] != r[1]);
+            if names_cut || keep.contains(&false) {
+                rows = rows_with(true);
+            }
         }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", fitted_table(style, &SUSPECT_COLUMNS, rows));
     }
     if let Some(s) = &o.metrics {
         section_title(&mut out, "Metrics", ", by active series", s);
         if !s.shown.is_empty() {
-            let mut t = new_table(
-                style,
-                &[
-                    "METRIC", "TYPE", "UNIT", "SERIES", "BACKEND", "POINTS", "KEYS", "TOP KEY",
-                    "SERVICES",
-                ],
-            );
-            for m in &s.shown {
-                t.add_row(vec![
-                    tcell(m.name),
-                    tcell(m.metric_type),
-                    tcell(m.unit),
-                    num(card(m.active_series, m.series_approximate)),
-                    num(human::with_commas(m.backend_series)),
-                    num(human::count(m.data_point_count)),
-                    num(m.label_keys.to_string()),
-                    tcell(top_key_cell(&m.top_key)),
-                    tcell(join_limited(&m.services, 3)),
-                ]);
-            }
-            let _ = writeln!(out, "{t}");
+            let rows = s
+                .shown
+                .iter()
+                .map(|m| {
+                    vec![
+                        esc(m.name),
+                        esc(m.metric_type),
+                        esc(m.unit),
+                        card(m.active_series, m.series_approximate),
+                        human::with_commas(m.backend_series),
+                        human::count(m.data_point_count),
+                        m.label_keys.to_string(),
+                        esc(top_key_cell(&m.top_key)),
+                        esc(join_limited(&m.services, 3)),
+                    ]
+                })
+                .collect();
+            let _ = writeln!(out, "{}", fitted_table(style, &METRIC_COLUMNS, rows));
         }
     }
     if let Some(s) = &o.spans {
         section_title(&mut out, "Spans", ", by highest attribute cardinality", s);
         if !s.shown.is_empty() {
-            let mut t = new_table(
-                style,
-                &["SPAN", "KIND", "SPANS", "KEYS", "TOP ATTRIBUTE", "SERVICES"],
-            );
-            for x in &s.shown {
-                t.add_row(vec![
-                    tcell(x.name),
-                    tcell(x.kind_name),
-                    num(human::count(x.sample_count)),
-                    num(x.attribute_keys.to_string()),
-                    tcell(top_key_cell(&x.top_attribute)),
-                    tcell(join_limited(&x.services, 3)),
-                ]);
-            }
-            let _ = writeln!(out, "{t}");
+            let rows = s
+                .shown
+                .iter()
+                .map(|x| {
+                    vec![
+                        esc(x.name),
+                        esc(x.kind_name),
+                        human::count(x.sample_count),
+                        x.attribute_keys.to_string(),
+                        esc(top_key_cell(&x.top_attribute)),
+                        esc(join_limited(&x.services, 3)),
+                    ]
+                })
+                .collect();
+            let _ = writeln!(out, "{}", fitted_table(style, &SPAN_COLUMNS, rows));
         }
     }
     if let Some(s) = &o.logs {
         section_title(&mut out, "Logs", ", by severity", s);
         if !s.shown.is_empty() {
-            let mut t = new_table(
-                style,
-                &[
-                    "SEVERITY",
-                    "RECORDS",
-                    "KEYS",
-                    "TOP ATTRIBUTE",
-                    "TOP TEMPLATES",
-                ],
-            );
+            let mut rows = Vec::new();
             for x in &s.shown {
+                // Each template escaped on its own: the line breaks between them are ours.
                 let mut templates = x
                     .top_templates
                     .iter()
-                    .map(|b| format!("{}× {}", human::count(b.count), b.template))
+                    .map(|b| esc(format!("{}× {}", human::count(b.count), b.template)))
                     .collect::<Vec<_>>()
                     .join("\n");
                 if x.templates_total > x.top_templates.len() {
@@ -634,35 +777,35 @@ pub fn overview_table(o: &Overview<'_>, style: TableStyle) -> String {
                         x.templates_total - x.top_templates.len()
                     );
                 }
-                t.add_row(vec![
-                    tcell(x.severity),
-                    num(human::count(x.sample_count)),
-                    num(x.attribute_keys.to_string()),
-                    tcell(top_key_cell(&x.top_attribute)),
-                    tcell(templates),
+                rows.push(vec![
+                    esc(x.severity),
+                    human::count(x.sample_count),
+                    x.attribute_keys.to_string(),
+                    esc(top_key_cell(&x.top_attribute)),
+                    templates,
                 ]);
             }
-            let _ = writeln!(out, "{t}");
+            let _ = writeln!(out, "{}", fitted_table(style, &LOG_COLUMNS, rows));
         }
     }
     if let Some(s) = &o.attributes {
         section_title(&mut out, "Attributes", ", by estimated cardinality", s);
         if !s.shown.is_empty() {
-            let mut t = new_table(
-                style,
-                &["KEY", "CARDINALITY", "COUNT", "SIGNALS", "SCOPE", "SAMPLES"],
-            );
-            for a in &s.shown {
-                t.add_row(vec![
-                    tcell(a.key),
-                    num(card(a.estimated_cardinality, a.approximate)),
-                    num(human::count(a.count)),
-                    tcell(a.signal_types.join(",")),
-                    tcell(a.scope),
-                    tcell(samples(a.value_samples)),
-                ]);
-            }
-            let _ = writeln!(out, "{t}");
+            let rows = s
+                .shown
+                .iter()
+                .map(|a| {
+                    vec![
+                        esc(a.key),
+                        card(a.estimated_cardinality, a.approximate),
+                        human::count(a.count),
+                        esc(a.signal_types.join(",")),
+                        esc(a.scope),
+                        esc(samples(a.value_samples)),
+                    ]
+                })
+                .collect();
+            let _ = writeln!(out, "{}", fitted_table(style, &ATTRIBUTE_COLUMNS, rows));
         }
     }
     out
@@ -749,23 +892,20 @@ fn keys_table(style: TableStyle, groups: &[(String, &KeyStatsMap)]) -> Option<St
     if groups.iter().all(|(_, m)| m.is_empty()) {
         return None;
     }
-    let mut t = new_table(
-        style,
-        &["SCOPE", "KEY", "COUNT", "%", "CARDINALITY", "SAMPLES"],
-    );
+    let mut rows = Vec::new();
     for (scope, m) in groups {
         for (k, ks) in *m {
-            t.add_row(vec![
-                tcell(scope),
-                tcell(k),
-                num(human::with_commas(ks.count)),
-                num(format!("{:.1}", ks.percentage)),
-                num(card(ks.estimated_cardinality, ks.approximate)),
-                tcell(samples(&ks.value_samples)),
+            rows.push(vec![
+                esc(scope),
+                esc(k),
+                human::with_commas(ks.count),
+                format!("{:.1}", ks.percentage),
+                card(ks.estimated_cardinality, ks.approximate),
+                esc(samples(&ks.value_samples)),
             ]);
         }
     }
-    Some(t.to_string())
+    Some(fitted_table(style, &KEY_COLUMNS, rows))
 }
 
 fn services_line(m: &ServiceCounts) -> String {
@@ -778,12 +918,7 @@ fn services_line(m: &ServiceCounts) -> String {
 /// The drill-down as text and a table of every key.
 pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
     let mut out = String::new();
-    let line = |out: &mut String, k: &str, v: String| {
-        let v = super::escape::term(&v).into_owned();
-        if !v.is_empty() {
-            let _ = writeln!(out, "{k:<15}{v}");
-        }
-    };
+    let line = |out: &mut String, k: &str, v: String| label_line(out, k, &v, 15);
     line(&mut out, "Session", s.id.clone());
     match item {
         Item::Metric(m) => {
@@ -896,15 +1031,18 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
                 let _ = writeln!(out, "\n{t}");
             }
             if !l.body_templates.is_empty() {
-                let mut t = new_table(style, &["COUNT", "TEMPLATE", "EXAMPLE"]);
-                for b in &l.body_templates {
-                    t.add_row(vec![
-                        num(human::with_commas(b.count)),
-                        tcell(&b.template),
-                        tcell(&b.example),
-                    ]);
-                }
-                let _ = writeln!(out, "\n{t}");
+                let rows = l
+                    .body_templates
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            human::with_commas(b.count),
+                            esc(&b.template),
+                            esc(&b.example),
+                        ]
+                    })
+                    .collect();
+                let _ = writeln!(out, "\n{}", fitted_table(style, &TEMPLATE_COLUMNS, rows));
             }
         }
         Item::Attribute(a) => {
@@ -925,17 +1063,15 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
             }
             line(&mut out, "Samples", samples(&a.value_samples));
             // Where the key appears: every item carrying it, with its per-item statistics.
-            let mut t = new_table(style, &["WHERE", "ITEM", "COUNT", "%", "CARDINALITY"]);
-            let mut rows = 0usize;
+            let mut rows: Vec<Vec<String>> = Vec::new();
             let mut add = |kind: &str, item: &str, ks: &KeyStats| {
-                t.add_row(vec![
-                    tcell(kind),
-                    tcell(item),
-                    num(human::with_commas(ks.count)),
-                    num(format!("{:.1}", ks.percentage)),
-                    num(card(ks.estimated_cardinality, ks.approximate)),
+                rows.push(vec![
+                    esc(kind),
+                    esc(item),
+                    human::with_commas(ks.count),
+                    format!("{:.1}", ks.percentage),
+                    card(ks.estimated_cardinality, ks.approximate),
                 ]);
-                rows += 1;
             };
             for m in &s.data.metrics {
                 for (kind, map) in [
@@ -967,8 +1103,8 @@ pub fn item_table(s: &Session, item: &Item<'_>, style: TableStyle) -> String {
                     }
                 }
             }
-            if rows > 0 {
-                let _ = writeln!(out, "\n{t}");
+            if !rows.is_empty() {
+                let _ = writeln!(out, "\n{}", fitted_table(style, &WHERE_COLUMNS, rows));
             }
         }
     }
@@ -1013,11 +1149,6 @@ pub fn close_names<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -
         .take(5)
         .map(|(_, c)| c.to_string())
         .collect()
-}
-
-/// A table cell whose text is escaped for the terminal ([`super::escape::term`]).
-fn tcell(text: impl std::fmt::Display) -> Cell {
-    Cell::new(super::escape::term(&text.to_string()))
 }
 
 #[cfg(test)]

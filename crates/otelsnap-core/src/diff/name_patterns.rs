@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::evidence::{Evidence, VerdictEvidence};
 use super::{Change, ChangeType, Detail, ItemKind, Rule, Rules, Severity, fingerprint};
-use crate::analyze::names::{MAX_EXAMPLES, NamePattern, name_patterns, pattern_of};
+use crate::analyze::names::{MAX_EXAMPLES, pattern_of, patterns_among};
 use crate::session::{Session, Signal, Verdict};
 
 /// The rules of the plain appearing and disappearing a folded change can stand for: its own
@@ -59,30 +59,31 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
         if groups.is_empty() {
             continue;
         }
-        let (count_from, raw_from) = counts(from, signal, &groups);
-        let (count_to, raw_to) = counts(to, signal, &groups);
         // A span name seen under several kinds is shown as `name [KIND]`: not a raw name, and
         // left unfolded rather than counted under a pattern it does not have.
-        for v in groups.values_mut() {
-            v.retain(|&i| {
-                let n = changes[i].name.as_str();
-                raw_from.contains(n) || raw_to.contains(n)
-            });
+        if kind == ItemKind::Span {
+            let raw: BTreeSet<&str> = from
+                .data
+                .spans
+                .iter()
+                .chain(&to.data.spans)
+                .map(|x| x.name.as_str())
+                .collect();
+            for v in groups.values_mut() {
+                v.retain(|&i| raw.contains(changes[i].name.as_str()));
+            }
+            groups.retain(|_, v| v.len() >= MIN_FOLDED);
         }
-        groups.retain(|_, v| v.len() >= MIN_FOLDED);
-        let judged = |s: &Session| -> BTreeMap<String, NamePattern> {
-            name_patterns(s)
-                .into_iter()
-                .filter(|p| p.signal == signal)
-                .map(|p| (p.pattern.clone(), p))
-                .collect()
-        };
-        let (before, after) = (judged(from), judged(to));
+        let wanted: BTreeSet<String> = groups.keys().cloned().collect();
+        let (before, after) = (
+            patterns_among(from, signal, &wanted),
+            patterns_among(to, signal, &wanted),
+        );
         let mut gone: BTreeSet<usize> = BTreeSet::new();
         let mut folded = Vec::new();
         for (pattern, members) in &groups {
-            let n_from = count_from.get(pattern).copied().unwrap_or(0);
-            let n_to = count_to.get(pattern).copied().unwrap_or(0);
+            let n_from = before.get(pattern).map_or(0, |p| p.names);
+            let n_to = after.get(pattern).map_or(0, |p| p.names);
             let of = |t: ChangeType| -> Vec<&Change> {
                 members
                     .iter()
@@ -96,8 +97,12 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
                 (_, 0) => ChangeType::Removed,
                 _ => ChangeType::Changed,
             };
-            let now = after.get(pattern);
-            let was = before.get(pattern).map(|p| p.evidence.verdict);
+            // A pattern is judged from two names up, as `show` lists them.
+            let now = after.get(pattern).filter(|p| p.names >= 2);
+            let was = before
+                .get(pattern)
+                .filter(|p| p.names >= 2)
+                .map(|p| p.evidence.verdict);
             let fires = now.is_some_and(|p| p.evidence.verdict == Verdict::Unbounded)
                 && was != Some(Verdict::Unbounded);
             // Members the incomplete-side rule left unjudged lend the folded change no
@@ -208,34 +213,6 @@ pub(crate) fn fold(from: &Session, to: &Session, rules: &Rules, changes: &mut Ve
         });
         changes.extend(folded);
     }
-}
-
-/// How many item names of `signal` on one side have each of the patterns in `groups`, and
-/// those names.
-fn counts<'a, T>(
-    s: &'a Session,
-    signal: Signal,
-    groups: &BTreeMap<String, T>,
-) -> (BTreeMap<String, u64>, BTreeSet<&'a str>) {
-    let names: Box<dyn Iterator<Item = &str>> = match signal {
-        Signal::Metrics => Box::new(s.data.metrics.iter().map(|m| m.name.as_str())),
-        _ => Box::new(s.data.spans.iter().map(|x| x.name.as_str())),
-    };
-    let mut out: BTreeMap<String, u64> = BTreeMap::new();
-    // A span name seen under two kinds is one name.
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for n in names {
-        if seen.contains(n) {
-            continue;
-        }
-        if let Some((p, _)) = pattern_of(n)
-            && groups.contains_key(&p)
-        {
-            seen.insert(n);
-            *out.entry(p).or_default() += 1;
-        }
-    }
-    (out, seen)
 }
 
 #[cfg(test)]
