@@ -343,6 +343,7 @@ pub struct MergeArgs {
 pub enum DiffFormat {
     Table,
     Json,
+    /// A pull-request comment: a marker line, each change in a collapsed details block with its key tables and fixes, at most 65,536 characters
     Markdown,
     Github,
     /// One self-contained HTML page (no network) with both sessions' items
