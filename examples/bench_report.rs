@@ -6,7 +6,8 @@
 //! generates the pair as bench_diff does, writes both reports with `target/release/otelsnap`
 //! (or `$OTELSNAP_BIN`), then runs `node tests/browser/run.mjs bench` on them: three page loads
 //! each, time from navigation start to the page's `otelsnap-interactive` mark (set once the
-//! first view is drawn and its controls work), and the time of one filter click after it.
+//! first view is drawn and its controls work), the time of one filter click after it, and on
+//! the session page the time to expand a row to its keys (its chunk is unpacked on demand).
 //! Needs what tests/report_browser.rs needs (.ci/install-browser.sh). `bench_report DIR` keeps
 //! the files in DIR.
 

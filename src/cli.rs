@@ -179,11 +179,12 @@ pub struct CaptureArgs {
     /// Largest request body accepted, before or after decompression, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = parse_bytes_usize)]
     pub max_body: usize,
-    /// OTLP/HTTP: close a connection that takes longer than this to send request headers, idles
-    /// this long between requests, or pauses this long inside a body
+    /// Close a connection idle this long: OTLP/HTTP, to send request headers, between requests
+    /// or inside a body; OTLP/gRPC, with no call open, or with no bytes arriving for open calls
     #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "10s")]
     pub conn_timeout: std::time::Duration,
-    /// OTLP/HTTP: connections open at once at most; more are answered 503 and closed
+    /// Connections open at once at most, per receiver; more are refused (HTTP 503, gRPC
+    /// UNAVAILABLE) and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
@@ -348,6 +349,7 @@ pub struct MergeArgs {
 pub enum DiffFormat {
     Table,
     Json,
+    /// A pull-request comment: a marker line, each change in a collapsed details block with its key tables and fixes, at most 65,536 characters
     Markdown,
     Github,
     /// One self-contained HTML page (no network) with both sessions' items

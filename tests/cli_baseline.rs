@@ -85,6 +85,26 @@ fn a_baseline_diffs_exactly_as_the_full_session() {
         };
         let want = diff(&v1, &v2);
         assert!(want.contains("user_id"), "{want}");
+        if format == "markdown" {
+            // Markdown's key tables show value samples, which a baseline does not keep: its
+            // side's samples cells are empty, and everything else is byte-identical.
+            for (a, b, side) in [(&v1b, &v2, 0), (&v1, &v2b, 1)] {
+                let got = diff(a, b);
+                assert_eq!(
+                    without_samples(&got, None),
+                    without_samples(&want, None),
+                    "baseline as {}, markdown",
+                    ["FROM", "TO"][side]
+                );
+                assert_eq!(
+                    samples_cells(&got, side),
+                    0,
+                    "no samples on the baseline's side"
+                );
+                assert!(samples_cells(&want, side) > 0, "{want}");
+            }
+            continue;
+        }
         assert_eq!(diff(&v1b, &v2), want, "baseline as FROM, {format}");
         assert_eq!(diff(&v1, &v2b), want, "baseline as TO, {format}");
     }
@@ -158,4 +178,47 @@ fn capture_can_save_a_baseline_directly() {
         k.get("sketch").is_none() && k.get("value_samples").is_none(),
         "{k}"
     );
+}
+
+/// The samples cells of Markdown key tables' rows (FROM: cell 5, TO: cell 9 of a key row;
+/// cell 5 of an attribute table's FROM or TO row), blanked; `None` blanks both sides.
+fn without_samples(md: &str, only: Option<usize>) -> String {
+    let mut table: Option<Vec<usize>> = None;
+    let mut out = Vec::new();
+    for line in md.lines() {
+        let mut line = line.to_string();
+        if line.starts_with("| scope | key | FROM count") {
+            table = Some(vec![5, 9]);
+        } else if line.starts_with("| session | count | cardinality") {
+            table = Some(vec![5]);
+        } else if !line.starts_with('|') {
+            table = None;
+        } else if let Some(cols) = &table {
+            let mut cells: Vec<String> = line.split(" | ").map(String::from).collect();
+            let side_of = |cells: &[String], c: usize| match cells[0].as_str() {
+                "| FROM" => 0,
+                "| TO" => 1,
+                _ => usize::from(c == 9),
+            };
+            for &c in cols {
+                if c < cells.len() && only.is_none_or(|s| side_of(&cells, c) == s) {
+                    cells[c] = String::new();
+                }
+            }
+            line = cells.join(" | ");
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+/// How many key table rows have samples on `side` (0 FROM, 1 TO).
+fn samples_cells(md: &str, side: usize) -> usize {
+    let blanked = without_samples(md, Some(side));
+    md.lines()
+        .zip(blanked.lines())
+        // An attribute absent from a side says `absent` where its samples would be.
+        .filter(|(a, _)| !a.contains("| absent |"))
+        .filter(|(a, b)| a.trim_end_matches([' ', '|']) != b.trim_end_matches([' ', '|']))
+        .count()
 }

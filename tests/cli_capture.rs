@@ -881,6 +881,47 @@ fn past_the_memory_budget_new_items_are_dropped_counted_and_marked() {
     );
 }
 
+#[test]
+fn with_checkpoints_the_state_takes_half_the_budget() {
+    // The same input and budget, checkpoints off and on: a checkpoint copies the state, so with
+    // them on the state may take only half the budget and fewer metrics are kept.
+    let kept = |checkpoint: &str| {
+        let mut c = Capture::start(
+            &format!("half-{}", checkpoint.trim_end_matches('s')),
+            &[
+                "--max-requests",
+                "40",
+                "--max-state-bytes",
+                "4000000",
+                "--checkpoint",
+                checkpoint,
+            ],
+        );
+        let url = c.http_url("/v1/metrics");
+        for r in 0..40 {
+            let body = gauges(&format!("metric.{r}"), 500, "k", &format!("v{r}"));
+            assert_eq!(post(&url, "application/x-protobuf", false, &body).0, 200);
+        }
+        let out = c.wait();
+        let err = stderr(&out);
+        let half = err.contains("the state takes at most half of it");
+        let s = c.session();
+        let cap = s.capture.as_ref().unwrap();
+        let kept = s.data.metrics.len() as u64;
+        assert_eq!(kept + cap.dropped, 20_000);
+        (kept, half)
+    };
+    let (off, off_half) = kept("0");
+    let (on, on_half) = kept("1h");
+    assert!(!off_half && on_half);
+    // Half the state budget keeps about half the metrics; allow for the state's fixed part.
+    assert!(
+        on < off * 3 / 4,
+        "kept {on} with checkpoints, {off} without"
+    );
+    assert!(on > off / 4, "kept {on} with checkpoints, {off} without");
+}
+
 /// The checkpoint file of capture `name` in the store under `dir`.
 fn checkpoint(dir: &Path, name: &str) -> PathBuf {
     dir.join("sessions")

@@ -85,11 +85,15 @@ fn control_characters_are_escaped_everywhere_humans_read_and_exact_in_json() {
             "info",
         ]);
         no_raw_controls(format, &d.stdout);
-        assert!(
-            String::from_utf8_lossy(&d.stdout).contains("evil\\x1b[2J"),
-            "{format}: {}",
-            String::from_utf8_lossy(&d.stdout)
-        );
+        let out = String::from_utf8_lossy(&d.stdout);
+        // Markdown writes `[` as `&#91;` in HTML and `\[` in text (no link can be made of a
+        // name); GitHub shows both as `[`.
+        let shown = if format == "markdown" {
+            out.replace("&#91;", "[").replace("\\[", "[")
+        } else {
+            out.to_string()
+        };
+        assert!(shown.contains("evil\\x1b[2J"), "{format}: {out}");
     }
     // An error quoting a hostile argument.
     let e = cmd(&s)

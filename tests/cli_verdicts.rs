@@ -72,9 +72,24 @@ fn the_ci_pair_fails_the_critical_gate_on_the_verdict_with_the_fix() {
     assert_eq!(fix["key"], "session_id");
     assert!(fix["sdk_view"].as_str().unwrap().contains("\"http.route\""));
 
+    // In Markdown the fix sits inside the change it fixes, both snippets fenced as YAML.
     let (_, md, _) = run(&["diff", &a, &b, "--format", "markdown"], None);
-    assert!(md.contains("#### Suggested fixes"), "{md}");
-    assert!(md.contains("```yaml"), "{md}");
+    let block = md
+        .split("<details>")
+        .find(|b| b.contains("<code>http.server.request.duration</code>"))
+        .and_then(|b| b.split("</details>").next())
+        .unwrap_or_else(|| panic!("no block for the histogram:\n{md}"));
+    assert!(
+        block.contains(
+            "**Suggested fix:** drop label `session_id` from `http.server.request.duration`"
+        ),
+        "{block}"
+    );
+    assert_eq!(block.matches("```yaml").count(), 2, "{block}");
+    assert!(
+        block.contains("delete_key(attributes, \\\"session_id\\\")"),
+        "{block}"
+    );
 }
 
 #[test]

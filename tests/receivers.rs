@@ -1417,3 +1417,218 @@ fn grpc_shutdown_drains_in_flight_call() {
         vec![OtlpRequest::Traces(traces_request())]
     );
 }
+
+/// The HTTP/2 client preface and an empty SETTINGS frame: what a gRPC client sends first.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// An HTTP/2 frame header followed by its payload.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len()).unwrap();
+    let mut out = len.to_be_bytes()[1..].to_vec();
+    out.extend_from_slice(&[kind, flags]);
+    out.extend_from_slice(&stream.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// HPACK "literal header field without indexing, new name" for each pair (short strings only).
+fn hpack_literals(headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        out.push(0);
+        out.push(u8::try_from(name.len()).unwrap());
+        out.extend_from_slice(name.as_bytes());
+        out.push(u8::try_from(value.len()).unwrap());
+        out.extend_from_slice(value.as_bytes());
+    }
+    out
+}
+
+#[test]
+fn grpc_connections_over_the_limit_are_refused_with_unavailable() {
+    let sink = Arc::new(Recorder::default());
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        max_connections: 2,
+        // Longer than the test, so the held connections are not closed as idle meanwhile.
+        conn_timeout: Duration::from_secs(60),
+    };
+    let server = start_with(Transport::Grpc, sink.clone(), cfg);
+    let endpoint = grpc_endpoint(&server);
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    // Accepting is asynchronous: give the receiver a moment to take the two.
+    std::thread::sleep(Duration::from_millis(200));
+    let rt = client_rt();
+    let status = rt.block_on(async {
+        let mut c = MetricsServiceClient::connect(endpoint.clone())
+            .await
+            .unwrap();
+        c.export(metrics_request("over")).await.unwrap_err()
+    });
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains("too many open connections (the limit is 2, --max-connections)"),
+        "{}",
+        status.message()
+    );
+    sink.wait_rejected(1);
+    assert_eq!(
+        sink.last_rejection(),
+        ("grpc", "too many connections".into())
+    );
+    assert!(sink.accepted().is_empty());
+    drop(held);
+    // Slots free up as connections close.
+    let start = Instant::now();
+    loop {
+        let r = rt.block_on(async {
+            let mut c = MetricsServiceClient::connect(endpoint.clone()).await?;
+            c.export(metrics_request("after")).await?;
+            Ok::<_, Box<dyn std::error::Error>>(())
+        });
+        if r.is_ok() {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "no slot freed: {r:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        sink.accepted(),
+        vec![OtlpRequest::Metrics(metrics_request("after"))]
+    );
+    drop(rt);
+    server.stop();
+}
+
+#[test]
+fn grpc_idle_and_stalled_connections_are_closed() {
+    let sink = Arc::new(Recorder::default());
+    let timeout = Duration::from_millis(500);
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        conn_timeout: timeout,
+        ..ReceiverConfig::default()
+    };
+    let server = start_with(Transport::Grpc, sink.clone(), cfg);
+    // Nothing sent at all.
+    let mut silent = TcpStream::connect(server.addr).unwrap();
+    let t = Instant::now();
+    let (_, closed) = read_until_closed(&mut silent, WAIT);
+    assert!(closed, "silent connection still open after {WAIT:?}");
+    assert!(t.elapsed() >= timeout - Duration::from_millis(100));
+    // An HTTP/2 connection set up and then left without a call: the server says GOAWAY.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.write_all(H2_PREFACE).unwrap();
+    let t = Instant::now();
+    let (reply, closed) = read_until_closed(&mut idle, WAIT);
+    assert!(closed, "idle connection still open after {WAIT:?}");
+    assert!(t.elapsed() >= timeout - Duration::from_millis(100));
+    // A GOAWAY frame (type 7) with no error (code 0) is among what the server sent.
+    assert!(
+        reply
+            .windows(4)
+            .any(|w| w[0] == 7 && w[1] == 0 && w[2] == 0 && w[3] == 0),
+        "no GOAWAY in {reply:?}"
+    );
+    // The same hand-made frames, completed, make a call the server takes: so the stall
+    // below is a stall, not frames the server refused.
+    let headers = hpack_literals(&[
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", METRICS_EXPORT),
+        (":authority", "127.0.0.1"),
+        ("content-type", "application/grpc"),
+        ("te", "trailers"),
+    ]);
+    let message = metrics_request("raw").encode_to_vec();
+    let mut whole = vec![0u8];
+    whole.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    whole.extend_from_slice(&message);
+    let mut complete = TcpStream::connect(server.addr).unwrap();
+    complete.write_all(H2_PREFACE).unwrap();
+    complete.write_all(&h2_frame(1, 0x4, 1, &headers)).unwrap();
+    complete.write_all(&h2_frame(0, 0x1, 1, &whole)).unwrap();
+    let start = Instant::now();
+    while sink.accepted().is_empty() && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        sink.accepted(),
+        vec![OtlpRequest::Metrics(metrics_request("raw"))]
+    );
+    drop(complete);
+    // A call whose body stops arriving (5 bytes of a 1,000-byte message).
+    let mut stalled = TcpStream::connect(server.addr).unwrap();
+    stalled.write_all(H2_PREFACE).unwrap();
+    stalled.write_all(&h2_frame(1, 0x4, 1, &headers)).unwrap();
+    let mut data = vec![0u8];
+    data.extend_from_slice(&1000u32.to_be_bytes());
+    data.extend_from_slice(b"\x0a\x03abc");
+    stalled.write_all(&h2_frame(0, 0, 1, &data)).unwrap();
+    let t = Instant::now();
+    let (_, closed) = read_until_closed(&mut stalled, WAIT);
+    assert!(closed, "stalled call still open after {WAIT:?}");
+    assert!(t.elapsed() >= timeout - Duration::from_millis(100));
+    assert_eq!(sink.accepted().len(), 1, "the stalled call was not taken");
+    // A well-behaved client still gets through.
+    let rt = client_rt();
+    rt.block_on(async {
+        let mut c = MetricsServiceClient::connect(grpc_endpoint(&server))
+            .await
+            .unwrap();
+        c.export(metrics_request("after")).await.unwrap();
+    });
+    assert_eq!(
+        sink.accepted(),
+        vec![
+            OtlpRequest::Metrics(metrics_request("raw")),
+            OtlpRequest::Metrics(metrics_request("after"))
+        ]
+    );
+    drop(rt);
+    server.stop();
+}
+
+#[test]
+fn grpc_time_in_the_sink_does_not_count_as_idle() {
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel();
+    let sink = Arc::new(Gate {
+        inner: Recorder::default(),
+        entered: Mutex::new(entered_tx),
+        release: Mutex::new(release_rx),
+    });
+    let timeout = Duration::from_millis(300);
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        conn_timeout: timeout,
+        ..ReceiverConfig::default()
+    };
+    let server = start_with(Transport::Grpc, sink.clone(), cfg);
+    let endpoint = grpc_endpoint(&server);
+    let client = std::thread::spawn(move || {
+        client_rt().block_on(async {
+            let mut c = TraceServiceClient::connect(endpoint).await.unwrap();
+            c.export(traces_request()).await.map(|_| ())
+        })
+    });
+    entered_rx
+        .recv_timeout(WAIT)
+        .expect("call reached the sink");
+    // Analysis taking several timeouts: the connection must stay for the acknowledgement.
+    std::thread::sleep(timeout * 4);
+    release_tx.send(()).unwrap();
+    client
+        .join()
+        .unwrap()
+        .expect("acknowledged after a long analysis");
+    assert_eq!(
+        sink.inner.accepted(),
+        vec![OtlpRequest::Traces(traces_request())]
+    );
+    server.stop();
+}

@@ -189,7 +189,40 @@ fn reports_work_in_headless_chromium() {
             &p("large-session.html"),
         ],
     );
+    // The CI pair: its new unbounded label is a critical finding with a fix.
+    run(
+        &bin,
+        d,
+        &[
+            "diff",
+            &fixture("ci-before.json.gz").display().to_string(),
+            &fixture("ci-after.json.gz").display().to_string(),
+            "--fail-on",
+            "never",
+            "--format",
+            "html",
+            "-o",
+            &p("fix-diff.html"),
+        ],
+    );
+    // Each large metric's keys as the key tables list them (`label:KEY`, `resource:KEY`).
+    let large_keys: serde_json::Map<String, serde_json::Value> = b
+        .data
+        .metrics
+        .iter()
+        .map(|m| {
+            let keys: Vec<String> = m
+                .label_keys
+                .keys()
+                .map(|k| format!("label:{k}"))
+                .chain(m.resource_keys.keys().map(|k| format!("resource:{k}")))
+                .collect();
+            (m.name.clone(), serde_json::json!(keys))
+        })
+        .collect();
     let config = serde_json::json!({
+        "fix_diff": p("fix-diff.html"),
+        "large_keys": large_keys,
         "large_diff": p("large-diff.html"),
         "large_session": p("large-session.html"),
         "large_metrics": b.data.metrics.len(),
@@ -219,6 +252,8 @@ fn reports_work_in_headless_chromium() {
         "diff-390.png",
         "session-1280.png",
         "session-390.png",
+        "fix-1280.png",
+        "fix-390.png",
     ] {
         let path = screenshots_dir().join(shot);
         let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

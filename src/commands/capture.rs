@@ -42,19 +42,25 @@ struct Budgeted {
     ingested: u64,
     /// Net heap bytes the analyzer's state has grown by (see [`crate::alloc_meter`]).
     used: i64,
+    /// `--max-state-bytes`.
     limit: u64,
+    /// What the state itself may take: the whole budget, or half of it when checkpoints are
+    /// on, since a checkpoint copies the state (the copy is then written, consumed metric by
+    /// metric, without ever building the whole session).
+    state_limit: u64,
     quiet: bool,
     /// When the budget ran out, for the session's `incomplete` note.
     frozen_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Budgeted {
-    fn new(analyzer: Analyzer, limit: u64, quiet: bool) -> Self {
+    fn new(analyzer: Analyzer, limit: u64, checkpoints: bool, quiet: bool) -> Self {
         Budgeted {
             analyzer,
             ingested: 0,
             used: 0,
             limit,
+            state_limit: if checkpoints { limit / 2 } else { limit },
             quiet,
             frozen_at: None,
         }
@@ -72,12 +78,17 @@ impl Budgeted {
         self.analyzer.ingest(req, at);
         self.ingested += 1;
         self.used += crate::alloc_meter::thread_net() - before;
-        if self.used as u64 >= self.limit && self.frozen_at.is_none() && self.used > 0 {
+        if self.used as u64 >= self.state_limit && self.frozen_at.is_none() && self.used > 0 {
             self.analyzer.freeze();
             self.frozen_at = Some(at);
             if !self.quiet {
+                let half = if self.state_limit < self.limit {
+                    " (with --checkpoint on, the state takes at most half of it: a checkpoint copies it)"
+                } else {
+                    ""
+                };
                 eprintln!(
-                    "warning: the analyzer reached its memory budget ({}, --max-state-bytes): from now on new items are dropped (counted) and the session will be marked incomplete",
+                    "warning: the analyzer reached its memory budget ({}, --max-state-bytes){half}: from now on new items are dropped (counted) and the session will be marked incomplete",
                     human::human_bytes(self.limit)
                 );
             }
@@ -172,10 +183,7 @@ fn build_session(
     info: CaptureInfo,
     restored: Option<&Session>,
 ) -> anyhow::Result<Session> {
-    let mut session = Session::new(name.as_str());
-    session.description = description.unwrap_or_default().to_string();
-    session.created = now_utc();
-    session.capture = Some(info);
+    let mut session = empty_session(name, description, info);
     analyzer.finish(&mut session);
     if let Some(r) = restored {
         let mut opts = crate::merge::MergeOptions::new(name.as_str());
@@ -196,6 +204,47 @@ struct CheckpointStats {
     /// Longest time building and writing one checkpoint took (receivers not blocked).
     longest_write: Duration,
     failed: u64,
+}
+
+/// A session with no data yet.
+fn empty_session(name: &SessionName, description: Option<&str>, info: CaptureInfo) -> Session {
+    let mut session = Session::new(name.as_str());
+    session.description = description.unwrap_or_default().to_string();
+    session.created = now_utc();
+    session.capture = Some(info);
+    session
+}
+
+/// [`build_session`] without a restored checkpoint, gzipped while it is built: each metric's
+/// session form exists only while it is written, so the analyzer's state plus one metric is
+/// what the save holds, not the state and the whole session beside it. Returns the session
+/// without its metrics (its stats count them) and the file's bytes.
+fn build_streamed(
+    name: &SessionName,
+    description: Option<&str>,
+    analyzer: Analyzer,
+    info: CaptureInfo,
+) -> (Session, Vec<u8>) {
+    let mut shell = empty_session(name, description, info);
+    let metrics = analyzer.finish_pending(&mut shell);
+    let gzip = crate::session::format::to_gzip_streaming(&shell, metrics);
+    (shell, gzip)
+}
+
+/// The session to save: whole, or gzipped while it was built (its metrics only in `gzip`).
+enum Built {
+    Whole(Session),
+    Streamed { shell: Session, gzip: Vec<u8> },
+}
+
+impl Built {
+    /// The session; without its metrics when streamed (its stats still count them).
+    fn session(&self) -> &Session {
+        match self {
+            Built::Whole(s) => s,
+            Built::Streamed { shell, .. } => shell,
+        }
+    }
 }
 
 /// Writes a checkpoint every `every` until `stop`: the state is copied under the lock (the
@@ -255,14 +304,18 @@ fn spawn_checkpoints(
                     truncated: 0,
                     incomplete,
                 };
-                let s = build_session(
-                    &name,
-                    description.as_deref(),
-                    analyzer,
-                    info,
-                    restored.as_deref(),
-                )?;
-                store.write_checkpoint(&name, &s)?;
+                match restored.as_deref() {
+                    None => {
+                        let (_, gzip) =
+                            build_streamed(&name, description.as_deref(), analyzer, info);
+                        store.write_checkpoint_gzip(&name, &gzip)?;
+                    }
+                    Some(r) => {
+                        let s =
+                            build_session(&name, description.as_deref(), analyzer, info, Some(r))?;
+                        store.write_checkpoint(&name, &s)?;
+                    }
+                }
                 Ok(())
             })
             .await;
@@ -342,6 +395,7 @@ impl Collector {
         analyze: bool,
         max_requests: Option<u64>,
         budget: u64,
+        checkpoints: bool,
         quiet: bool,
     ) -> Collector {
         Collector {
@@ -349,7 +403,7 @@ impl Collector {
                 let mut a = Analyzer::new(opts);
                 // Live: untimed telemetry is observed from the first to the last request.
                 a.set_request_time_fallback(true);
-                Mutex::new(Budgeted::new(a, budget, quiet))
+                Mutex::new(Budgeted::new(a, budget, checkpoints, quiet))
             }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
@@ -413,7 +467,7 @@ impl Collector {
         let m = self.analyzer.as_ref()?;
         let mut guard = Self::lock(m);
         self.closed.store(true, Ordering::SeqCst);
-        let empty = Budgeted::new(Analyzer::default(), u64::MAX, true);
+        let empty = Budgeted::new(Analyzer::default(), u64::MAX, false, true);
         Some(std::mem::replace(&mut *guard, empty))
     }
 
@@ -555,6 +609,7 @@ async fn capture_listen(
         !args.no_analyze,
         args.max_requests,
         args.max_state_bytes,
+        !args.checkpoint.is_zero(),
         ctx.quiet,
     ));
     let sink: Arc<dyn Sink> = collector.clone();
@@ -944,7 +999,7 @@ fn capture_files(
     let start = Instant::now();
     let started = now_utc();
     let mut analyzer = (!args.no_analyze)
-        .then(|| Budgeted::new(Analyzer::new(opts), args.max_state_bytes, ctx.quiet));
+        .then(|| Budgeted::new(Analyzer::new(opts), args.max_state_bytes, false, ctx.quiet));
     let fopts = FileOptions {
         signal,
         max_body: args.max_body,
@@ -1062,8 +1117,12 @@ fn finish_and_save(
     let analyzed = analyzer.is_some();
     // The checkpoint is removed once its data is safely in the session or a rescue file.
     let mut checkpoint_merged = restored.is_none();
-    let session = match analyzer {
-        Some(a) => {
+    let built = match analyzer {
+        Some(a) if restored.is_none() && super::capture_cmd::streams(args) => {
+            let (shell, gzip) = build_streamed(name, args.description.as_deref(), a, info.clone());
+            Built::Streamed { shell, gzip }
+        }
+        Some(a) => Built::Whole({
             let own = build_session(name, args.description.as_deref(), a, info.clone(), None)?;
             match restored {
                 None => own,
@@ -1085,16 +1144,14 @@ fn finish_and_save(
                     }
                 }
             }
-        }
+        }),
         None => {
-            let mut s = Session::new(name.as_str());
-            s.description = args.description.clone().unwrap_or_default();
-            s.created = now_utc();
-            s.capture = Some(info.clone());
+            let mut s = empty_session(name, args.description.as_deref(), info.clone());
             s.canonicalize();
-            s
+            Built::Whole(s)
         }
     };
+    let session = built.session();
     let remove_checkpoint = || {
         if checkpoint_merged {
             let _ = std::fs::remove_file(ctx.store.checkpoint_path(name));
@@ -1102,7 +1159,7 @@ fn finish_and_save(
     };
     // The analyzer adds what it dropped to `capture`.
     let info = session.capture.clone().unwrap_or(info);
-    let summary = summary_table(&session, &info, &counts, &outcome, analyzed);
+    let summary = summary_table(session, &info, &counts, &outcome, analyzed);
     if !analyzed {
         // --no-analyze measures the receivers alone: there is no metadata to save.
         ctx.note(summary);
@@ -1115,7 +1172,7 @@ fn finish_and_save(
             "no telemetry received; nothing saved (point senders at the addresses above, or pass --allow-empty to save an empty session)"
         );
     }
-    let empty = session.data.metrics.is_empty()
+    let empty = session.stats.metrics_count == 0
         && session.data.spans.is_empty()
         && session.data.logs.is_empty();
     if empty && info.requests > 0 && !args.allow_empty {
@@ -1125,11 +1182,17 @@ fn finish_and_save(
             info.requests
         );
     }
-    let saved = match super::capture_cmd::save(ctx, args, &session) {
+    let saved = match &built {
+        Built::Whole(s) => super::capture_cmd::save(ctx, args, s),
+        Built::Streamed { shell, gzip } => {
+            super::capture_cmd::save_gzip(ctx, args, &shell.id, gzip)
+        }
+    };
+    let saved = match saved {
         Ok(saved) => saved,
         Err(e) => {
             ctx.note(summary);
-            let (err, rescued) = rescue(ctx, &session, &counts, &info, e);
+            let (err, rescued) = rescue(ctx, &built, &counts, &info, e);
             if rescued {
                 remove_checkpoint();
             }
@@ -1160,14 +1223,18 @@ fn finish_and_save(
 /// says whether the rescue file was written.
 fn rescue(
     ctx: &Ctx,
-    session: &Session,
+    built: &Built,
     counts: &LiveCounts,
     info: &CaptureInfo,
     e: crate::session::SessionError,
 ) -> (anyhow::Error, bool) {
     use crate::session::SessionError as E;
-    let name = &session.id;
-    match ctx.store.rescue(session) {
+    let name = &built.session().id;
+    let rescued = match built {
+        Built::Whole(s) => ctx.store.rescue(s),
+        Built::Streamed { shell, gzip } => ctx.store.rescue_gzip(&shell.id, gzip),
+    };
+    match rescued {
         Ok(path) => {
             let import = format!("otelsnap import {}", path.display());
             let advice = match &e {
@@ -1230,7 +1297,7 @@ fn summary_table(
             "metrics",
             format!(
                 "{}, {}",
-                human::plural(d.metrics.len() as u64, "name", "names"),
+                human::plural(session.stats.metrics_count, "name", "names"),
                 human::plural(counts.data_points, "data point", "data points")
             ),
         );

@@ -129,21 +129,58 @@ pub fn save(ctx: &Ctx, args: &CaptureArgs, session: &Session) -> Result<Saved, S
     } else {
         format::to_json(session, true)
     };
+    write_output(ctx, args, &session.id, path, &bytes)
+}
+
+/// Whether the session may be written by [`format::to_gzip_streaming`] and saved with
+/// [`save_gzip`]: gzip output (the store, or an `--output` ending in `.gz`), not `--baseline`.
+pub fn streams(args: &CaptureArgs) -> bool {
+    !args.baseline
+        && args.output.as_ref().is_none_or(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".gz"))
+        })
+}
+
+/// [`save`] of a session already gzipped (only when [`streams`] says so), whose id is `id`.
+pub fn save_gzip(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    id: &str,
+    bytes: &[u8],
+) -> Result<Saved, SessionError> {
+    match &args.output {
+        None => ctx
+            .store
+            .save_gzip_with(id, bytes, args.force, store::write_atomic),
+        Some(path) => write_output(ctx, args, id, path, bytes),
+    }
+}
+
+/// Writes `bytes` to `--output` `path`, within the session size limit.
+fn write_output(
+    ctx: &Ctx,
+    args: &CaptureArgs,
+    id: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Saved, SessionError> {
     let limit = ctx.store.limits.max_session_size;
     if bytes.len() as u64 > limit {
         return Err(SessionError::TooLarge {
-            origin: format!("session '{}' (--output {})", session.id, path.display()),
+            origin: format!("session '{id}' (--output {})", path.display()),
             size: bytes.len() as u64,
             limit,
         });
     }
-    store::write_atomic(path, &bytes, args.force)?;
+    store::write_atomic(path, bytes, args.force)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     Ok(Saved {
-        path: path.clone(),
+        path: path.to_path_buf(),
         bytes: bytes.len() as u64,
         low_disk_warning: store::low_disk_warning(dir),
     })

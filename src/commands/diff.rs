@@ -83,8 +83,8 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
     if args.from == "-" && args.to == "-" {
         bail!("only one of FROM and TO can be - (stdin)");
     }
-    let (mut from, mut to) = if args.format == DiffFormat::Html {
-        // The page shows value samples in its key tables, which the estimates-only loader drops.
+    let (mut from, mut to) = if matches!(args.format, DiffFormat::Html | DiffFormat::Markdown) {
+        // Both show value samples in their key tables, which the estimates-only loader drops.
         load_pair_with_samples(ctx, &args.from, &args.to)?
     } else {
         ctx.load_pair(&args.from, &args.to)?
@@ -115,7 +115,7 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<u8> {
             },
         ),
         DiffFormat::Json => diff_json::render(&report),
-        DiffFormat::Markdown => diff_markdown::render(&report),
+        DiffFormat::Markdown => diff_markdown::render_with(&report, Some((&from, &to))),
         DiffFormat::Github => diff_github::render(&report, args.location.as_deref()),
         DiffFormat::Junit => diff_junit::render(&report),
         DiffFormat::Sarif => diff_sarif::render(&report, sarif_location(args).as_deref()),

@@ -7,13 +7,27 @@
 //! message over `max_body`, RESOURCE_EXHAUSTED for one that inflates past it (tonic caps
 //! decompression at the decoding limit, so a gzip bomb costs at most `max_body` bytes),
 //! UNIMPLEMENTED for unknown services or methods.
+//!
+//! Connections are limited like the HTTP receiver's: at most `max_connections` at once (calls
+//! on any more get UNAVAILABLE naming the limit, then GOAWAY), and one idle for `conn_timeout`
+//! is closed with GOAWAY. Each connection is served by hyper's HTTP/2 server directly (not
+//! tonic's `Server`, which has neither limit), with tonic's services as the routes.
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use axum::extract::State;
 use axum::response::Response;
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use opentelemetry_proto::tonic::collector::{
     logs::v1::{
         ExportLogsServiceRequest, ExportLogsServiceResponse,
@@ -28,9 +42,10 @@ use opentelemetry_proto::tonic::collector::{
         trace_service_server::{TraceService, TraceServiceServer},
     },
 };
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{Notify, Semaphore, watch};
 use tonic::codec::CompressionEncoding;
 use tonic::service::Routes;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request, Status};
 
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink};
@@ -44,7 +59,9 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn accept(&self, req: OtlpRequest) -> Result<(), Status> {
+    /// Hands `req` to the sink; `activity` is the connection's, marked busy meanwhile.
+    fn accept(&self, activity: Option<&Arc<Activity>>, req: OtlpRequest) -> Result<(), Status> {
+        let _busy = AnalysisGuard::enter(activity);
         self.sink.accept(req).map_err(|r| match r {
             Refusal::Stopping => Status::unavailable(r.to_string()),
         })
@@ -57,7 +74,11 @@ impl MetricsService for Receiver {
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, Status> {
-        self.accept(OtlpRequest::Metrics(request.into_inner()))?;
+        let activity = request.extensions().get::<Arc<Activity>>().cloned();
+        self.accept(
+            activity.as_ref(),
+            OtlpRequest::Metrics(request.into_inner()),
+        )?;
         Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
     }
 }
@@ -68,7 +89,8 @@ impl TraceService for Receiver {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, Status> {
-        self.accept(OtlpRequest::Traces(request.into_inner()))?;
+        let activity = request.extensions().get::<Arc<Activity>>().cloned();
+        self.accept(activity.as_ref(), OtlpRequest::Traces(request.into_inner()))?;
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }
@@ -79,20 +101,25 @@ impl LogsService for Receiver {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<tonic::Response<ExportLogsServiceResponse>, Status> {
-        self.accept(OtlpRequest::Logs(request.into_inner()))?;
+        let activity = request.extensions().get::<Arc<Activity>>().cloned();
+        self.accept(activity.as_ref(), OtlpRequest::Logs(request.into_inner()))?;
         Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
     }
 }
 
 /// Serves OTLP/gRPC (metrics, traces, logs services) on `listener` until `shutdown` resolves,
 /// then drains in-flight calls (for at most [`super::DRAIN_TIMEOUT`]).
+///
+/// Each connection is served by its own task, as in the HTTP receiver, so the same limits hold:
+/// at most `cfg.max_connections` are open at once (any more get UNAVAILABLE naming the limit on
+/// their calls, then GOAWAY), and a connection idle for `cfg.conn_timeout` is closed: no call
+/// open that long, or open calls receiving no bytes that long; time in the sink never counts.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn Sink>,
     cfg: ReceiverConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr = listener.local_addr().ok();
     let receiver = Receiver {
         sink: Arc::clone(&sink),
     };
@@ -114,21 +141,323 @@ pub async fn serve(
     );
     // tonic answers decode errors itself, before any handler runs; a response layer is the one
     // place that sees them, so rejections can be counted.
-    let routes = Routes::from(routes.into_axum_router().layer(
-        axum::middleware::map_response_with_state(sink, count_rejection),
-    ));
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = |signal| {
-        tonic::transport::Server::builder()
-            .add_routes(routes)
-            .serve_with_incoming_shutdown(incoming, signal)
-    };
-    super::drain_within_deadline(shutdown, server)
-        .await
-        .with_context(|| match addr {
-            Some(a) => format!("OTLP/gRPC receiver on {a} failed"),
-            None => "OTLP/gRPC receiver failed".to_string(),
+    let app = routes
+        .into_axum_router()
+        .layer(axum::middleware::map_response_with_state(
+            Arc::clone(&sink),
+            count_rejection,
+        ));
+    let slots = Arc::new(Semaphore::new(cfg.max_connections.max(1)));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
+    // As in the HTTP receiver: connections watch `stop` to shut down gracefully, and each holds
+    // a clone of `open`, so `open_tx.closed()` resolves once the last one ended.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (open_tx, open_rx) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            () = &mut shutdown => break,
+            acc = listener.accept() => match acc {
+                Ok(x) => x,
+                Err(_) => {
+                    // Out of descriptors or a connection reset before accept: back off
+                    // instead of spinning; nothing was acknowledged on it.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Responses are small and written at once; Nagle would only add latency per call.
+        let _ = tcp.set_nodelay(true);
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            sink.rejected(TRANSPORT, "too many connections");
+            // Answering costs a handshake; a flood past MAX_REFUSALS is closed unanswered.
+            if let Ok(refusal) = refusals.clone().try_acquire_owned() {
+                let limit = cfg.max_connections;
+                tokio::spawn(async move {
+                    refuse_connection(tcp, limit).await;
+                    drop(refusal);
+                });
+            }
+            continue;
+        };
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        let open = open_rx.clone();
+        let timeout = cfg.conn_timeout;
+        tokio::spawn(async move {
+            let activity = Arc::new(Activity::new());
+            let svc = Calls {
+                inner: TowerToHyperService::new(app),
+                activity: Arc::clone(&activity),
+            };
+            let io = TokioIo::new(Watched {
+                io: tcp,
+                activity: Arc::clone(&activity),
+            });
+            let conn = http2_builder().serve_connection(io, svc);
+            tokio::pin!(conn);
+            let end = tokio::select! {
+                _ = conn.as_mut() => None,
+                r = stop.wait_for(|v| *v) => r.is_ok().then_some(End::Stop),
+                () = activity.idle(timeout) => Some(End::Idle),
+            };
+            match end {
+                None => {}
+                Some(End::Stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+                Some(End::Idle) => {
+                    // No call is pending, or its body stalled: GOAWAY, and a peer that does
+                    // not answer it is dropped shortly after.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(IDLE_GRACE, conn).await;
+                }
+            }
+            drop(slot);
+            drop(open);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(open_rx);
+    // Calls still unfinished after this are never acknowledged, so nothing acknowledged is
+    // lost by giving up on them.
+    let _ = tokio::time::timeout(super::DRAIN_TIMEOUT, open_tx.closed()).await;
+    Ok(())
+}
+
+/// Why a connection's task ended it.
+enum End {
+    Stop,
+    Idle,
+}
+
+/// How long a connection closed for idleness may take to answer the GOAWAY before it is
+/// dropped (it has no call to finish).
+const IDLE_GRACE: Duration = Duration::from_secs(1);
+
+/// Connections over the limit answered at once at most; more are closed unanswered.
+const MAX_REFUSALS: usize = 64;
+
+/// How long answering a connection over the limit may take (handshake, a call, GOAWAY).
+const REFUSAL_TIME: Duration = Duration::from_secs(2);
+
+/// The HTTP/2 settings of every connection, accepted or refused.
+fn http2_builder() -> hyper::server::conn::http2::Builder<TokioExecutor> {
+    let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    b.timer(TokioTimer::new());
+    b
+}
+
+/// Answers a connection over the limit: its calls get UNAVAILABLE saying why (SDK exporters
+/// retry UNAVAILABLE with backoff), then GOAWAY closes it.
+async fn refuse_connection(tcp: tokio::net::TcpStream, limit: usize) {
+    let message = format!(
+        "otelsnap: too many open connections (the limit is {limit}, --max-connections); retry later, or reuse connections"
+    );
+    let answered = Arc::new(Notify::new());
+    let notify = Arc::clone(&answered);
+    let svc = hyper::service::service_fn(move |_req: hyper::Request<Incoming>| {
+        notify.notify_one();
+        let reply = Status::unavailable(message.clone()).into_http::<Empty<Bytes>>();
+        async move { Ok::<_, Infallible>(reply) }
+    });
+    let conn = http2_builder().serve_connection(TokioIo::new(tcp), svc);
+    tokio::pin!(conn);
+    let _ = tokio::time::timeout(REFUSAL_TIME, async {
+        tokio::select! {
+            _ = conn.as_mut() => {}
+            () = answered.notified() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+        }
+    })
+    .await;
+}
+
+/// What a connection is doing, to tell an idle one from a busy one.
+///
+/// A connection is idle when no call was open on it for the connection timeout (counted from
+/// its last call's start or end, or from its opening; HTTP/2 pings do not count), or when calls
+/// are open but no byte arrived for that long (a stalled body). Time a call spends in the sink
+/// never counts: the peer is then rightly waiting, and closing would cost its acknowledgement.
+struct Activity {
+    base: Instant,
+    /// Milliseconds after `base` of the last byte read.
+    last_read: AtomicU64,
+    /// Milliseconds after `base` of the last call start or end, or of the opening.
+    last_call: AtomicU64,
+    /// Calls open on the connection.
+    calls: AtomicUsize,
+    /// Calls inside the sink.
+    analysing: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            base: Instant::now(),
+            last_read: AtomicU64::new(0),
+            last_call: AtomicU64::new(0),
+            calls: AtomicUsize::new(0),
+            analysing: AtomicUsize::new(0),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn touch_call(&self) {
+        self.last_call.fetch_max(self.now(), Ordering::AcqRel);
+    }
+
+    /// How much longer the connection may stay as it is before it counts as idle; `None`
+    /// while a call is in the sink.
+    fn idle_left(&self, timeout: Duration) -> Option<Duration> {
+        if self.analysing.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let last_call = self.last_call.load(Ordering::Acquire);
+        let since = if self.calls.load(Ordering::Acquire) == 0 {
+            last_call
+        } else {
+            last_call.max(self.last_read.load(Ordering::Acquire))
+        };
+        let idle = Duration::from_millis(self.now().saturating_sub(since));
+        Some(timeout.saturating_sub(idle))
+    }
+
+    /// Resolves once the connection has been idle for `timeout`.
+    async fn idle(&self, timeout: Duration) {
+        loop {
+            match self.idle_left(timeout) {
+                Some(left) if left.is_zero() => return,
+                Some(left) => tokio::time::sleep(left).await,
+                None => tokio::time::sleep(timeout).await,
+            }
+        }
+    }
+}
+
+/// Marks a call open on its connection until dropped.
+struct CallGuard(Arc<Activity>);
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0.touch_call();
+        self.0.calls.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Marks a call inside the sink until dropped; its end restarts the idle clock, so a long
+/// analysis is not taken for a stalled body.
+struct AnalysisGuard(Arc<Activity>);
+
+impl AnalysisGuard {
+    fn enter(activity: Option<&Arc<Activity>>) -> Option<Self> {
+        let a = activity?;
+        a.analysing.fetch_add(1, Ordering::AcqRel);
+        Some(AnalysisGuard(Arc::clone(a)))
+    }
+}
+
+impl Drop for AnalysisGuard {
+    fn drop(&mut self) {
+        self.0.touch_call();
+        self.0.analysing.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The service of one connection: counts its open calls and hands each call its connection's
+/// [`Activity`] (a request extension) so the handler can mark its time in the sink.
+struct Calls<S> {
+    inner: S,
+    activity: Arc<Activity>,
+}
+
+impl<S> hyper::service::Service<hyper::Request<Incoming>> for Calls<S>
+where
+    S: hyper::service::Service<hyper::Request<Incoming>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn call(&self, mut req: hyper::Request<Incoming>) -> Self::Future {
+        self.activity.calls.fetch_add(1, Ordering::AcqRel);
+        self.activity.touch_call();
+        let guard = CallGuard(Arc::clone(&self.activity));
+        req.extensions_mut().insert(Arc::clone(&self.activity));
+        let fut = self.inner.call(req);
+        Box::pin(async move {
+            let res = fut.await;
+            drop(guard);
+            res
         })
+    }
+}
+
+/// A connection's socket that records when bytes arrive.
+struct Watched {
+    io: tokio::net::TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            let now = self.activity.now();
+            self.activity.last_read.fetch_max(now, Ordering::AcqRel);
+        }
+        res
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 /// Reports calls that ended in an error status other than the sink's own UNAVAILABLE refusal.

@@ -7,44 +7,11 @@ pub mod http;
 
 pub use otelsnap_core::otlp::{OtlpRequest, Refusal, file, json};
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// How long a receiver waits, after shutdown, for in-flight requests before abandoning them
 /// (they are then never acknowledged, so nothing acknowledged is lost); bounds a stalled client.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The shutdown signal handed to a server: it resolves when the receiver must stop accepting.
-pub(crate) type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// Runs a server built by `serve` around a signal that resolves with `shutdown`, until the
-/// server has drained, or [`DRAIN_TIMEOUT`] after shutdown, whichever comes first. Both
-/// receivers stop this way.
-pub(crate) async fn drain_within_deadline<S, E>(
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    serve: impl FnOnce(Signal) -> S,
-) -> Result<(), E>
-where
-    S: Future<Output = Result<(), E>>,
-{
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = serve(Box::pin(async move {
-        shutdown.await;
-        let _ = stopped_tx.send(());
-    }));
-    let deadline = async move {
-        match stopped_rx.await {
-            Ok(()) => tokio::time::sleep(DRAIN_TIMEOUT).await,
-            // The server ended on its own; the other branch finishes.
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        res = server => res,
-        () = deadline => Ok(()),
-    }
-}
 
 /// Where receivers hand decoded requests. A request is acknowledged (200 / OK) only after
 /// `accept` returned `Ok`, so everything acknowledged is in the session.
@@ -60,10 +27,13 @@ pub trait Sink: Send + Sync + 'static {
 pub struct ReceiverConfig {
     /// Largest body accepted, before or after decompression.
     pub max_body: usize,
-    /// HTTP: how long a connection may take to send a request's headers (also the idle time
-    /// allowed between requests on a kept-alive connection), and the longest pause in a body.
+    /// How long a connection may stay idle: HTTP, to send a request's headers (also the idle
+    /// time allowed between requests on a kept-alive connection) and the longest pause in a
+    /// body; gRPC, with no call open, or with calls open but no bytes arriving (time spent
+    /// analysing a call never counts).
     pub conn_timeout: std::time::Duration,
-    /// HTTP: connections open at once at most; more are answered 503 and closed.
+    /// Connections open at once at most, per receiver; more are refused with a message (HTTP
+    /// 503, gRPC UNAVAILABLE) and closed.
     pub max_connections: usize,
 }
 

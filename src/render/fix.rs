@@ -1,4 +1,5 @@
-//! The fixes of a diff (see `otelsnap_core::diff::fix`) as text and Markdown.
+//! The fixes of a diff (see `otelsnap_core::diff::fix`) as text, and the fence the Markdown
+//! puts them in (inside the change each fixes: `diff_markdown`).
 
 use crate::diff::DiffReport;
 pub use crate::diff::fix::{Fix, fixes_of, yaml_str};
@@ -32,30 +33,6 @@ pub fn text(fixes: &[Fix]) -> String {
         }
         out.push('\n');
         out.push_str(&f.collector);
-    }
-    out
-}
-
-/// The fixes as Markdown, each snippet in a fenced YAML block.
-pub fn markdown(fixes: &[Fix]) -> String {
-    let mut out = String::new();
-    if fixes.is_empty() {
-        return out;
-    }
-    out.push_str("#### Suggested fixes\n\n");
-    for f in fixes {
-        out.push_str(&format!(
-            "Remove {} key {} from metric {}:\n\n",
-            f.scope,
-            super::diff_markdown::cell(&yaml_str(&f.key)),
-            super::diff_markdown::cell(&yaml_str(&f.metric))
-        ));
-        if let Some(v) = &f.sdk_view {
-            out.push_str(&fenced("yaml", v));
-            out.push('\n');
-        }
-        out.push_str(&fenced("yaml", &f.collector));
-        out.push('\n');
     }
     out
 }

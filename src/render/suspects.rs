@@ -81,7 +81,7 @@ fn key_suspects(
             verdict: Some(ev.verdict),
             confidence: Some(ev.confidence),
             reason: ev.reason.clone(),
-            profile: Some(ev.profile.clone()),
+            profile: Some(ev.profile.iter().map(|(k, v)| (k.clone(), *v)).collect()),
             growth: Some(ev.growth.clone()),
             units: Some(ev.units),
             distinct: ks.estimated_cardinality,
@@ -249,7 +249,7 @@ pub fn suspects(
                 p.examples.join(", "),
                 ev.reason
             ),
-            profile: Some(ev.profile.clone()),
+            profile: Some(ev.profile.iter().map(|(k, v)| (k.clone(), *v)).collect()),
             growth: None,
             units: Some(ev.units),
             distinct: p.names,

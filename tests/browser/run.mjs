@@ -6,7 +6,9 @@
 //
 // CONFIG: {"diff": path, "session": path, "xss_diff": path, "xss_session": path,
 //          "xss_names": [names that hold markup], "large_diff": path, "large_session": path,
-//          "large_metrics": n, "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
+//          "large_metrics": n,
+//          "large_keys": {metric name: ["label:KEY", "resource:KEY", ...]},
+//          "fix_diff": path (the CI fixture pair, whose critical label findings carry fixes), "screenshots": dir}. The browser is $OTELSNAP_CHROMIUM, else /usr/bin/chromium.
 // Exit 3 means no browser could be started (the Rust test reports that as SKIPPED, or fails
 // under OTELSNAP_REQUIRE_BROWSER=1).
 
@@ -85,6 +87,20 @@ async function noProblems(p, what) {
 
 const texts = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
 const embedded = (page, id) => page.evaluate((i) => JSON.parse(document.getElementById(i).textContent), id);
+// A session page's items, joined from its chunk blocks (plain JSON in small pages).
+const sessionItems = (page) => page.evaluate(() => {
+  const out = {};
+  for (const k of ['metrics', 'spans', 'logs', 'attributes']) {
+    out[k] = [];
+    for (let n = 0; ; n++) {
+      const el = document.getElementById(`otelsnap-items-${k}-${n}`);
+      if (!el) break;
+      if (el.type !== 'application/json') throw new Error(`${el.id} is packed`);
+      out[k].push(...JSON.parse(el.textContent));
+    }
+  }
+  return out;
+});
 const hashState = (page) => page.evaluate(() => Object.fromEntries(new URLSearchParams(location.hash.slice(1))));
 
 async function changeNames(page) {
@@ -269,7 +285,7 @@ async function checkSession(browser, cfg) {
   const p = await openPage(browser, cfg.session);
   const { page } = p;
   const show = await embedded(page, 'otelsnap-show');
-  const items = await embedded(page, 'otelsnap-items');
+  const items = await sessionItems(page);
   const h1 = await page.$eval('h1', (e) => e.textContent);
   check(h1.includes(show.session.name), 'session view names the session', h1);
   const rows = await page.$$eval('#session-table tbody tr[data-item]', (rs) => rs.map((r) => r.dataset.item));
@@ -373,17 +389,87 @@ async function checkInjection(browser, file, names, what) {
   await page.close();
 }
 
+// The verdict fixes: each critical label finding's change carries paste-ready snippets.
+async function checkFixes(browser, cfg) {
+  const p = await openPage(browser, cfg.fix_diff);
+  const { page } = p;
+  const doc = await embedded(page, 'otelsnap-diff');
+  const withFixes = doc.changes.filter((c) => c.metadata && Array.isArray(c.metadata.fixes) && c.metadata.fixes.length);
+  check(withFixes.length > 0 && withFixes.every((c) => c.severity === 'critical'), 'the CI pair has critical changes with fixes', withFixes.map((c) => c.name));
+  let first = null;
+  for (const c of withFixes.slice(0, 5)) {
+    const el = await clickChange(page, c.signal_type, c.name);
+    if (!el) { check(false, `change ${c.name} with a fix is on the first page`); continue; }
+    const shown = await el.$$eval('section.fix', (fs) => fs.map((f) => ({
+      key: f.dataset.fixKey,
+      heading: f.querySelector('h3').textContent,
+      snippets: Array.from(f.querySelectorAll('pre.snippet')).map((p) => p.textContent),
+      buttons: f.querySelectorAll('button.copy').length,
+    })));
+    const want = c.metadata.fixes.map((f) => ({ key: f.key, snippets: [f.sdk_view, f.collector].filter((x) => typeof x === 'string') }));
+    eq(shown.map((f) => ({ key: f.key, snippets: f.snippets })), want, `${c.name}: every fix is shown, each snippet exactly as text`);
+    check(shown.every((f, i) => f.buttons === want[i].snippets.length && f.heading.includes(want[i].key) && f.heading.includes(c.name)), `${c.name}: each snippet has a copy button and the fix names key and metric`, shown.map((f) => f.heading));
+    // The metadata list does not repeat the snippets as raw JSON.
+    const metaText = await el.$$eval('.body > dl.kv', (ds) => ds.map((d) => d.textContent).join(' '));
+    check(!metaText.includes('collector'), `${c.name}: fixes are not dumped as JSON`, metaText.slice(0, 200));
+    if (!first) first = { c, el };
+  }
+  if (first) {
+    const f = first.c.metadata.fixes[0];
+    const btn = await first.el.$('section.fix button.copy');
+    await btn.click();
+    const after = await page.evaluate(() => ({ sel: String(window.getSelection()), status: document.querySelector('section.fix .copied').textContent }));
+    // A selection's text has no final newline; the snippet ends with one.
+    eq(after.sel, (f.sdk_view || f.collector).replace(/\n$/, ''), 'the copy button selects exactly the snippet');
+    check(/^(copied|selected: press Ctrl\+C)/.test(after.status), 'the copy button says what it did', after.status);
+    const hash = `#open=${encodeURIComponent(first.c.fingerprint)}`;
+    for (const width of [1280, 390]) {
+      const s = await openPage(browser, cfg.fix_diff, { width, hash });
+      await s.page.$eval('section.fix', (x) => x.scrollIntoView());
+      await s.page.screenshot({ path: path.join(cfg.screenshots, `fix-${width}.png`), fullPage: true });
+      const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 0, `the fix at ${width} px has no horizontal page scroll`, overflow);
+      await noProblems(s, `fix at ${width} px`);
+      await s.page.close();
+    }
+  }
+  await noProblems(p, 'diff with fixes');
+  await page.close();
+}
+
 // Reports whose item blocks are gzipped (over 1 MiB of JSON): they must inflate and draw too.
 async function checkLarge(browser, cfg) {
   const n = cfg.large_metrics;
   const p = await openPage(browser, cfg.large_session);
   const packed = await p.page.$$eval('script[type="application/gzip+base64"]', (s) => s.map((x) => x.id));
-  eq(packed, ['otelsnap-items'], 'a large session page packs its items');
+  // Chunks of 500 items: every full one is packed; a short last one may be plain.
+  const chunks = await p.page.$$eval('script[id^="otelsnap-items-metrics-"]', (s) => s.map((x) => x.id));
+  const full = Array.from({ length: Math.floor(n / 500) }, (_, i) => `otelsnap-items-metrics-${i}`);
+  eq(chunks, Array.from({ length: Math.ceil(n / 500) }, (_, i) => `otelsnap-items-metrics-${i}`), `a large session page holds its ${n} metrics in chunks of 500`);
+  check(packed.includes('otelsnap-rows') && full.every((id) => packed.includes(id)), 'its rows and full chunks are packed', packed);
   const tab = await p.page.$eval('#section-tabs button[data-tab="metrics"]', (b) => b.textContent);
   eq(tab, `metrics (${n.toLocaleString('en-US')})`, 'the packed items are all listed');
-  await p.page.click('#session-table tbody tr[data-item] button.expander');
-  const keys = await p.page.$$eval('tr.detail-row table.keys tbody tr', (rs) => rs.length);
-  check(keys > 0, 'a packed item expands to its keys', keys);
+  // Items from the first, a middle and the last chunk, by name order, each expanded in turn
+  // (a chunk is unpacked on demand): each shows exactly its own keys.
+  const lastPage = Math.ceil(n / 100);
+  for (const pg of [1, Math.ceil(lastPage / 2), lastPage]) {
+    await p.page.goto(pathToFileURL(cfg.large_session).href + `#sort=name&dir=asc&sp=${pg}`, { waitUntil: 'load' });
+    await p.page.waitForSelector('body[data-ready="1"]');
+    const item = await p.page.$eval('#session-table tbody tr[data-item]:last-child', (r) => r.dataset.item);
+    await p.page.click(`#session-table tbody tr[data-item="${item}"] button.expander`);
+    await p.page.waitForSelector('tr.detail-row table.keys', { timeout: 10000 });
+    const got = await p.page.$$eval('tr.detail-row table.keys tbody tr', (rs) => rs.map((r) => `${r.cells[0].textContent}:${r.dataset.key}`));
+    const want = cfg.large_keys[item.slice('metric:'.length)];
+    eq(got.slice().sort(), want.slice().sort(), `packed item ${item} (page ${pg}) expands to all its keys`);
+  }
+  // A link straight to an item opens with it unpacked and in view.
+  const deep = Object.keys(cfg.large_keys).sort()[n - 1];
+  await p.page.goto(pathToFileURL(cfg.large_session).href + `#item=${encodeURIComponent('metric:' + deep)}`, { waitUntil: 'load' });
+  await p.page.waitForSelector('body[data-ready="1"]');
+  const landed = await p.page.evaluate(() => ({ item: (document.querySelector('tr.target') || {}).dataset?.item, keys: document.querySelectorAll('tr.detail-row table.keys tbody tr').length }));
+  eq(landed, { item: `metric:${deep}`, keys: cfg.large_keys[deep].length }, 'a link to a packed item lands on it, unpacked before the first view');
+  await p.page.goto(pathToFileURL(cfg.large_session).href + '#', { waitUntil: 'load' });
+  await p.page.waitForSelector('body[data-ready="1"]');
   await p.page.click('#session-table thead th[data-col="name"] button');
   const pager = await p.page.$eval('.pager span', (s) => s.textContent);
   eq(pager, `page 1 of ${Math.ceil(n / 100)}`, 'long tables are paged');
@@ -414,13 +500,22 @@ async function bench(browser, files) {
       await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
       const wall = Date.now() - t0;
       const tti = await page.evaluate(() => performance.getEntriesByName('otelsnap-interactive')[0].startTime);
+      // On a session page: expand the first row's item (its chunk is unpacked on demand).
+      let expand = null;
+      const expander = await page.$('#session-table tbody tr[data-item] button.expander');
+      if (expander) {
+        const t2 = Date.now();
+        await expander.click();
+        await page.waitForSelector('tr.detail-row .item-detail', { timeout: 60000 });
+        expand = Date.now() - t2;
+      }
       // One interaction: switch a filter and wait for the redraw.
       const t1 = Date.now();
       const tab = (await page.$('#signal-tabs button[data-signal="metric"]')) || (await page.$('#section-tabs button[data-tab="attributes"]'));
       await tab.click();
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
       const interaction = Date.now() - t1;
-      runs.push({ tti_ms: Math.round(tti), wall_ms: wall, interaction_ms: interaction });
+      runs.push({ tti_ms: Math.round(tti), wall_ms: wall, interaction_ms: interaction, ...(expand == null ? {} : { expand_ms: expand }) });
       await page.close();
     }
     const sorted = runs.map((r) => r.tti_ms).sort((a, b) => a - b);
@@ -440,6 +535,7 @@ try {
     await checkInjection(browser, cfg.xss_diff, cfg.xss_names, 'diff with markup in names');
     await checkInjection(browser, cfg.xss_session, cfg.xss_names, 'session with markup in names');
     await checkLarge(browser, cfg);
+    await checkFixes(browser, cfg);
     console.log(`${passes} passed, ${failures} failed`);
   } else {
     console.error('usage: node run.mjs check CONFIG.json | bench FILE.html...');

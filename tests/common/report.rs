@@ -53,6 +53,31 @@ pub fn block(html: &str, id: &str) -> Value {
     serde_json::from_str(&json).unwrap_or_else(|e| panic!("block {id} is not JSON: {e}"))
 }
 
+/// A session page's items, `{"metrics": [...], "spans": [...], "logs": [...], "attributes":
+/// [...]}`, joined from its chunk blocks (`otelsnap-items-KIND-N`, N from 0 until one is
+/// missing), each inflated if it was packed.
+pub fn session_items(html: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    for kind in ["metrics", "spans", "logs", "attributes"] {
+        let mut all = Vec::new();
+        for n in 0.. {
+            let id = format!("otelsnap-items-{kind}-{n}");
+            if !html.contains(&format!("id=\"{id}\"")) {
+                break;
+            }
+            match block(html, &id) {
+                Value::Array(a) => {
+                    assert!(!a.is_empty(), "chunk {id} is empty");
+                    all.extend(a);
+                }
+                other => panic!("chunk {id} is not an array: {other}"),
+            }
+        }
+        out.insert(kind.to_string(), Value::Array(all));
+    }
+    Value::Object(out)
+}
+
 /// Names holding markup: each must reach the page as text.
 pub const MARKUP_NAMES: [&str; 3] = [
     "<img src=x onerror=alert(1)>",

@@ -4,12 +4,14 @@
 //! The page embeds the very JSON documents the `json` formats print (the diff through
 //! [`diff_json::doc`], the session through [`show::overview`]), plus the items in the session
 //! file's schema without sketch bytes, and renders them with our own script (report.js, no
-//! framework). Nothing is fetched: the Content-Security-Policy allows only the page's own inline
+//! framework). A diff page holds each side's items in one block; a session page draws its
+//! tables from [`Rows`] and holds the items in chunks of [`CHUNK_ITEMS`], unpacked one at a
+//! time as a reader expands items. Nothing is fetched: the Content-Security-Policy allows only the page's own inline
 //! style and script, by their SHA-256 hashes, so even a telemetry name that smuggled markup
 //! into the page could not run or load anything. The script renders every name with
 //! `textContent`; the embedded JSON is escaped so no string can close its `<script>` element.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
@@ -19,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::diff::{DiffReport, ItemKind};
 use crate::render::diff_json;
 use crate::render::show::{self, Origin, Overview, Sections};
-use crate::session::{AttributeMeta, LogMeta, MetricMeta, Session, SpanMeta};
+use crate::session::{AttributeMeta, KeyStatsMap, LogMeta, MetricMeta, Session, SpanMeta};
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -113,10 +115,23 @@ pub fn content_security_policy() -> String {
 /// rows, and which would neither fit the 10 MB budget nor parse quickly as page text.
 pub const PLAIN_JSON_MAX: usize = 1 << 20;
 
+/// A session page's row table and item chunks are packed from this size: there are many of
+/// them, and plain ones just under [`PLAIN_JSON_MAX`] would add up past the page budget.
+pub const PLAIN_CHUNK_MAX: usize = 64 << 10;
+
+/// Items per embedded chunk on a session page. The page draws its tables from the compact rows
+/// alone and inflates one chunk when an item in it is expanded: a few milliseconds, where
+/// parsing all 75 MB of a 50,000-metric session's items took seconds before the page answered.
+pub const CHUNK_ITEMS: usize = 500;
+
 fn json_block(out: &mut String, id: &str, value: &impl Serialize) {
+    json_block_max(out, id, value, PLAIN_JSON_MAX);
+}
+
+fn json_block_max(out: &mut String, id: &str, value: &impl Serialize, plain_max: usize) {
     // Plain structs and maps with string keys always serialize.
     let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    if json.len() <= PLAIN_JSON_MAX {
+    if json.len() <= plain_max {
         let _ = writeln!(
             out,
             "<script type=\"application/json\" id=\"{id}\">{}</script>",
@@ -290,6 +305,166 @@ pub fn diff_page(r: &DiffReport, from: (&Session, &Origin), to: (&Session, &Orig
     })
 }
 
+/// The largest estimated cardinality among `keys` (the first key on a tie), as the tables'
+/// "top key" column shows it.
+fn top_key(keys: &KeyStatsMap) -> Option<(&str, u64, bool)> {
+    let mut best: Option<(&str, u64, bool)> = None;
+    for (k, ks) in keys.iter() {
+        if best.is_none_or(|(_, c, _)| ks.estimated_cardinality > c) {
+            best = Some((k.as_str(), ks.estimated_cardinality, ks.approximate));
+        }
+    }
+    best
+}
+
+/// The top key of an item's row: key, estimate, approximate.
+pub type Top<'a> = (Option<&'a str>, u64, bool);
+
+fn top_of(keys: &KeyStatsMap) -> Top<'_> {
+    top_key(keys).map_or((None, 0, false), |(k, c, a)| (Some(k), c, a))
+}
+
+fn service_names(m: &crate::session::ServiceCounts) -> Vec<&str> {
+    m.keys().map(String::as_str).collect()
+}
+
+/// A metric's row of a session page (see [`Rows::metrics`]).
+pub type MetricRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    u64,
+    bool,
+    u64,
+    usize,
+    Top<'a>,
+    Vec<&'a str>,
+);
+/// A span's row (see [`Rows::spans`]).
+pub type SpanRow<'a> = (&'a str, i32, &'a str, u64, usize, Top<'a>, Vec<&'a str>);
+/// A log severity's row (see [`Rows::logs`]).
+pub type LogRow<'a> = (&'a str, i32, u64, usize, Top<'a>, usize, Vec<&'a str>);
+/// An attribute's row (see [`Rows::attributes`]).
+pub type AttributeRow<'a> = (&'a str, u64, bool, u64, &'a [String], &'a str, &'a [String]);
+
+/// One table row of a session page per item, in the items' order (row `i` is item `i` of its
+/// kind, in chunk `i / CHUNK_ITEMS`), holding exactly what the table's columns show, sort
+/// and search. Tuples, not objects: a 50,000-row table parses several times faster.
+#[derive(Debug, Serialize)]
+pub struct Rows<'a> {
+    /// name, type, unit, active series, series approximate, data points, label keys,
+    /// top label key (key, estimate, approximate), services.
+    pub metrics: Vec<MetricRow<'a>>,
+    /// name, kind, kind name, spans, attribute keys, top attribute, services.
+    pub spans: Vec<SpanRow<'a>>,
+    /// severity, number, records, attribute keys, top attribute, templates, services.
+    pub logs: Vec<LogRow<'a>>,
+    /// key, estimated cardinality, approximate, count, signals, scope, value samples.
+    pub attributes: Vec<AttributeRow<'a>>,
+    /// Per service: metrics, span names, log severities, and data points, spans and records.
+    pub services: BTreeMap<&'a str, [u64; 4]>,
+    /// Items per chunk block ([`CHUNK_ITEMS`]).
+    pub chunk_items: usize,
+}
+
+/// The rows of a session page's tables for `items`.
+pub fn rows<'a>(items: &Items<'a>) -> Rows<'a> {
+    let mut services: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
+    let mut count = |m: &'a crate::session::ServiceCounts, field: usize| {
+        for (name, n) in m.iter() {
+            let e = services.entry(name.as_str()).or_default();
+            e[field] += 1;
+            e[3] += *n;
+        }
+    };
+    for m in &items.metrics {
+        count(&m.services, 0);
+    }
+    for x in &items.spans {
+        count(&x.services, 1);
+    }
+    for x in &items.logs {
+        count(&x.services, 2);
+    }
+    Rows {
+        metrics: items
+            .metrics
+            .iter()
+            .map(|m| {
+                (
+                    m.name.as_str(),
+                    m.metric_type.as_str(),
+                    m.unit.as_str(),
+                    m.active_series,
+                    m.series_approximate,
+                    m.data_point_count,
+                    m.label_keys.len(),
+                    top_of(&m.label_keys),
+                    service_names(&m.services),
+                )
+            })
+            .collect(),
+        spans: items
+            .spans
+            .iter()
+            .map(|x| {
+                (
+                    x.name.as_str(),
+                    x.kind,
+                    x.kind_name.as_str(),
+                    x.sample_count,
+                    x.attribute_keys.len(),
+                    top_of(&x.attribute_keys),
+                    service_names(&x.services),
+                )
+            })
+            .collect(),
+        logs: items
+            .logs
+            .iter()
+            .map(|x| {
+                (
+                    x.severity.as_str(),
+                    x.severity_number,
+                    x.sample_count,
+                    x.attribute_keys.len(),
+                    top_of(&x.attribute_keys),
+                    x.body_templates.len(),
+                    service_names(&x.services),
+                )
+            })
+            .collect(),
+        attributes: items
+            .attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.key.as_str(),
+                    a.estimated_cardinality,
+                    a.approximate,
+                    a.count,
+                    &a.signal_types[..],
+                    a.scope.as_str(),
+                    &a.value_samples[..],
+                )
+            })
+            .collect(),
+        services,
+        chunk_items: CHUNK_ITEMS,
+    }
+}
+
+fn chunk_blocks<T: Serialize>(out: &mut String, kind: &str, items: &[T]) {
+    for (n, chunk) in items.chunks(CHUNK_ITEMS).enumerate() {
+        json_block_max(
+            out,
+            &format!("otelsnap-items-{kind}-{n}"),
+            &chunk,
+            PLAIN_CHUNK_MAX,
+        );
+    }
+}
+
 /// The session page: `overview` is exactly what `show --format json` prints for the same
 /// flags; the items follow the same `--signal` and `--service` selection. `s` must have had
 /// [`strip_sketches`] applied.
@@ -300,9 +475,14 @@ pub fn session_page(
     service: Option<&str>,
 ) -> String {
     let title = format!("otelsnap session: {}", s.id);
+    let items = all_items(s, sections, service);
     page(&title, "session", |out| {
         json_block(out, "otelsnap-show", overview);
-        json_block(out, "otelsnap-items", &all_items(s, sections, service));
+        json_block_max(out, "otelsnap-rows", &rows(&items), PLAIN_CHUNK_MAX);
+        chunk_blocks(out, "metrics", &items.metrics);
+        chunk_blocks(out, "spans", &items.spans);
+        chunk_blocks(out, "logs", &items.logs);
+        chunk_blocks(out, "attributes", &items.attributes);
     })
 }
 

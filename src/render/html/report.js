@@ -46,6 +46,8 @@
 
   function value(v) {
     if (v === null || v === undefined) return '—';
+    // A verdict finding's side ({verdict, confidence, reason}); its reason is in the message.
+    if (typeof v === 'object' && typeof v.verdict === 'string') return v.verdict + (typeof v.confidence === 'number' ? ' (' + Math.round(v.confidence * 100) + '%)' : '');
     if (typeof v === 'number') return num(v);
     if (typeof v === 'string') return v;
     if (typeof v === 'boolean') return String(v);
@@ -128,6 +130,7 @@
   let DIFF = null;
   const SIDES = {};
 
+  // A diff page's side: its items are embedded whole (or those the changes name), as one block.
   function makeSide(key, label, show, items) {
     const index = { metric: new Map(), span: new Map(), log: new Map(), attribute: new Map() };
     for (const m of items.metrics) index.metric.set(m.name, m);
@@ -137,7 +140,74 @@
     }
     for (const x of items.logs) index.log.set(x.severity, x);
     for (const a of items.attributes) index.attribute.set(a.key, a);
-    return { key, label, show, items, index, rows: {} };
+    const rows = {
+      metrics: items.metrics.map((m, i) => ({ name: m.name, type: m.type, unit: m.unit || '', series: m.active_series, seriesApprox: !!m.series_approximate, points: m.data_point_count, keys: Object.keys(m.label_keys || {}).length, top: topKey(m.label_keys), services: Object.keys(m.services || {}), i })),
+      spans: items.spans.map((x, i) => ({ name: x.name, kind: x.kind, kindName: x.kind_name, spans: x.sample_count, keys: Object.keys(x.attribute_keys || {}).length, top: topKey(x.attribute_keys), services: Object.keys(x.services || {}), i })),
+      logs: items.logs.map((x, i) => ({ name: x.severity, number: x.severity_number, records: x.sample_count, keys: Object.keys(x.attribute_keys || {}).length, top: topKey(x.attribute_keys), templates: (x.body_templates || []).length, services: Object.keys(x.services || {}), i })),
+      attributes: items.attributes.map((a, i) => ({ name: a.key, card: a.estimated_cardinality, approx: !!a.approximate, count: a.count, signals: a.signal_types || [], scope: a.scope, samples: a.value_samples || [], i }))
+    };
+    const svc = {};
+    for (const [list, f] of [[items.metrics, 0], [items.spans, 1], [items.logs, 2]]) {
+      for (const x of list) {
+        for (const n of Object.keys(x.services || {})) {
+          const r = svc[n] || (svc[n] = [0, 0, 0, 0]);
+          r[f]++;
+          r[3] += x.services[n];
+        }
+      }
+    }
+    rows.services = serviceRows(show, svc);
+    return {
+      key, label, show, items, index, rows,
+      detail: (tab, r) => items[tab][r.i],
+      load: () => Promise.resolve()
+    };
+  }
+
+  function serviceRows(show, counts) {
+    const names = new Set(show.session.services || []);
+    for (const n of Object.keys(counts)) names.add(n);
+    return Array.from(names, n => {
+      const c = counts[n] || [0, 0, 0, 0];
+      return { name: n, metrics: c[0], spans: c[1], logs: c[2], points: c[3] };
+    });
+  }
+
+  function tupleTop(t) { return t[0] == null ? null : { key: t[0], card: t[1], approximate: t[2] }; }
+
+  // A session page's side: its tables are drawn from compact rows (one tuple per item), and an
+  // item's full record (all its keys) is inflated from its chunk of items only when it is shown.
+  function makeSessionSide(show, rows) {
+    const per = rows.chunk_items;
+    const table = {
+      metrics: rows.metrics.map((t, i) => ({ name: t[0], type: t[1], unit: t[2], series: t[3], seriesApprox: t[4], points: t[5], keys: t[6], top: tupleTop(t[7]), services: t[8], i })),
+      spans: rows.spans.map((t, i) => ({ name: t[0], kind: t[1], kindName: t[2], spans: t[3], keys: t[4], top: tupleTop(t[5]), services: t[6], i })),
+      logs: rows.logs.map((t, i) => ({ name: t[0], number: t[1], records: t[2], keys: t[3], top: tupleTop(t[4]), templates: t[5], services: t[6], i })),
+      attributes: rows.attributes.map((t, i) => ({ name: t[0], card: t[1], approx: t[2], count: t[3], signals: t[4], scope: t[5], samples: t[6], i })),
+      services: serviceRows(show, rows.services)
+    };
+    const chunks = new Map();
+    const pending = new Map();
+    const idOf = (tab, r) => 'otelsnap-items-' + tab + '-' + Math.floor(r.i / per);
+    return {
+      key: 'session', label: 'Session', show, items: null, rows: table,
+      detail(tab, r) {
+        const id = idOf(tab, r);
+        if (!chunks.has(id)) {
+          // Plain blocks (small sessions) parse at once; packed ones wait for load().
+          const el = document.getElementById(id);
+          if (!el || el.type !== 'application/json') return undefined;
+          chunks.set(id, JSON.parse(el.textContent));
+        }
+        return chunks.get(id)[r.i % per];
+      },
+      load(tab, r) {
+        const id = idOf(tab, r);
+        if (chunks.has(id)) return Promise.resolve();
+        if (!pending.has(id)) pending.set(id, data(id).then(v => { chunks.set(id, v || []); pending.delete(id); }));
+        return pending.get(id);
+      }
+    };
   }
 
   async function load() {
@@ -147,8 +217,8 @@
       SIDES.from = makeSide('from', 'FROM', fs, fi);
       SIDES.to = makeSide('to', 'TO', ts, ti);
     } else {
-      const [show, items] = await Promise.all([data('otelsnap-show'), data('otelsnap-items')]);
-      SIDES.session = makeSide('session', 'Session', show, items);
+      const [show, rows] = await Promise.all([data('otelsnap-show'), data('otelsnap-rows')]);
+      SIDES.session = makeSessionSide(show, rows);
     }
     DEFAULTS.v = DIFF ? 'diff' : 'session';
   }
@@ -410,6 +480,42 @@
     return Array.from(new Set(fixes));
   }
 
+  // Paste-ready snippets the verdict rules attach to a critical label finding
+  // (metadata.fixes: metric, key, scope, sdk_view, collector).
+  function snippetsOf(c) {
+    const f = c.metadata && c.metadata.fixes;
+    return Array.isArray(f) ? f.filter(x => x && typeof x.collector === 'string') : [];
+  }
+
+  function snippet(title, text) {
+    const pre = h('pre', { class: 'snippet' }, h('code', null, text));
+    const status = h('span', { class: 'copied muted', role: 'status' });
+    const btn = h('button', {
+      type: 'button', class: 'copy', onclick: () => {
+        // Selecting first shows what is copied and leaves Ctrl+C working where the clipboard is
+        // not ours to write (some browsers refuse it to file:// pages).
+        const sel = window.getSelection();
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        sel.removeAllRanges();
+        sel.addRange(range);
+        status.textContent = 'selected: press Ctrl+C (⌘C) to copy';
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(() => { status.textContent = 'copied'; }, () => {});
+        }
+      }
+    }, 'Copy');
+    return h('div', { class: 'snippet-box' }, h('div', { class: 'snippet-head' }, h('span', null, title), btn, status), pre);
+  }
+
+  function fixBlock(f) {
+    const box = h('section', { class: 'fix', 'data-fix-key': f.key },
+      h('h3', null, 'Suggested fix: drop ', f.scope === 'resource' ? 'resource attribute ' : 'label ', code(f.key), ' from ', code(f.metric)));
+    if (f.sdk_view) box.append(snippet('In the application: an OpenTelemetry SDK view (declarative configuration)', f.sdk_view));
+    box.append(snippet(f.sdk_view ? 'Or in the pipeline: an OpenTelemetry Collector transform processor' : 'In the pipeline: an OpenTelemetry Collector transform processor (SDK views cannot drop resource attributes)', f.collector));
+    return box;
+  }
+
   function changeBody(c) {
     const body = h('div', { class: 'body' });
     const rows = c.details.map(x => h('tr', null,
@@ -422,7 +528,8 @@
       h('thead', null, h('tr', null, ['field', 'before', 'after', 'change', 'severity', 'rule', 'why'].map(t => h('th', null, t)))),
       h('tbody', null, rows))));
     for (const f of fixOf(c)) body.append(h('div', { class: 'fix' }, h('strong', null, 'Suggested fix: '), f));
-    const meta = Object.keys(c.metadata || {}).map(k => [k, value(c.metadata[k])]);
+    for (const f of snippetsOf(c)) body.append(fixBlock(f));
+    const meta = Object.keys(c.metadata || {}).filter(k => k !== 'fixes').map(k => [k, value(c.metadata[k])]);
     if (meta.length) body.append(dl('kv', meta));
     const links = h('div', { class: 'links' });
     for (const side of [SIDES.from, SIDES.to]) {
@@ -440,6 +547,8 @@
       else sec.append(itemDetail(c.signal_type, item, hitKeys(c)));
       sides.append(sec);
     }
+    // Key tables with verdicts need the width: FROM above TO instead of beside it.
+    if (sides.querySelector('td.verdict')) sides.classList.add('wide');
     body.append(sides);
     return body;
   }
@@ -452,18 +561,23 @@
 
   // ----- item details (shared by both views) -----
 
-  function verdictOf(ks) {
-    const v = ks.verdict;
-    if (v == null) return '';
-    if (typeof v !== 'object') return String(v);
-    return [v.verdict || v.kind || v.class || '', v.confidence != null ? '(' + value(v.confidence) + ')' : '', v.reason || ''].filter(Boolean).join(' ');
+  // The verdict and its confidence; an unbounded key's reason too (the one a reader acts on),
+  // every reason on hover.
+  function verdictCell(ks) {
+    const v = ks.evidence || ks.verdict;
+    const td = h('td', { class: 'verdict', 'data-label': 'verdict', title: v && v.reason ? v.reason : null });
+    if (v == null) return td;
+    if (typeof v !== 'object') { td.append(String(v)); return td; }
+    td.append(h('span', { class: 'v-' + (v.verdict || 'unknown') }, (v.verdict || '') + (typeof v.confidence === 'number' ? ' (' + Math.round(v.confidence * 100) + '%)' : '')));
+    if (v.verdict === 'unbounded' && v.reason) td.append(h('div', { class: 'reason muted' }, v.reason));
+    return td;
   }
 
   function keyTable(groups, hit) {
     const rows = [];
     let max = 0;
     let verdicts = false;
-    for (const [, , m] of groups) for (const k of Object.keys(m || {})) { max = Math.max(max, m[k].estimated_cardinality || 0); if (m[k].verdict != null) verdicts = true; }
+    for (const [, , m] of groups) for (const k of Object.keys(m || {})) { max = Math.max(max, m[k].estimated_cardinality || 0); if (m[k].verdict != null || m[k].evidence != null) verdicts = true; }
     for (const [label, group, m] of groups) {
       for (const k of Object.keys(m || {})) {
         const ks = m[k];
@@ -473,7 +587,7 @@
           h('td', { class: 'num', 'data-label': '%' }, ks.percentage == null ? '' : num(Math.round(ks.percentage * 10) / 10)),
           h('td', { class: 'num', 'data-label': 'cardinality' }, bar(ks.estimated_cardinality || 0, max, card(ks.estimated_cardinality, ks.approximate))),
           h('td', { class: 'samples', 'data-label': 'samples' }, (ks.value_samples || []).join(', ')),
-          verdicts ? h('td', { 'data-label': 'verdict' }, verdictOf(ks)) : null));
+          verdicts ? verdictCell(ks) : null));
       }
     }
     if (!rows.length) return h('p', { class: 'muted' }, 'no keys');
@@ -540,41 +654,43 @@
 
   function svcList(m) { return Object.keys(m || {}).join(', '); }
 
+  const topText = r => r.top ? r.top.key + ' ' + card(r.top.card, r.top.approximate) : '';
+  const topCard = r => r.top ? r.top.card : 0;
   const COLUMNS = {
     metrics: [
       { id: 'name', label: 'metric', get: r => r.name, name: true },
       { id: 'type', label: 'type', get: r => r.type },
-      { id: 'unit', label: 'unit', get: r => r.unit || '' },
-      { id: 'series', label: 'active series', num: true, bar: true, get: r => r.active_series, text: r => card(r.active_series, r.series_approximate) },
-      { id: 'points', label: 'data points', num: true, get: r => r.data_point_count },
-      { id: 'keys', label: 'keys', num: true, get: r => Object.keys(r.label_keys || {}).length },
-      { id: 'top', label: 'top key', num: true, bar: true, get: r => r._top ? r._top.card : 0, text: r => r._top ? r._top.key + ' ' + card(r._top.card, r._top.approximate) : '' },
-      { id: 'services', label: 'services', get: r => svcList(r.services) }
+      { id: 'unit', label: 'unit', get: r => r.unit },
+      { id: 'series', label: 'active series', num: true, bar: true, get: r => r.series, text: r => card(r.series, r.seriesApprox) },
+      { id: 'points', label: 'data points', num: true, get: r => r.points },
+      { id: 'keys', label: 'keys', num: true, get: r => r.keys },
+      { id: 'top', label: 'top key', num: true, bar: true, get: topCard, text: topText },
+      { id: 'services', label: 'services', get: r => r.services.join(', ') }
     ],
     spans: [
       { id: 'name', label: 'span', get: r => r.name, name: true },
-      { id: 'kind', label: 'kind', get: r => r.kind_name || String(r.kind) },
-      { id: 'spans', label: 'spans', num: true, get: r => r.sample_count },
-      { id: 'keys', label: 'keys', num: true, get: r => Object.keys(r.attribute_keys || {}).length },
-      { id: 'top', label: 'top attribute', num: true, bar: true, get: r => r._top ? r._top.card : 0, text: r => r._top ? r._top.key + ' ' + card(r._top.card, r._top.approximate) : '' },
-      { id: 'services', label: 'services', get: r => svcList(r.services) }
+      { id: 'kind', label: 'kind', get: r => r.kindName || String(r.kind) },
+      { id: 'spans', label: 'spans', num: true, get: r => r.spans },
+      { id: 'keys', label: 'keys', num: true, get: r => r.keys },
+      { id: 'top', label: 'top attribute', num: true, bar: true, get: topCard, text: topText },
+      { id: 'services', label: 'services', get: r => r.services.join(', ') }
     ],
     logs: [
-      { id: 'name', label: 'severity', get: r => r.severity, name: true },
-      { id: 'number', label: 'number', num: true, get: r => r.severity_number },
-      { id: 'records', label: 'records', num: true, get: r => r.sample_count },
-      { id: 'keys', label: 'keys', num: true, get: r => Object.keys(r.attribute_keys || {}).length },
-      { id: 'top', label: 'top attribute', num: true, bar: true, get: r => r._top ? r._top.card : 0, text: r => r._top ? r._top.key + ' ' + card(r._top.card, r._top.approximate) : '' },
-      { id: 'templates', label: 'templates', num: true, get: r => (r.body_templates || []).length },
-      { id: 'services', label: 'services', get: r => svcList(r.services) }
+      { id: 'name', label: 'severity', get: r => r.name, name: true },
+      { id: 'number', label: 'number', num: true, get: r => r.number },
+      { id: 'records', label: 'records', num: true, get: r => r.records },
+      { id: 'keys', label: 'keys', num: true, get: r => r.keys },
+      { id: 'top', label: 'top attribute', num: true, bar: true, get: topCard, text: topText },
+      { id: 'templates', label: 'templates', num: true, get: r => r.templates },
+      { id: 'services', label: 'services', get: r => r.services.join(', ') }
     ],
     attributes: [
-      { id: 'name', label: 'key', get: r => r.key, name: true },
-      { id: 'card', label: 'cardinality', num: true, bar: true, get: r => r.estimated_cardinality, text: r => card(r.estimated_cardinality, r.approximate) },
+      { id: 'name', label: 'key', get: r => r.name, name: true },
+      { id: 'card', label: 'cardinality', num: true, bar: true, get: r => r.card, text: r => card(r.card, r.approx) },
       { id: 'count', label: 'count', num: true, get: r => r.count },
-      { id: 'signals', label: 'signals', get: r => (r.signal_types || []).join(', ') },
+      { id: 'signals', label: 'signals', get: r => r.signals.join(', ') },
       { id: 'scope', label: 'scope', get: r => r.scope },
-      { id: 'samples', label: 'samples', get: r => (r.value_samples || []).join(', ') }
+      { id: 'samples', label: 'samples', get: r => r.samples.join(', ') }
     ],
     services: [
       { id: 'name', label: 'service', get: r => r.name },
@@ -587,29 +703,9 @@
   const DEFAULT_SORT = { metrics: 'series', spans: 'top', logs: 'number', attributes: 'card', services: 'name' };
   const KIND_OF_TAB = { metrics: 'metric', spans: 'span', logs: 'log', attributes: 'attribute' };
 
-  function rowsOf(side, tab) {
-    if (side.rows[tab]) return side.rows[tab];
-    const it = side.items;
-    let rows;
-    // The parsed items are ours alone: the top key is cached on them rather than on copies.
-    if (tab === 'metrics') rows = it.metrics.map(m => { m._top = topKey(m.label_keys); return m; });
-    else if (tab === 'spans') rows = it.spans.map(x => { x._top = topKey(x.attribute_keys); return x; });
-    else if (tab === 'logs') rows = it.logs.map(x => { x._top = topKey(x.attribute_keys); return x; });
-    else if (tab === 'attributes') rows = it.attributes.slice();
-    else {
-      const by = new Map();
-      const get = n => { if (!by.has(n)) by.set(n, { name: n, metrics: 0, spans: 0, logs: 0, points: 0 }); return by.get(n); };
-      for (const n of side.show.session.services || []) get(n);
-      for (const [list, field] of [[it.metrics, 'metrics'], [it.spans, 'spans'], [it.logs, 'logs']]) {
-        for (const x of list) for (const n of Object.keys(x.services || {})) { const r = get(n); r[field]++; r.points += x.services[n]; }
-      }
-      rows = Array.from(by.values());
-    }
-    side.rows[tab] = rows;
-    return rows;
-  }
+  function rowsOf(side, tab) { return side.rows[tab]; }
 
-  function rowName(tab, r) { return tab === 'logs' ? r.severity : tab === 'attributes' ? r.key : r.name; }
+  function rowName(tab, r) { return r.name; }
 
   let sortCache = { key: null, rows: null };
   function sortedRows(side, tab, colId, dir, q) {
@@ -662,7 +758,7 @@
     root.append(sessionHeader(sv));
     if ((s.notes || []).length) root.append(h('ul', { class: 'notes' }, s.notes.map(n => h('li', null, n))));
     const it = side.items;
-    if (it.partial) {
+    if (it && it.partial) {
       root.append(h('p', { class: 'partial', id: 'partial-note' }, 'This report embeds the items the diff names: ' +
         plural(it.metrics.length, 'metric') + ' of ' + num(s.metrics_count) + ', ' + plural(it.spans.length, 'span') + ', ' +
         plural(it.logs.length, 'log severity', 'log severities') + ', ' + plural(it.attributes.length, 'attribute') +
@@ -725,8 +821,13 @@
       });
       body.append(tr);
       if (expanded) {
-        const detail = kind === 'span' ? side.index.span.get(name).filter(x => x.kind === r.kind) : r;
-        body.append(h('tr', { class: 'detail-row' }, h('td', { colspan: cols.length }, itemDetail(kind, detail, null))));
+        const item = side.detail(tab, r);
+        if (item !== undefined) {
+          body.append(h('tr', { class: 'detail-row' }, h('td', { colspan: cols.length }, itemDetail(kind, kind === 'span' ? [item] : item, null))));
+        } else {
+          body.append(h('tr', { class: 'detail-pending' }, h('td', { colspan: cols.length, class: 'muted' }, 'Unpacking this item…')));
+          side.load(tab, r).then(() => { if (state.v === side.key && state.item === id) render(); }, fail);
+        }
       }
     }
     if (!slice.length) body.append(h('tr', null, h('td', { colspan: cols.length, class: 'empty' }, 'Nothing to show.')));
@@ -742,13 +843,27 @@
   });
   window.addEventListener('afterprint', () => { for (const d of printed) d.open = false; printed = []; });
 
+  // The item a link opens is unpacked before the first view, so it lands complete.
+  function preload() {
+    const side = SIDES[state.v];
+    const kind = side && KIND_OF_TAB[state.t];
+    if (!kind || !state.item.startsWith(kind + ':')) return Promise.resolve();
+    const want = state.item.slice(kind.length + 1);
+    const r = rowsOf(side, state.t).find(x => x.name === want);
+    return r ? side.load(state.t, r) : Promise.resolve();
+  }
+
+  function fail(e) {
+    document.getElementById('app').replaceChildren(h('p', { class: 'empty' }, 'This report could not be drawn: ' + e));
+    console.error(e);
+  }
+
   load().then(() => {
     state = readState();
+    return preload();
+  }).then(() => {
     render();
     document.body.setAttribute('data-ready', '1');
     performance.mark('otelsnap-interactive');
-  }).catch(e => {
-    document.getElementById('app').replaceChildren(h('p', { class: 'empty' }, 'This report could not be drawn: ' + e));
-    console.error(e);
-  });
+  }).catch(fail);
 })();

@@ -7,13 +7,110 @@ use std::collections::HashMap;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value};
 
 use crate::session::evidence::{
-    FIRST_CHECKPOINT, KeyEvidence, MAX_CHECKPOINTS, Shape, ShapeSample,
+    FIRST_CHECKPOINT, KeyEvidence, MAX_CHECKPOINTS, SAMPLE_CAP, Shape, ShapeSample,
 };
+
+/// A [`ShapeSample`] packed for the analyzer: 9-byte entries (hash little-endian, class code),
+/// ascending by hash, in one allocation of exactly their size. Every key of every item holds
+/// one; as a `Vec<(u64, u8)>` each entry took 16 bytes plus the vector's growth slack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PackedSample {
+    level: u8,
+    buf: Box<[u8]>,
+}
+
+const ENTRY: usize = 9;
+
+impl PackedSample {
+    fn len(&self) -> usize {
+        self.buf.len() / ENTRY
+    }
+
+    fn hash_at(&self, i: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.buf[i * ENTRY..i * ENTRY + 8]);
+        u64::from_le_bytes(b)
+    }
+
+    fn search(&self, h: u64) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.hash_at(mid).cmp(&h) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// As [`ShapeSample::selects`].
+    #[inline]
+    pub(crate) fn selects(&self, h: u64) -> bool {
+        h.leading_zeros() >= u32::from(self.level)
+    }
+
+    /// As [`ShapeSample::contains`].
+    pub(crate) fn contains(&self, h: u64) -> bool {
+        self.search(h).is_ok()
+    }
+
+    /// As [`ShapeSample::insert`] (the same entries and level after any sequence of calls).
+    pub(crate) fn insert(&mut self, h: u64, class: u8) {
+        let Err(i) = self.search(h) else {
+            return;
+        };
+        if self.len() >= SAMPLE_CAP {
+            // The sample overflows and its level rises: rare, done by the unpacked form.
+            let mut s = self.unpack();
+            s.insert(h, class);
+            *self = PackedSample::pack(&s);
+            return;
+        }
+        let mut v = Vec::with_capacity(self.buf.len() + ENTRY);
+        v.extend_from_slice(&self.buf[..i * ENTRY]);
+        v.extend_from_slice(&h.to_le_bytes());
+        v.push(class);
+        v.extend_from_slice(&self.buf[i * ENTRY..]);
+        self.buf = v.into_boxed_slice();
+    }
+
+    /// The sample in its plain form.
+    pub(crate) fn unpack(&self) -> ShapeSample {
+        ShapeSample {
+            level: self.level,
+            entries: (0..self.len())
+                .map(|i| (self.hash_at(i), self.buf[i * ENTRY + 8]))
+                .collect(),
+        }
+    }
+
+    /// The packed form of `s`.
+    pub(crate) fn pack(s: &ShapeSample) -> PackedSample {
+        let mut v = Vec::with_capacity(s.entries.len() * ENTRY);
+        for (h, c) in &s.entries {
+            v.extend_from_slice(&h.to_le_bytes());
+            v.push(*c);
+        }
+        PackedSample {
+            level: s.level,
+            buf: v.into_boxed_slice(),
+        }
+    }
+
+    /// As [`ShapeSample::merge`].
+    pub(crate) fn merge(&mut self, other: &PackedSample) {
+        let mut s = self.unpack();
+        s.merge(&other.unpack());
+        *self = PackedSample::pack(&s);
+    }
+}
 
 /// Running evidence of one key of one item.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EvAcc {
-    pub sample: ShapeSample,
+    pub sample: PackedSample,
     pub units: u64,
     /// `[threshold, distinct]` checkpoints taken so far.
     pub growth: Vec<[u64; 2]>,
@@ -41,6 +138,8 @@ impl EvAcc {
             let d = distinct();
             let mut k = k;
             while k < MAX_CHECKPOINTS && self.units >= FIRST_CHECKPOINT << k {
+                // Exact growth: a few checkpoints per key, on every key.
+                self.growth.reserve_exact(1);
                 self.growth.push([FIRST_CHECKPOINT << k, d]);
                 k += 1;
             }
@@ -62,7 +161,12 @@ impl EvAcc {
 
     /// The stored form, judged; `distinct` is the key's final estimate.
     pub(crate) fn finish(&self, distinct: u64) -> KeyEvidence {
-        KeyEvidence::new(&self.sample, self.units, distinct, self.growth.clone())
+        KeyEvidence::new(
+            &self.sample.unpack(),
+            self.units,
+            distinct,
+            self.growth.clone(),
+        )
     }
 }
 
@@ -505,6 +609,39 @@ mod tests {
         e.add_units(100, || 41);
         assert_eq!(e.growth.last(), Some(&[128, 41]));
         assert_eq!(e.units, 140);
+    }
+
+    #[test]
+    fn packed_sample_behaves_as_the_plain_one() {
+        // Enough values to overflow the sample several times (its level rises to ~6).
+        let mut plain = ShapeSample::default();
+        let mut packed = PackedSample::default();
+        for i in 0..5_000u64 {
+            let h = xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+            let class = (i % 17) as u8;
+            assert_eq!(packed.selects(h), plain.selects(h));
+            assert_eq!(packed.contains(h), plain.contains(h));
+            if plain.selects(h) && !plain.contains(h) {
+                plain.insert(h, class);
+                packed.insert(h, class);
+            }
+            // Re-inserting a held value changes nothing in either.
+            packed.insert(h, class);
+            plain.insert(h, class);
+            assert_eq!(packed.unpack(), plain, "after {i}");
+        }
+        assert!(plain.level >= 4, "level {}", plain.level);
+        let mut other_plain = ShapeSample::default();
+        for i in 3_000..9_000u64 {
+            let h = xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+            other_plain.insert(h, 3);
+        }
+        let other = PackedSample::pack(&other_plain);
+        assert_eq!(other.unpack(), other_plain);
+        packed.merge(&other);
+        plain.merge(&other_plain);
+        assert_eq!(packed.unpack(), plain);
+        assert_eq!(PackedSample::default().unpack(), ShapeSample::default());
     }
 
     #[test]

@@ -225,6 +225,19 @@ impl MetricAcc {
     }
 
     /// The session form.
+    /// Whether the metric [`MetricAcc::into_meta`] builds will be marked incomplete.
+    pub(crate) fn is_incomplete(&self) -> bool {
+        let mut gaps = self.gaps;
+        gaps.absorb(self.label_keys.gaps);
+        gaps.absorb(self.resource_keys.gaps);
+        !gaps.is_empty()
+    }
+
+    /// The services that sent this metric.
+    pub(crate) fn service_names(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().map(|(k, _)| k)
+    }
+
     pub(crate) fn into_meta(self, name: String) -> MetricMeta {
         let (active_series, series_sketch) = self.series.finish();
         let n = self.points;

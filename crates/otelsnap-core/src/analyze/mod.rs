@@ -382,6 +382,18 @@ impl Analyzer {
     /// `session.data` is replaced; the drops are added to `session.capture` when it is set;
     /// `observed` and `completeness` are set from what was seen and refused.
     pub fn finish(self, session: &mut Session) {
+        let metrics = self.finish_pending(session);
+        session.data.metrics = metrics.collect();
+        session.canonicalize();
+    }
+
+    /// [`Analyzer::finish`] without building the metrics: `session` gets everything else (its
+    /// stats already count the metrics), and the metrics come from the returned iterator, each
+    /// built when it is reached. Writing them one by one
+    /// ([`crate::session::format::to_gzip_streaming`]) gives the same bytes as finishing and
+    /// writing the whole session, without ever holding the session form of every metric
+    /// beside the analyzer's (several times its size for key-heavy input).
+    pub fn finish_pending(self, session: &mut Session) -> PendingMetrics {
         let Analyzer {
             opts,
             mut ctx,
@@ -403,17 +415,21 @@ impl Analyzer {
         if !logs.is_empty() {
             signals.push(Signal::Logs);
         }
-        let d = &mut session.data;
-        // In name order (what canonicalize wants), each accumulator freed as soon as its
+        // In name order (what canonicalize wants); each accumulator is freed as soon as its
         // metric is built.
         let mut metrics: Vec<(Box<str>, Box<MetricAcc>)> = metrics.into_iter().collect();
         metrics.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        d.metrics = Vec::with_capacity(metrics.len());
-        d.metrics.extend(
-            metrics
-                .into_iter()
-                .map(|(n, a)| a.into_meta(String::from(n))),
-        );
+        let incomplete_metrics = metrics.iter().filter(|(_, a)| a.is_incomplete()).count();
+        let mut services: std::collections::BTreeSet<String> = Default::default();
+        for (_, a) in &metrics {
+            for s in a.service_names() {
+                if !services.contains(s) {
+                    services.insert(s.to_string());
+                }
+            }
+        }
+        let d = &mut session.data;
+        d.metrics = Vec::new();
         d.spans = spans
             .into_iter()
             .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
@@ -424,7 +440,7 @@ impl Analyzer {
             .collect();
         d.attributes = attributes;
         session.signals = signals;
-        let incomplete_items = d.metrics.iter().filter(|m| m.incomplete.is_some()).count()
+        let incomplete_items = incomplete_metrics
             + d.spans.iter().filter(|s| s.incomplete.is_some()).count()
             + d.logs.iter().filter(|l| l.incomplete.is_some()).count();
         session.completeness = ctx.completeness(incomplete_items as u64);
@@ -434,8 +450,38 @@ impl Analyzer {
             c.truncated += ctx.truncated;
         }
         session.canonicalize();
+        // The stats as `canonicalize` computes them once the metrics are in.
+        services.extend(session.stats.services.drain(..));
+        session.stats.services = services.into_iter().collect();
+        session.stats.metrics_count = metrics.len() as u64;
+        PendingMetrics {
+            inner: metrics.into_iter(),
+        }
     }
 }
+
+/// The metrics of a finished analyzer, built one at a time in name order (canonical), each
+/// accumulator freed as its metric is built. See [`Analyzer::finish_pending`].
+pub struct PendingMetrics {
+    inner: std::vec::IntoIter<(Box<str>, Box<MetricAcc>)>,
+}
+
+impl Iterator for PendingMetrics {
+    type Item = crate::session::MetricMeta;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (name, acc) = self.inner.next()?;
+        let mut m = acc.into_meta(String::from(name));
+        m.canonicalize();
+        Some(m)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for PendingMetrics {}
 
 /// The observed window by the rule in [`crate::session::Observed`].
 fn observed(
@@ -467,8 +513,42 @@ struct CatAcc {
     scope: u8,
 }
 
-/// Merges every item's key statistics into the catalog. Items are visited in sorted order so
-/// the catalog's samples are deterministic (first seen in item order, not in time).
+/// Calls `f` with every item's key maps, with their signal and scope, in the order the
+/// catalog merges them: items in sorted order, so the catalog's samples are deterministic
+/// (first seen in item order, not in time).
+fn for_each_key_map<'a>(
+    metrics: &'a HashMap<Box<str>, Box<MetricAcc>>,
+    spans: &'a HashMap<String, Vec<SpanAcc>>,
+    logs: &'a HashMap<String, Vec<LogAcc>>,
+    mut f: impl FnMut(&'a state::KeyMap, u8, u8),
+) {
+    for name in sorted_keys(metrics) {
+        let m = &metrics[name];
+        f(&m.label_keys, SIG_METRICS, SCOPE_ATTRIBUTE);
+        f(&m.resource_keys, SIG_METRICS, SCOPE_RESOURCE);
+    }
+    for name in sorted_keys(spans) {
+        for s in &spans[name] {
+            f(&s.attrs, SIG_TRACES, SCOPE_ATTRIBUTE);
+            let mut evs: Vec<&String> = s.events.keys().collect();
+            evs.sort();
+            for ev in evs {
+                f(&s.events[ev].keys, SIG_TRACES, SCOPE_ATTRIBUTE);
+            }
+            f(&s.link_keys, SIG_TRACES, SCOPE_ATTRIBUTE);
+            f(&s.resource_keys, SIG_TRACES, SCOPE_RESOURCE);
+        }
+    }
+    for name in sorted_keys(logs) {
+        for l in &logs[name] {
+            f(&l.attrs, SIG_LOGS, SCOPE_ATTRIBUTE);
+            f(&l.resource_keys, SIG_LOGS, SCOPE_RESOURCE);
+        }
+    }
+}
+
+/// Merges every item's key statistics into the catalog, at most `max_items` keys: the keys
+/// seen first (ties by name); the others are counted as dropped.
 fn build_catalog(
     metrics: &HashMap<Box<str>, Box<MetricAcc>>,
     spans: &HashMap<String, Vec<SpanAcc>>,
@@ -476,56 +556,34 @@ fn build_catalog(
     opts: &AnalyzerOptions,
     ctx: &mut Ctx,
 ) -> Vec<AttributeMeta> {
+    // Which keys the catalog keeps is decided first, from each key's first time and count
+    // alone, so only the kept keys ever get an accumulator: with many distinct keys (hostile
+    // input) accumulating all of them would cost about as much as the analyzer's state again.
+    // The interned names bound the distinct keys, so most captures skip this pass.
+    let keep: Option<std::collections::HashSet<&str>> =
+        (ctx.names.len() > ctx.max_items).then(|| {
+            let mut seen: HashMap<&str, (DateTime<Utc>, u64)> = HashMap::new();
+            for_each_key_map(metrics, spans, logs, |map, _, _| {
+                for (k, a) in map.map.iter() {
+                    let e = seen.entry(k).or_insert((a.first_seen, 0));
+                    e.0 = e.0.min(a.first_seen);
+                    e.1 += a.count;
+                }
+            });
+            let mut keys: Vec<(&str, (DateTime<Utc>, u64))> = seen.into_iter().collect();
+            if keys.len() > ctx.max_items {
+                keys.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(b.0)));
+                for (_, (_, count)) in keys.drain(ctx.max_items..) {
+                    ctx.refuse(Cap::Catalog, count, None);
+                }
+            }
+            keys.into_iter().map(|(k, _)| k).collect()
+        });
     let mut cat: HashMap<&str, CatAcc> = HashMap::new();
     let samples = opts.samples;
-    let cat_ref = &mut cat;
-    for name in sorted_keys(metrics) {
-        let m = &metrics[name];
-        add(
-            samples,
-            &m.label_keys,
-            SIG_METRICS,
-            SCOPE_ATTRIBUTE,
-            cat_ref,
-        );
-        add(
-            samples,
-            &m.resource_keys,
-            SIG_METRICS,
-            SCOPE_RESOURCE,
-            cat_ref,
-        );
-    }
-    for name in sorted_keys(spans) {
-        for s in &spans[name] {
-            add(samples, &s.attrs, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
-            let mut evs: Vec<&String> = s.events.keys().collect();
-            evs.sort();
-            for ev in evs {
-                add(
-                    samples,
-                    &s.events[ev].keys,
-                    SIG_TRACES,
-                    SCOPE_ATTRIBUTE,
-                    cat_ref,
-                );
-            }
-            add(samples, &s.link_keys, SIG_TRACES, SCOPE_ATTRIBUTE, cat_ref);
-            add(
-                samples,
-                &s.resource_keys,
-                SIG_TRACES,
-                SCOPE_RESOURCE,
-                cat_ref,
-            );
-        }
-    }
-    for name in sorted_keys(logs) {
-        for l in &logs[name] {
-            add(samples, &l.attrs, SIG_LOGS, SCOPE_ATTRIBUTE, cat_ref);
-            add(samples, &l.resource_keys, SIG_LOGS, SCOPE_RESOURCE, cat_ref);
-        }
-    }
+    for_each_key_map(metrics, spans, logs, |map, signal, scope| {
+        add(samples, map, signal, scope, keep.as_ref(), &mut cat);
+    });
     let mut entries: Vec<(&str, CatAcc)> = cat.into_iter().collect();
     if entries.len() > ctx.max_items {
         // Keep the keys seen first; the rest are counted as dropped.
@@ -582,9 +640,13 @@ fn add<'a>(
     map: &'a state::KeyMap,
     signal: u8,
     scope: u8,
+    keep: Option<&std::collections::HashSet<&str>>,
     cat: &mut HashMap<&'a str, CatAcc>,
 ) {
     for (k, a) in map.map.iter() {
+        if keep.is_some_and(|keep| !keep.contains(k)) {
+            continue;
+        }
         let c = cat.entry(k).or_insert_with(|| CatAcc {
             acc: KeyAcc::empty(a.first_seen),
             signals: 0,

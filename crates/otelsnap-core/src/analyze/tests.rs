@@ -958,3 +958,79 @@ fn a_frozen_analyzer_creates_nothing_and_counts_what_it_refuses() {
     // The new metric's point and the new key's occurrence.
     assert_eq!(s.capture.unwrap().dropped, 2);
 }
+
+/// Finishes a copy of `a` whole and another streaming; both must write the same bytes.
+fn assert_streaming_matches(a: &Analyzer) {
+    let info = CaptureInfo {
+        started: t(0),
+        ended: t(10),
+        sources: vec!["http://127.0.0.1:4318".into()],
+        requests: 9,
+        rejected: 0,
+        dropped: 1,
+        truncated: 0,
+        incomplete: None,
+    };
+    let mut whole = Session::new("test");
+    whole.capture = Some(info.clone());
+    a.clone().finish(&mut whole);
+    let mut shell = Session::new("test");
+    shell.created = whole.created;
+    shell.capture = Some(info);
+    let pending = a.clone().finish_pending(&mut shell);
+    assert_eq!(pending.len(), whole.data.metrics.len());
+    assert!(shell.data.metrics.is_empty());
+    assert_eq!(shell.stats, whole.stats);
+    assert_eq!(shell.completeness, whole.completeness);
+    let streamed = crate::session::format::to_gzip_streaming(&shell, pending);
+    let expected = crate::session::format::to_gzip(&whole);
+    assert!(
+        streamed == expected,
+        "streamed {} bytes, whole {} bytes",
+        streamed.len(),
+        expected.len()
+    );
+}
+
+#[test]
+fn streaming_finish_writes_the_same_bytes_as_the_whole_session() {
+    // Every signal, several services, incomplete metrics (item and key caps), metrics whose
+    // names sort differently from their arrival order.
+    let opts = AnalyzerOptions {
+        max_items: 32,
+        ..Default::default()
+    };
+    let mut a = Analyzer::new(opts);
+    a.ingest(&m(checkout_metrics()), t(0));
+    a.ingest(&m(bench_metrics(30, 20, 5, 3)), t(1));
+    a.ingest(&m(bench_metrics(30, 20, 7, 11)), t(2));
+    a.ingest(&OtlpRequest::Traces(checkout_traces()), t(3));
+    a.ingest(&OtlpRequest::Logs(checkout_logs()), t(4));
+    assert!(a.counts().dropped > 0, "the item cap refused something");
+    assert_streaming_matches(&a);
+    // Metrics only, and nothing at all.
+    let mut b = Analyzer::new(AnalyzerOptions::default());
+    b.ingest(&m(bench_metrics(50, 20, 5, 1)), t(0));
+    assert_streaming_matches(&b);
+    assert_streaming_matches(&Analyzer::new(AnalyzerOptions::default()));
+}
+
+#[test]
+fn the_metrics_array_is_found_only_outside_strings() {
+    let mut s = Session::new("test");
+    // A description holding the very text the splice looks for.
+    s.description = r#"x","data":{"metrics":[]"#.into();
+    s.canonicalize();
+    let m1 = MetricMeta {
+        name: "a".into(),
+        ..Default::default()
+    };
+    let mut whole = s.clone();
+    whole.data.metrics = vec![m1.clone()];
+    whole.canonicalize();
+    let mut shell = s;
+    shell.created = whole.created;
+    shell.stats = whole.stats.clone();
+    let streamed = crate::session::format::to_gzip_streaming(&shell, vec![m1].into_iter());
+    assert!(streamed == crate::session::format::to_gzip(&whole));
+}

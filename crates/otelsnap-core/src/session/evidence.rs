@@ -21,6 +21,8 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use super::SortedMap;
+
 /// Distinct values kept in a key's shape sample.
 pub const SAMPLE_CAP: usize = 64;
 /// Growth checkpoints are taken when the units reach `FIRST_CHECKPOINT << k`.
@@ -195,9 +197,11 @@ pub struct KeyEvidence {
     /// that is not unbounded: see [`KeyEvidence::reduce_for_baseline`]).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
-    /// Shape class → how many of the sampled distinct values have it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub profile: BTreeMap<String, u64>,
+    /// Shape class → how many of the sampled distinct values have it. A sorted vector, not a
+    /// `BTreeMap` (same order, same JSON): every key of a large capture holds one, and a
+    /// `BTreeMap` node costs hundreds of bytes for the one or two classes most keys have.
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub profile: SortedMap<u64>,
     /// Each sampled value stands for 2^level distinct values (0: every distinct value is in
     /// the sample).
     #[serde(default, skip_serializing_if = "is_zero_u8")]
@@ -294,13 +298,13 @@ impl ShapeSample {
     }
 
     /// Counts per class.
-    pub fn profile(&self) -> BTreeMap<String, u64> {
-        let mut p = BTreeMap::new();
+    pub fn profile(&self) -> SortedMap<u64> {
+        let mut p: BTreeMap<&'static str, u64> = BTreeMap::new();
         for (_, c) in &self.entries {
             let name = Shape::from_code(*c).unwrap_or(Shape::Other).as_str();
-            *p.entry(name.to_string()).or_insert(0) += 1;
+            *p.entry(name).or_insert(0) += 1;
         }
-        p
+        p.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
 
     /// The base64 form stored in [`KeyEvidence::sample`].
@@ -366,7 +370,7 @@ impl KeyEvidence {
             self.growth = self.late_checkpoint().into_iter().collect();
         } else {
             self.reason = String::new();
-            self.profile = BTreeMap::new();
+            self.profile = SortedMap::new();
             self.units = 0;
             self.distinct = 0;
             self.growth = Vec::new();

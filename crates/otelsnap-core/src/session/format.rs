@@ -117,6 +117,74 @@ pub fn to_gzip(session: &Session) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// Gzips `shell` (a session whose `data.metrics` is empty, with stats that already count the
+/// metrics) with `metrics` written in its metrics array as they come: the same bytes as
+/// [`to_gzip`] of the whole session, without holding every metric at once.
+pub fn to_gzip_streaming(
+    shell: &Session,
+    metrics: impl Iterator<Item = crate::session::MetricMeta>,
+) -> Vec<u8> {
+    let json = serde_json::to_vec(shell).unwrap_or_default();
+    let Some(at) = empty_metrics_array(&json).filter(|_| shell.data.metrics.is_empty()) else {
+        // Not the layout this relies on (cannot happen with our model): build it whole.
+        let mut whole = shell.clone();
+        whole.data.metrics.extend(metrics);
+        return to_gzip(&whole);
+    };
+    let mut enc = gz_encoder(Some(&Header::of(shell)));
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut enc);
+        // Writing into memory cannot fail, and our model always serializes.
+        let _ = w.write_all(&json[..at]);
+        for (i, m) in metrics.enumerate() {
+            if i > 0 {
+                let _ = w.write_all(b",");
+            }
+            let _ = serde_json::to_writer(&mut w, &m);
+        }
+        let _ = w.write_all(&json[at..]);
+        let _ = w.flush();
+    }
+    enc.finish().unwrap_or_default()
+}
+
+/// Where the elements of the top-level `data.metrics` array go in a compact session JSON
+/// whose array is empty (the offset of its `]`): found by scanning, so text inside strings
+/// can never be mistaken for it.
+fn empty_metrics_array(json: &[u8]) -> Option<usize> {
+    const DATA: &[u8] = b"\"data\":{\"metrics\":[]";
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < json.len() {
+        let b = json[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => {
+                    if depth == 1 && json[i..].starts_with(DATA) {
+                        return Some(i + DATA.len() - 1);
+                    }
+                    in_string = true;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Gzips bytes, with our header subfield when given.
 pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
     let mut enc = gz_encoder(header);

@@ -635,6 +635,20 @@ pub struct MetricMeta {
     pub incomplete: Option<Incomplete>,
 }
 
+impl MetricMeta {
+    /// Sorts this metric's lists, as [`Session::canonicalize`] does for every metric.
+    pub fn canonicalize(&mut self) {
+        self.explicit_bounds.sort_by(f64::total_cmp);
+        self.explicit_bounds.dedup();
+        self.scales.sort();
+        self.scales.dedup();
+        self.quantiles.sort_by(f64::total_cmp);
+        self.quantiles.dedup();
+        self.conflicts.sort();
+        self.conflicts.dedup();
+    }
+}
+
 /// One span name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpanMeta {
@@ -885,14 +899,7 @@ impl Session {
         let d = &mut self.data;
         d.metrics.sort_by(|a, b| a.name.cmp(&b.name));
         for m in &mut d.metrics {
-            m.explicit_bounds.sort_by(f64::total_cmp);
-            m.explicit_bounds.dedup();
-            m.scales.sort();
-            m.scales.dedup();
-            m.quantiles.sort_by(f64::total_cmp);
-            m.quantiles.dedup();
-            m.conflicts.sort();
-            m.conflicts.dedup();
+            m.canonicalize();
         }
         d.spans
             .sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));

@@ -312,8 +312,17 @@ impl Store {
         name: &SessionName,
         session: &Session,
     ) -> Result<(), SessionError> {
+        self.write_checkpoint_gzip(name, &format::to_gzip(session))
+    }
+
+    /// [`Store::write_checkpoint`] of a session already gzipped ([`format::to_gzip_streaming`]).
+    pub fn write_checkpoint_gzip(
+        &self,
+        name: &SessionName,
+        gzip: &[u8],
+    ) -> Result<(), SessionError> {
         self.ensure_dir()?;
-        write_atomic(&self.checkpoint_path(name), &format::to_gzip(session), true)
+        write_atomic(&self.checkpoint_path(name), gzip, true)
     }
 
     /// True when a session of that name exists.
@@ -358,7 +367,20 @@ impl Store {
     ) -> Result<Saved, SessionError> {
         let name = SessionName::parse(&session.id)?;
         self.check_target(&name, force)?;
-        let bytes = format::to_gzip(session);
+        self.save_gzip_with(&session.id, &format::to_gzip(session), force, write)
+    }
+
+    /// [`Store::save_with`] of a session already gzipped ([`format::to_gzip_streaming`]), whose
+    /// id is `id`.
+    pub fn save_gzip_with(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        force: bool,
+        write: WriteFn,
+    ) -> Result<Saved, SessionError> {
+        let name = SessionName::parse(id)?;
+        self.check_target(&name, force)?;
         if bytes.len() as u64 > self.limits.max_session_size {
             return Err(SessionError::TooLarge {
                 origin: format!("session '{name}'"),
@@ -368,7 +390,7 @@ impl Store {
         }
         self.ensure_dir()?;
         let path = self.path_for(&name);
-        write(&path, &bytes, force).map_err(|e| match e {
+        write(&path, bytes, force).map_err(|e| match e {
             SessionError::FileExists { .. } => SessionError::AlreadyExists {
                 name: name.to_string(),
                 dir: self.dir.clone(),
@@ -393,13 +415,23 @@ impl Store {
 
     /// [`Store::rescue`] through `write`.
     pub fn rescue_with(&self, session: &Session, write: WriteFn) -> Result<PathBuf, String> {
-        let bytes = format::to_gzip(session);
+        self.rescue_gzip_with(&session.id, &format::to_gzip(session), write)
+    }
+
+    /// [`Store::rescue`] of a session already gzipped, whose id is `id`.
+    pub fn rescue_gzip(&self, id: &str, bytes: &[u8]) -> Result<PathBuf, String> {
+        self.rescue_gzip_with(id, bytes, write_atomic)
+    }
+
+    /// [`Store::rescue_gzip`] through `write`.
+    pub fn rescue_gzip_with(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        write: WriteFn,
+    ) -> Result<PathBuf, String> {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let file = format!(
-            "{}.rescue-{stamp}-{}{SUFFIX}",
-            session.id,
-            std::process::id()
-        );
+        let file = format!("{id}.rescue-{stamp}-{}{SUFFIX}", std::process::id());
         let mut why = Vec::new();
         // The store directory may not exist yet (nothing saved there so far).
         let _ = self.ensure_dir();
@@ -409,7 +441,7 @@ impl Store {
                 continue;
             }
             let path = dir.join(&file);
-            match write(&path, &bytes, false) {
+            match write(&path, bytes, false) {
                 Ok(()) => return Ok(path),
                 Err(e) => why.push(e.to_string()),
             }
