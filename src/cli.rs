@@ -113,6 +113,7 @@ pub enum Command {
     after_help = "Examples:\n  otelsnap capture baseline --duration 2m\n  \
 otelsnap capture ci-run --grpc 127.0.0.1:0 --http 127.0.0.1:0 --ready-file ready.json --idle-timeout 10s\n  \
 otelsnap capture from-dump --from-file collector-export.jsonl\n  \
+otelsnap capture gateway --from-file dumps/   # a directory of rotated Collector dumps\n  \
 otelsnap capture ci-run -- pytest -q          # run CMD with OTEL_EXPORTER_OTLP_* pointing here\n  \
 otelsnap capture ci-run --output baseline.json.gz -- ./run-tests.sh\n\
 With -- CMD the receivers take free ports unless --grpc/--http say otherwise; the exit status is\n\
@@ -152,12 +153,17 @@ pub struct CaptureArgs {
     /// Stop after this many accepted export requests
     #[arg(long, value_name = "N")]
     pub max_requests: Option<u64>,
-    /// Read OTLP files instead of listening (JSON lines, one JSON request, or protobuf; - is stdin)
+    /// Read OTLP files instead of listening: Collector file-exporter dumps (JSON lines or
+    /// length-prefixed protobuf, gzip or zstd, told by content), one JSON or protobuf request,
+    /// a directory of rotated dumps or a quoted pattern ('dumps/*'); repeatable; - is stdin
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::AnyPath)]
     pub from_file: Vec<String>,
     /// Signal of protobuf files, where it cannot be told from the content
     #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
     pub from_file_signal: Option<String>,
+    /// Threads reading --from-file files at once (0 = one per core); the session is the same
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub from_file_jobs: usize,
     /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,

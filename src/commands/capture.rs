@@ -68,7 +68,11 @@ impl Budgeted {
 
     /// Ingests one request whose strings were already capped (`truncated` of them cut).
     fn ingest(&mut self, req: &OtlpRequest, truncated: u64) {
-        let at = chrono::Utc::now();
+        self.ingest_at(req, truncated, chrono::Utc::now());
+    }
+
+    /// [`Self::ingest`], received at `at`.
+    fn ingest_at(&mut self, req: &OtlpRequest, truncated: u64, at: chrono::DateTime<chrono::Utc>) {
         let before = crate::alloc_meter::thread_net();
         self.analyzer.note_truncated(truncated);
         self.analyzer.ingest(req, at);
@@ -131,6 +135,9 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     }
     if args.from_file_signal.is_some() {
         bail!("--from-file-signal only applies with --from-file FILE");
+    }
+    if args.from_file_jobs != 0 {
+        bail!("--from-file-jobs only applies with --from-file FILE");
     }
     if args.no_grpc && args.no_http {
         bail!(
@@ -981,6 +988,14 @@ fn capture_files(
     if args.from_file.iter().filter(|f| *f == "-").count() > 1 {
         bail!("--from-file - (stdin) can be given only once");
     }
+    let set = file::expand(&args.from_file).map_err(|e| {
+        anyhow!("--from-file {e}; name files, a directory of dumps, or a pattern that matches some")
+    })?;
+    for dup in &set.duplicates {
+        ctx.note(format!(
+            "note: {dup} is named more than once by --from-file; read once"
+        ));
+    }
     let start = Instant::now();
     let started = now_utc();
     let mut analyzer = (!args.no_analyze)
@@ -989,36 +1004,66 @@ fn capture_files(
         signal,
         max_body: args.max_body,
     };
+    let jobs = match args.from_file_jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let mut requests = 0u64;
     let mut rejected = 0u64;
-    let mut sources = Vec::new();
-    for path in &args.from_file {
-        sources.push(format!("file:{path}"));
-        let mut shown_here = 0u64;
-        let mut on_request = |mut req: OtlpRequest| -> Result<(), Refusal> {
+    let sources = args.from_file.iter().map(|p| format!("file:{p}")).collect();
+    // Decoding and capping run on the reading threads; the analysis takes the requests in
+    // file order on this one, so the session does not depend on which file decodes first.
+    let prepare = |mut req: OtlpRequest| {
+        let truncated = limits::cap_request(&mut req);
+        (req, truncated)
+    };
+    // A file's requests count as received when the file was last written, not when it is
+    // read: that is closer to when the exporter saw them, and the same dump read twice gives
+    // the same session (first/last seen fall back to it for data without timestamps).
+    let received: Vec<_> = set
+        .files
+        .iter()
+        .map(|f| {
+            (f != "-")
+                .then(|| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+                .flatten()
+                .map_or(started, chrono::DateTime::<chrono::Utc>::from)
+        })
+        .collect();
+    let mut shown = vec![0u64; set.files.len()];
+    let mut consume = |i: usize, item: &file::Item<(OtlpRequest, u64)>| match item {
+        file::Item::Request((req, truncated)) => {
             if let Some(a) = analyzer.as_mut() {
-                let truncated = limits::cap_request(&mut req);
-                a.ingest(&req, truncated);
+                a.ingest_at(req, *truncated, received[i]);
             }
-            Ok(())
-        };
-        let mut on_bad = |bad: &file::BadInput| {
-            if shown_here < MAX_BAD_LINES_SHOWN {
+        }
+        file::Item::Bad(bad) => {
+            if shown[i] < MAX_BAD_LINES_SHOWN {
                 ctx.note(format!("warning: skipped {bad}"));
-            } else if shown_here == MAX_BAD_LINES_SHOWN {
+            } else if shown[i] == MAX_BAD_LINES_SHOWN {
                 ctx.note(format!(
-                    "warning: more bad input in {path} is skipped without being shown"
+                    "warning: more bad input in {} is skipped without being shown",
+                    set.files[i]
                 ));
             }
-            shown_here += 1;
-        };
-        let report = file::read_path(path, &fopts, &mut on_request, &mut on_bad)?;
+            shown[i] += 1;
+        }
+    };
+    let mut finished = |i: usize, report: &file::FileReport| {
         requests += report.requests;
         rejected += report.bad;
         if report.format == file::FileFormat::Empty {
-            ctx.note(format!("note: {path} is empty"));
+            ctx.note(format!("note: {} is empty", set.files[i]));
         }
-    }
+    };
+    file::read_paths(
+        &set.files,
+        &fopts,
+        jobs,
+        &prepare,
+        &mut consume,
+        &mut finished,
+    )?;
     let info = CaptureInfo {
         started,
         ended: now_utc(),

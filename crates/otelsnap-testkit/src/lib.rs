@@ -1,9 +1,11 @@
 //! Test support for otelsnap, used only as a dev-dependency: synthetic sessions ([`synth`]),
-//! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]) and the fixture
-//! generator behind `fixtures/` ([`fixtures`]), damaged session files ([`mutants`]), sessions re-written as OCC exports them ([`occ`]). Nothing
+//! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]), Collector
+//! file-exporter dumps ([`dumps`]) and the fixture generator behind `fixtures/` ([`fixtures`]),
+//! damaged session files ([`mutants`]), sessions re-written as OCC exports them ([`occ`]). Nothing
 //! here ships in the binary.
 
 pub mod ci_fixtures;
+pub mod dumps;
 pub mod evalset;
 pub mod fixtures;
 pub mod mutants;

@@ -1,4 +1,5 @@
-//! Reading OTLP from files (`capture --from-file`).
+//! Reading OTLP from files (`capture --from-file`): single files, and sets of them
+//! (directories, globs of rotated Collector dumps) read in parallel in a fixed order.
 //!
 //! Accepted, sniffed by content (never by file name):
 //! - OTLP/JSON lines, as the OTLP file-exporter spec and the Collector's file exporter write
@@ -6,13 +7,31 @@
 //!   Read line by line, so memory stays bounded by the longest line.
 //! - One (or several concatenated) OTLP/JSON documents, pretty-printed over many lines: chosen
 //!   when the first non-blank line is an unfinished JSON document.
-//! - A binary protobuf Export*ServiceRequest, or a stream of them each prefixed by its length as
-//!   a 4-byte big-endian integer (the Collector's file exporter with `format: proto`). The signal
-//!   comes from `--from-file-signal`, else from which request type the bytes decode as plausibly.
-//! - Any of these gzip-compressed (sniffed by the gzip magic bytes).
+//! - A binary protobuf Export*ServiceRequest, or a stream of length-prefixed messages as the
+//!   Collector's file exporter writes them with `format: proto`: each message (a MetricsData /
+//!   TracesData / LogsData, wire-compatible with the Export*ServiceRequest) after its length as a
+//!   4-byte big-endian integer. The signal comes from `--from-file-signal`, else from which
+//!   request type each message decodes as plausibly (the exporter records it nowhere).
+//! - The same length-prefixed stream with each message zstd-compressed on its own: the file
+//!   exporter's `compression: zstd` (its default, "legacy" mode), for `format: proto` and
+//!   `format: json` alike (see `frames`).
+//! - Any of these as a whole gzip or zstd stream (one or many frames or members; the exporter's
+//!   `compression: zstd` under its native-compression feature gate, or a dump gzipped later),
+//!   sniffed by the magic bytes.
 //!
-//! A bad line or document is reported through a callback with `FILE:LINE` and skipped; an
-//! unreadable or unrecognisable file is an error.
+//! A bad line, document or message is reported through a callback with `FILE:LINE` (text) or
+//! `FILE:byte OFFSET` (binary) and skipped; an unreadable or unrecognisable file is an error.
+
+mod frames;
+mod parallel;
+mod protobuf;
+mod sources;
+#[cfg(test)]
+mod tests;
+
+pub use parallel::{Item, read_paths};
+pub use protobuf::{ProtoError, decode_protobuf};
+pub use sources::{Sources, SourcesError, expand};
 
 use std::cell::Cell;
 use std::fs::File;
@@ -20,11 +39,6 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
-use opentelemetry_proto::tonic::collector::{
-    logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
-    trace::v1::ExportTraceServiceRequest,
-};
-use prost::Message;
 
 use super::{OtlpRequest, Refusal, json};
 use crate::session::Signal;
@@ -58,8 +72,39 @@ pub enum FileFormat {
     JsonDocuments,
     /// One binary protobuf request.
     Protobuf,
-    /// Binary protobuf requests, each after a 4-byte big-endian length.
+    /// Messages each after a 4-byte big-endian length (protobuf, or zstd-compressed
+    /// protobuf or JSON per message).
     ProtobufDelimited,
+}
+
+/// How a file's bytes were compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// One gzip stream (or several members).
+    Gzip,
+    /// One zstd stream (or several frames).
+    Zstd,
+    /// Each length-prefixed message zstd-compressed on its own.
+    ZstdPerMessage,
+}
+
+impl Compression {
+    /// A short human name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::ZstdPerMessage => "zstd per message",
+        }
+    }
+
+    /// True for a compressed stream wrapping the whole file.
+    fn is_stream(self) -> bool {
+        matches!(self, Compression::Gzip | Compression::Zstd)
+    }
 }
 
 impl FileFormat {
@@ -80,8 +125,8 @@ impl FileFormat {
 pub struct FileReport {
     /// What the file turned out to hold.
     pub format: FileFormat,
-    /// True when the file was gzip-compressed.
-    pub gzip: bool,
+    /// How the file was compressed.
+    pub compression: Compression,
     /// Requests handed to the callback and accepted.
     pub requests: u64,
     /// Lines or documents skipped as malformed.
@@ -91,7 +136,8 @@ pub struct FileReport {
 /// One skipped line or document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadInput {
-    /// `FILE:LINE` (or `FILE` alone for binary input).
+    /// `FILE:LINE` (text), `FILE:byte OFFSET` (binary; the offset in the decompressed stream
+    /// when the whole file is compressed) or `FILE` alone.
     pub location: String,
     /// Why it was skipped.
     pub reason: String,
@@ -186,11 +232,21 @@ pub fn read_from(
         source,
     };
     let mut raw = BufReader::with_capacity(64 * 1024, reader);
-    let gzip = raw.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
-    let inner: Box<dyn Read + '_> = if gzip {
-        Box::new(MultiGzDecoder::new(raw))
+    let head = raw.fill_buf().map_err(io_err)?;
+    let compression = if head.starts_with(GZIP_MAGIC) {
+        Compression::Gzip
+    } else if head.starts_with(ZSTD_MAGIC) {
+        Compression::Zstd
     } else {
-        Box::new(raw)
+        Compression::None
+    };
+    let inner: Box<dyn Read + '_> = match compression {
+        Compression::Gzip => Box::new(MultiGzDecoder::new(raw)),
+        // Concatenated frames (one per write when the exporter rotates) are read through.
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(raw).map_err(io_err)?)
+        }
+        Compression::None | Compression::ZstdPerMessage => Box::new(raw),
     };
     let mut r = BufReader::with_capacity(64 * 1024, inner);
     let mut ctx = Reading {
@@ -200,7 +256,7 @@ pub fn read_from(
         on_bad,
         report: FileReport {
             format: FileFormat::Empty,
-            gzip,
+            compression,
             requests: 0,
             bad: 0,
         },
@@ -209,11 +265,11 @@ pub fn read_from(
         Sniffed::Empty => {}
         Sniffed::Json => ctx.json(&mut r)?,
         Sniffed::Protobuf => ctx.protobuf(&mut r)?,
-        Sniffed::ProtobufDelimited => ctx.protobuf_delimited(&mut r)?,
+        Sniffed::ProtobufDelimited => ctx.frames(&mut r)?,
         Sniffed::Unknown => {
             return Err(FileError::NotOtlp {
                 path: name.to_string(),
-                reason: "not OTLP/JSON (no '{' at the start) nor OTLP protobuf; expected JSON lines, a JSON request or a protobuf request, optionally gzipped".into(),
+                reason: "not OTLP/JSON (no '{' at the start) nor OTLP protobuf; expected JSON lines, a JSON request, a protobuf request or length-prefixed protobuf messages, optionally gzip- or zstd-compressed".into(),
             });
         }
     }
@@ -246,13 +302,22 @@ fn sniff(r: &mut impl BufRead) -> io::Result<Sniffed> {
     if body[0] == 0x0A {
         return Ok(Sniffed::Protobuf);
     }
-    if body.len() >= 5 && body[0] == 0 && body[4] == 0x0A {
-        return Ok(Sniffed::ProtobufDelimited);
+    // A length prefix, then a protobuf message (field 1, length-delimited), a zstd frame
+    // (per-message compression) or a JSON document (`format: json` with per-message zstd
+    // turned off by an encoding extension).
+    if body.len() >= 5 && u32::from_be_bytes([body[0], body[1], body[2], body[3]]) > 0 {
+        let msg = &body[4..];
+        if msg[0] == 0x0A || msg[0] == b'{' || msg.starts_with(ZSTD_MAGIC) {
+            return Ok(Sniffed::ProtobufDelimited);
+        }
     }
     Ok(Sniffed::Unknown)
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+/// A zstd frame's magic number, 0xFD2FB528 little-endian.
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
 /// UTF-8 text, allowing a multi-byte character cut at the buffer's end.
 fn looks_like_text(b: &[u8]) -> bool {
@@ -260,6 +325,17 @@ fn looks_like_text(b: &[u8]) -> bool {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && b.len() - e.valid_up_to() < 4,
     }
+}
+
+/// Where in a file a bad entry is.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    /// A line (text).
+    Line(u64),
+    /// A byte offset (binary).
+    Byte(u64),
+    /// The file as a whole.
+    File,
 }
 
 struct Reading<'a, 'b> {
@@ -278,13 +354,35 @@ impl Reading<'_, '_> {
         }
     }
 
-    fn bad(&mut self, line: Option<u64>, reason: String) {
-        let location = match line {
-            Some(l) => format!("{}:{l}", self.name),
-            None => self.name.to_string(),
+    fn bad(&mut self, at: At, reason: String) {
+        let location = match at {
+            At::Line(l) => format!("{}:{l}", self.name),
+            At::Byte(b) if self.report.compression.is_stream() => {
+                format!("{}:byte {b} (decompressed)", self.name)
+            }
+            At::Byte(b) => format!("{}:byte {b}", self.name),
+            At::File => self.name.to_string(),
         };
         self.report.bad += 1;
         (self.on_bad)(&BadInput { location, reason });
+    }
+
+    /// A read error: inside a compressed stream it means the stream is corrupt or cut short (a
+    /// dump copied while being written): counted at `at`, and the rest of the file skipped;
+    /// otherwise the file cannot be read.
+    fn read_failed(&mut self, at: At, source: io::Error) -> Result<(), FileError> {
+        let codec = self.report.compression;
+        if !codec.is_stream() {
+            return Err(self.io(source));
+        }
+        self.bad(
+            at,
+            format!(
+                "the {} stream is corrupt or cut short ({source}); the rest of the file is skipped",
+                codec.as_str()
+            ),
+        );
+        Ok(())
     }
 
     fn deliver(&mut self, req: OtlpRequest) -> Result<(), FileError> {
@@ -304,7 +402,10 @@ impl Reading<'_, '_> {
         let mut decided = false;
         loop {
             line.clear();
-            let got = read_line_bounded(r, &mut line, limit).map_err(|e| self.io(e))?;
+            let got = match read_line_bounded(r, &mut line, limit) {
+                Ok(got) => got,
+                Err(e) => return self.read_failed(At::Line(line_no + 1), e),
+            };
             let too_long = match got {
                 Line::Eof => break,
                 Line::Ok => false,
@@ -315,7 +416,7 @@ impl Reading<'_, '_> {
                 decided = true;
                 self.report.format = FileFormat::JsonLines;
                 self.bad(
-                    Some(line_no),
+                    At::Line(line_no),
                     format!("line longer than --max-body ({limit} bytes); skipped"),
                 );
                 continue;
@@ -339,7 +440,7 @@ impl Reading<'_, '_> {
                 Err(e) => {
                     decided = true;
                     self.report.format = FileFormat::JsonLines;
-                    self.bad(Some(line_no), e.to_string());
+                    self.bad(At::Line(line_no), e.to_string());
                 }
             }
         }
@@ -370,7 +471,7 @@ impl Reading<'_, '_> {
                 None => break,
                 Some(Ok(value)) => match json::decode_any_value(&value) {
                     Ok(req) => self.deliver(req)?,
-                    Err(e) => self.bad(None, format!("document {index}: {e}")),
+                    Err(e) => self.bad(At::File, format!("document {index}: {e}")),
                 },
                 Some(Err(e)) => {
                     if e.is_io() && read.get().saturating_sub(doc_start.get()) > limit {
@@ -385,7 +486,7 @@ impl Reading<'_, '_> {
                     }
                     // serde_json cannot resynchronise after a syntax error: report, stop here.
                     self.bad(
-                        None,
+                        At::File,
                         format!(
                             "document {index}: invalid JSON: {e} (counting from the first non-blank line); the rest of the file is skipped"
                         ),
@@ -421,52 +522,6 @@ impl Reading<'_, '_> {
                 reason,
             }),
         }
-    }
-
-    fn protobuf_delimited(&mut self, r: &mut impl Read) -> Result<(), FileError> {
-        self.report.format = FileFormat::ProtobufDelimited;
-        let limit = self.opts.max_body;
-        let mut index: u64 = 0;
-        loop {
-            let mut len = [0u8; 4];
-            match read_exact_or_eof(r, &mut len).map_err(|e| self.io(e))? {
-                0 => break,
-                4 => {}
-                _ => {
-                    self.bad(
-                        None,
-                        format!("message {}: truncated length prefix", index + 1),
-                    );
-                    break;
-                }
-            }
-            index += 1;
-            let n = u32::from_be_bytes(len) as usize;
-            if n > limit {
-                return Err(FileError::TooLarge {
-                    path: self.name.to_string(),
-                    what: "a length-delimited protobuf message",
-                    limit,
-                });
-            }
-            let mut buf = vec![0u8; n];
-            if read_exact_or_eof(r, &mut buf).map_err(|e| self.io(e))? != n {
-                self.bad(None, format!("message {index}: truncated"));
-                break;
-            }
-            match decode_protobuf(&buf, self.opts.signal) {
-                Ok(req) => self.deliver(req)?,
-                Err(ProtoError::Ambiguous) => {
-                    return Err(FileError::Ambiguous {
-                        path: self.name.to_string(),
-                    });
-                }
-                Err(ProtoError::Invalid(reason)) => {
-                    self.bad(None, format!("message {index}: {reason}"))
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -561,329 +616,5 @@ fn is_eof_error(text: &[u8]) -> bool {
     match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
         Err(e) => e.is_eof(),
         Ok(_) => false,
-    }
-}
-
-/// Why protobuf bytes did not decode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProtoError {
-    /// More than one signal decodes plausibly.
-    Ambiguous,
-    /// No signal decodes (message says why).
-    Invalid(String),
-}
-
-/// Decodes a binary Export*ServiceRequest of the given signal, or tells the signal from which
-/// request type the bytes decode as plausibly (all three share field 1, so a plain decode is
-/// not enough: the nested fields' wire types and contents decide).
-pub fn decode_protobuf(bytes: &[u8], signal: Option<Signal>) -> Result<OtlpRequest, ProtoError> {
-    let invalid = |what: &str, e: prost::DecodeError| {
-        ProtoError::Invalid(format!("not a valid OTLP {what} protobuf request: {e}"))
-    };
-    match signal {
-        Some(Signal::Metrics) => ExportMetricsServiceRequest::decode(bytes)
-            .map(OtlpRequest::Metrics)
-            .map_err(|e| invalid("metrics", e)),
-        Some(Signal::Traces) => ExportTraceServiceRequest::decode(bytes)
-            .map(OtlpRequest::Traces)
-            .map_err(|e| invalid("traces", e)),
-        Some(Signal::Logs) => ExportLogsServiceRequest::decode(bytes)
-            .map(OtlpRequest::Logs)
-            .map_err(|e| invalid("logs", e)),
-        None => {
-            let mut found: Vec<OtlpRequest> = Vec::new();
-            // Requests that decode but hold no items could be any signal.
-            let mut itemless = 0;
-            let mut consider = |p: Option<bool>, req: OtlpRequest| match p {
-                Some(true) => found.push(req),
-                Some(false) => {}
-                None => itemless += 1,
-            };
-            if let Ok(m) = ExportMetricsServiceRequest::decode(bytes) {
-                consider(plausible_metrics(&m), OtlpRequest::Metrics(m));
-            }
-            if let Ok(t) = ExportTraceServiceRequest::decode(bytes) {
-                consider(plausible_traces(&t), OtlpRequest::Traces(t));
-            }
-            if let Ok(l) = ExportLogsServiceRequest::decode(bytes) {
-                consider(plausible_logs(&l), OtlpRequest::Logs(l));
-            }
-            match (found.len(), itemless) {
-                (1, _) => Ok(found.remove(0)),
-                (0, 0) => Err(ProtoError::Invalid(
-                    "not a valid OTLP metrics, traces or logs protobuf request".into(),
-                )),
-                _ => Err(ProtoError::Ambiguous),
-            }
-        }
-    }
-}
-
-/// Some(true): items, all well-formed for this signal; Some(false): malformed; None: no items.
-fn plausible_metrics(r: &ExportMetricsServiceRequest) -> Option<bool> {
-    let mut any = false;
-    for rm in &r.resource_metrics {
-        for sm in &rm.scope_metrics {
-            for m in &sm.metrics {
-                if m.name.is_empty() || m.data.is_none() {
-                    return Some(false);
-                }
-                any = true;
-            }
-        }
-    }
-    any.then_some(true)
-}
-
-fn plausible_traces(r: &ExportTraceServiceRequest) -> Option<bool> {
-    let mut any = false;
-    for rs in &r.resource_spans {
-        for ss in &rs.scope_spans {
-            for s in &ss.spans {
-                if s.trace_id.len() != 16 || s.span_id.len() != 8 || s.kind < 0 || s.kind > 5 {
-                    return Some(false);
-                }
-                any = true;
-            }
-        }
-    }
-    any.then_some(true)
-}
-
-fn plausible_logs(r: &ExportLogsServiceRequest) -> Option<bool> {
-    let mut any = false;
-    for rl in &r.resource_logs {
-        for sl in &rl.scope_logs {
-            for l in &sl.log_records {
-                if !(0..=24).contains(&l.severity_number)
-                    || !(l.trace_id.is_empty() || l.trace_id.len() == 16)
-                    || !(l.span_id.is_empty() || l.span_id.len() == 8)
-                {
-                    return Some(false);
-                }
-                any = true;
-            }
-        }
-    }
-    any.then_some(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use super::*;
-    use otelsnap_testkit::otlp_json as enc;
-    use otelsnap_testkit::testdata;
-
-    struct Got {
-        report: Result<FileReport, FileError>,
-        requests: Vec<OtlpRequest>,
-        bad: Vec<BadInput>,
-    }
-
-    fn read(bytes: &[u8], opts: FileOptions) -> Got {
-        let mut requests = Vec::new();
-        let mut bad = Vec::new();
-        let report = read_from(
-            bytes,
-            "in.jsonl",
-            &opts,
-            &mut |r| {
-                requests.push(r);
-                Ok(())
-            },
-            &mut |b| bad.push(b.clone()),
-        );
-        Got {
-            report,
-            requests,
-            bad,
-        }
-    }
-
-    fn metrics_line() -> String {
-        enc::encode_metrics(&testdata::checkout_metrics()).to_string()
-    }
-
-    fn traces_line() -> String {
-        enc::encode_traces(&testdata::checkout_traces()).to_string()
-    }
-
-    fn logs_line() -> String {
-        enc::encode_logs(&testdata::checkout_logs()).to_string()
-    }
-
-    fn gzip(b: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(b).unwrap();
-        e.finish().unwrap()
-    }
-
-    #[test]
-    fn json_lines_with_bad_lines_skipped_and_located() {
-        let text = format!(
-            "{}\nnot json\n\n{}\n{{\"resourceMetrics\": [\n{}\n{{\"other\":1}}\n",
-            metrics_line(),
-            traces_line(),
-            logs_line()
-        );
-        let got = read(text.as_bytes(), FileOptions::default());
-        let report = got.report.unwrap();
-        assert_eq!(report.format, FileFormat::JsonLines);
-        assert_eq!(report.requests, 3);
-        assert_eq!(report.bad, 3);
-        let signals: Vec<_> = got.requests.iter().map(|r| r.signal()).collect();
-        assert_eq!(signals, [Signal::Metrics, Signal::Traces, Signal::Logs]);
-        assert_eq!(
-            got.requests[0],
-            OtlpRequest::Metrics(testdata::checkout_metrics())
-        );
-        let locations: Vec<_> = got.bad.iter().map(|b| b.location.as_str()).collect();
-        assert_eq!(locations, ["in.jsonl:2", "in.jsonl:5", "in.jsonl:7"]);
-        assert!(
-            got.bad[2].reason.contains("unknown OTLP signal"),
-            "{:?}",
-            got.bad[2]
-        );
-    }
-
-    #[test]
-    fn pretty_printed_single_request() {
-        let v = enc::encode_traces(&testdata::checkout_traces());
-        let text = format!("\n\n{}\n", serde_json::to_string_pretty(&v).unwrap());
-        let got = read(text.as_bytes(), FileOptions::default());
-        let report = got.report.unwrap();
-        assert_eq!(report.format, FileFormat::JsonDocuments);
-        assert_eq!((report.requests, report.bad), (1, 0));
-        assert_eq!(
-            got.requests,
-            [OtlpRequest::Traces(testdata::checkout_traces())]
-        );
-    }
-
-    #[test]
-    fn pretty_printed_documents_with_a_syntax_error_stop_there() {
-        let v = enc::encode_logs(&testdata::checkout_logs());
-        let pretty = serde_json::to_string_pretty(&v).unwrap();
-        let text = format!("{pretty}\n{pretty}\n{{ \"resourceLogs\": ]\n{pretty}");
-        let got = read(text.as_bytes(), FileOptions::default());
-        let report = got.report.unwrap();
-        assert_eq!((report.requests, report.bad), (2, 1));
-        assert!(got.bad[0].reason.contains("document 3"), "{:?}", got.bad);
-    }
-
-    #[test]
-    fn gzip_json_lines() {
-        let text = format!("{}\n{}\n", metrics_line(), logs_line());
-        let got = read(&gzip(text.as_bytes()), FileOptions::default());
-        let report = got.report.unwrap();
-        assert!(report.gzip);
-        assert_eq!((report.requests, report.bad), (2, 0));
-    }
-
-    #[test]
-    fn protobuf_signal_is_detected() {
-        let cases = [
-            OtlpRequest::Metrics(testdata::checkout_metrics()),
-            OtlpRequest::Traces(testdata::checkout_traces()),
-            OtlpRequest::Logs(testdata::checkout_logs()),
-        ];
-        for want in cases {
-            let bytes = match &want {
-                OtlpRequest::Metrics(r) => r.encode_to_vec(),
-                OtlpRequest::Traces(r) => r.encode_to_vec(),
-                OtlpRequest::Logs(r) => r.encode_to_vec(),
-            };
-            for input in [bytes.clone(), gzip(&bytes)] {
-                let got = read(&input, FileOptions::default());
-                let report = got.report.unwrap();
-                assert_eq!(report.format, FileFormat::Protobuf);
-                assert_eq!(got.requests, std::slice::from_ref(&want));
-            }
-        }
-    }
-
-    #[test]
-    fn protobuf_with_explicit_signal_and_ambiguity() {
-        // An empty request decodes as any signal: ambiguous without the flag.
-        let empty = ExportLogsServiceRequest {
-            resource_logs: vec![Default::default()],
-        }
-        .encode_to_vec();
-        let got = read(&empty, FileOptions::default());
-        assert!(matches!(got.report, Err(FileError::Ambiguous { .. })));
-        let opts = FileOptions {
-            signal: Some(Signal::Logs),
-            ..FileOptions::default()
-        };
-        let got = read(&empty, opts);
-        assert_eq!(got.report.unwrap().requests, 1);
-        assert_eq!(got.requests[0].signal(), Signal::Logs);
-    }
-
-    #[test]
-    fn length_delimited_protobuf_stream() {
-        let mut bytes = Vec::new();
-        for m in [
-            testdata::checkout_metrics().encode_to_vec(),
-            testdata::checkout_traces().encode_to_vec(),
-        ] {
-            bytes.extend_from_slice(&(m.len() as u32).to_be_bytes());
-            bytes.extend_from_slice(&m);
-        }
-        bytes.extend_from_slice(&100u32.to_be_bytes());
-        bytes.extend_from_slice(&[0x0A, 1, 2]);
-        let got = read(&bytes, FileOptions::default());
-        let report = got.report.unwrap();
-        assert_eq!(report.format, FileFormat::ProtobufDelimited);
-        assert_eq!((report.requests, report.bad), (2, 1));
-    }
-
-    #[test]
-    fn long_lines_are_skipped_with_bounded_memory() {
-        let ok = metrics_line();
-        let long = format!(
-            "{{\"resourceMetrics\":[],\"pad\":\"{}\"}}",
-            "x".repeat(3 * ok.len())
-        );
-        let text = format!("{long}\n{ok}\n");
-        let opts = FileOptions {
-            signal: None,
-            max_body: 2 * ok.len(),
-        };
-        let got = read(text.as_bytes(), opts);
-        let report = got.report.unwrap();
-        assert_eq!((report.requests, report.bad), (1, 1));
-        assert_eq!(got.bad[0].location, "in.jsonl:1");
-    }
-
-    #[test]
-    fn empty_and_garbage_files() {
-        let got = read(b"", FileOptions::default());
-        assert_eq!(got.report.unwrap().format, FileFormat::Empty);
-        let got = read(b"  \n\n", FileOptions::default());
-        let r = got.report.unwrap();
-        assert_eq!((r.requests, r.bad), (0, 0));
-        let got = read(&[0xff, 0xfe, 0x00, 0x01], FileOptions::default());
-        assert!(matches!(got.report, Err(FileError::NotOtlp { .. })));
-    }
-
-    #[test]
-    fn a_refusal_stops_reading() {
-        let text = format!("{}\n{}\n", metrics_line(), metrics_line());
-        let mut n = 0;
-        let r = read_from(
-            text.as_bytes(),
-            "x",
-            &FileOptions::default(),
-            &mut |_| {
-                n += 1;
-                Err(Refusal::Stopping)
-            },
-            &mut |_| {},
-        );
-        assert!(matches!(r, Err(FileError::Refused { .. })));
-        assert_eq!(n, 1);
     }
 }
