@@ -289,6 +289,14 @@ fn refused_before_running_cmd() {
             "--from-file reads files and runs nothing",
         ),
         (
+            vec!["--from-file-jobs", "2"],
+            "--from-file-jobs only applies with --from-file FILE",
+        ),
+        (
+            vec!["--from-file-signal", "metrics"],
+            "--from-file-signal only applies with --from-file FILE",
+        ),
+        (
             vec!["--protocol", "grpc", "--no-grpc"],
             "--protocol grpc needs the gRPC receiver",
         ),

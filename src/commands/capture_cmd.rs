@@ -50,6 +50,14 @@ pub fn validate(args: &CaptureArgs) -> anyhow::Result<()> {
         bail!("--from-file reads files and runs nothing: drop either --from-file or -- CMD");
     }
     for (flag, set) in [
+        ("--from-file-signal", args.from_file_signal.is_some()),
+        ("--from-file-jobs", args.from_file_jobs != 0),
+    ] {
+        if set {
+            bail!("{flag} only applies with --from-file FILE, which -- CMD does not read: drop it");
+        }
+    }
+    for (flag, set) in [
         ("--duration", args.duration.is_some()),
         ("--idle-timeout", args.idle_timeout.is_some()),
         ("--max-requests", args.max_requests.is_some()),
