@@ -155,20 +155,9 @@ pub async fn serve(
     let (open_tx, open_rx) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
-            () = &mut shutdown => break,
-            acc = listener.accept() => match acc {
-                Ok(x) => x,
-                Err(_) => {
-                    // Out of descriptors or a connection reset before accept: back off
-                    // instead of spinning; nothing was acknowledged on it.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let Some(tcp) = super::next_connection(&listener, shutdown.as_mut()).await else {
+            break;
         };
-        // Responses are small and written at once; Nagle would only add latency per call.
-        let _ = tcp.set_nodelay(true);
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             sink.rejected(TRANSPORT, "too many connections");
             // Answering costs a handshake; a flood past MAX_REFUSALS is closed unanswered.

@@ -55,3 +55,25 @@ impl Default for ReceiverConfig {
         }
     }
 }
+
+/// The next connection on `listener`, with Nagle off (responses are small and written at
+/// once; Nagle would only add latency), or None once `shutdown` resolved. An accept error (out
+/// of descriptors, a connection reset before accept) backs off instead of spinning; nothing
+/// was acknowledged on it. Shared by both receivers' accept loops.
+pub(crate) async fn next_connection<F: std::future::Future<Output = ()>>(
+    listener: &tokio::net::TcpListener,
+    mut shutdown: std::pin::Pin<&mut F>,
+) -> Option<tokio::net::TcpStream> {
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return None,
+            acc = listener.accept() => match acc {
+                Ok((tcp, _)) => {
+                    let _ = tcp.set_nodelay(true);
+                    return Some(tcp);
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+        }
+    }
+}
