@@ -22,28 +22,25 @@ use otelsnap_core::session::{KeyEvidence, Session, Verdict};
 /// Occurrence counts the set is evaluated at.
 pub const LEVELS: [u64; 4] = [20, 50, 200, 2000];
 
-/// A deterministic generator (splitmix64).
+/// The evaluation set's generator: the testkit's splitmix64 ([`crate::rng::Rng`]) with this
+/// set's own seed mixing, plus draws of identifier shapes.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(crate::rng::Rng);
 
 impl Rng {
     /// Seeded.
     pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x2545_f491_4f6c_dd1d)
+        Rng(crate::rng::Rng::from_state(seed ^ 0x2545_f491_4f6c_dd1d))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
+        self.0.below(n)
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
