@@ -16,7 +16,23 @@ pub const EXIT_ERROR: u8 = 2;
 /// What to do about a library error, in this command line's terms (flags, commands, their
 /// environment variables): the core library says what is wrong and knows no flags.
 pub fn remedy(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use otelsnap_core::diff::RulesError as R;
+    use otelsnap_core::otlp::file::FileError as F;
     use otelsnap_core::session::SessionError as E;
+    if let Some(e) = err.downcast_ref::<R>() {
+        return Some(match e {
+            R::Read { .. } => "; check the path given to --rules or OTELSNAP_RULES",
+            R::Syntax { .. } => "; fix or remove it, or pass --rules FILE",
+            R::Invalid { .. } => return None,
+        });
+    }
+    if let Some(e) = err.downcast_ref::<F>() {
+        return Some(match e {
+            F::Ambiguous { .. } => "; pass --from-file-signal metrics|traces|logs",
+            F::TooLarge { .. } => "; raise --max-body or split the file",
+            _ => return None,
+        });
+    }
     Some(match err.downcast_ref::<E>()? {
         E::WouldReplaceSpecial { .. } => " (even with --force); choose the path of a regular file",
         E::NotFound { .. } => {

@@ -964,6 +964,26 @@ fn rules_file_discovery_env_and_flag() {
         err.contains("cardinality_critcal") && err.contains("bad.toml"),
         "{err}"
     );
+    // The library says what is wrong; the command line adds the flag that fixes it.
+    assert!(
+        err.contains("; fix or remove it, or pass --rules FILE"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+
+    let out = otelsnap(&sub)
+        .args(["diff", &pa, &pb, "--rules"])
+        .arg(dir.path().join("absent.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cannot read rules file")
+            && err.contains("absent.toml")
+            && err.contains("check the path given to --rules or OTELSNAP_RULES"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 

@@ -219,6 +219,21 @@ fn corrupt_frames_are_located_counted_and_the_rest_kept() {
         err.contains(&format!("{p}:byte {huge_at}: message length")),
         "{err}"
     );
+    // Over the body limit: the warning names the flag that raises it; the garbage one does not.
+    let line_of = |needle: &str| {
+        err.lines()
+            .find(|l| l.contains(needle))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line_of(&format!("byte {huge_at}:")).ends_with("(raise --max-body if it is not corrupt)"),
+        "{err}"
+    );
+    assert!(
+        !line_of(&format!("byte {garbage_at}:")).contains("--max-body"),
+        "{err}"
+    );
     let s = load(dir.path(), "torn");
     let cap = s.capture.unwrap();
     assert_eq!((cap.requests, cap.rejected), (5, 2));

@@ -54,7 +54,7 @@ pub fn filters(args: &DiffArgs) -> anyhow::Result<Filters> {
 /// Finds the rules (flag/env, `.otelsnap.toml`, defaults) and applies `--tolerance`.
 pub fn rules(args: &DiffArgs) -> anyhow::Result<Rules> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let mut rules = Rules::discover(args.rules.as_deref(), &cwd).map_err(anyhow::Error::msg)?;
+    let mut rules = Rules::discover(args.rules.as_deref(), &cwd)?;
     if let Some(t) = args.tolerance {
         if !(t.is_finite() && t >= 0.0) {
             bail!("--tolerance {t} must be a fraction of at least 0 (e.g. 0.1 for ±10%)");

@@ -74,7 +74,12 @@ pub(super) fn capture_files(
         }
         file::Item::Bad(bad) => {
             if shown[i] < MAX_BAD_LINES_SHOWN {
-                ctx.note(format!("warning: skipped {bad}"));
+                let remedy = if bad.over_limit {
+                    " (raise --max-body if it is not corrupt)"
+                } else {
+                    ""
+                };
+                ctx.note(format!("warning: skipped {bad}{remedy}"));
             } else if shown[i] == MAX_BAD_LINES_SHOWN {
                 ctx.note(format!(
                     "warning: more bad input in {} is skipped without being shown",

@@ -25,7 +25,7 @@ use crate::session::{Observed, Session, Signal, format_time};
 pub use completeness::{Gap, IncompleteSide, NotJudged, Side};
 pub use engine::compare;
 pub use evidence::Evidence;
-pub use rules::{Rule, Rules};
+pub use rules::{Rule, Rules, RulesError};
 
 /// How much a change matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -315,7 +315,7 @@ pub fn parse_fingerprint(f: &str) -> Result<Ignore, String> {
         Ok(Ignore::Fingerprint(f))
     } else {
         Err(format!(
-            "ignore fingerprint '{f}' is not 12 hex digits (copy it from `otelsnap diff --format json`)"
+            "ignore fingerprint '{f}' is not 12 hex digits (copy it from a change's `fingerprint` in the diff's JSON)"
         ))
     }
 }
@@ -344,6 +344,39 @@ pub fn glob_match(glob: &str, text: &str) -> bool {
     g[gi..].iter().all(|c| *c == '*')
 }
 
+/// Why a rules file could not be used. Says what is wrong; the command line adds which flag
+/// or file fixes it.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The file could not be read.
+    #[error("cannot read rules file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or holds a key or value the rules do not have.
+    #[error("rules file {}{}: {message}", path.display(), line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The line of the error, when the parser knows it.
+        line: Option<usize>,
+        /// What the parser said, on one line.
+        message: String,
+    },
+    /// A value is out of its range, or an ignore entry does not parse.
+    #[error("rules file {}: {what}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the setting.
+        what: String,
+    },
+}
+
 impl Rules {
     /// The severity a rule has under these rules.
     pub fn severity_of(&self, rule: Rule) -> Severity {
@@ -361,20 +394,20 @@ impl Rules {
     }
 
     /// Parses rules from TOML text; `origin` names the file in errors.
-    pub fn from_toml(text: &str, origin: &Path) -> Result<Rules, String> {
-        let f: FileRules = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
-                .unwrap_or_default();
-            let msg = e.message().replace('\n', " ");
-            let msg = msg.trim_end_matches('.');
-            format!(
-                "rules file {}{line}: {msg}; fix or remove it, or pass --rules FILE",
-                origin.display()
-            )
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Rules, RulesError> {
+        let f: FileRules = toml::from_str(text).map_err(|e| RulesError::Syntax {
+            path: origin.to_path_buf(),
+            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+            message: e
+                .message()
+                .replace('\n', " ")
+                .trim_end_matches('.')
+                .to_string(),
         })?;
-        let bad = |what: String| format!("rules file {}: {what}", origin.display());
+        let bad = |what: String| RulesError::Invalid {
+            path: origin.to_path_buf(),
+            what,
+        };
         let mut r = Rules {
             source: Some(origin.to_path_buf()),
             ..Rules::default()
@@ -433,18 +466,16 @@ impl Rules {
     }
 
     /// Reads a rules file.
-    pub fn load(path: &Path) -> Result<Rules, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read rules file {}: {e}; check the path given to --rules or OTELSNAP_RULES",
-                path.display()
-            )
+    pub fn load(path: &Path) -> Result<Rules, RulesError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+            path: path.to_path_buf(),
+            source,
         })?;
         Rules::from_toml(&text, path)
     }
 
     /// The explicit file if given, else `.otelsnap.toml` in `cwd` or a parent, else defaults.
-    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Rules, String> {
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Rules, RulesError> {
         if let Some(p) = explicit {
             return Rules::load(p);
         }
@@ -641,30 +672,39 @@ fingerprints = ["0123456789AB"]
             "[thresholds]\ncardinality_critcal = 5\n",
             Path::new("r.toml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("cardinality_critcal"), "{e}");
         assert!(e.contains("r.toml"), "{e}");
         assert!(e.contains("line 2"), "{e}");
         assert!(!e.contains('\n'), "{e}");
-        let e = Rules::from_toml("colour = 1\n", Path::new("r.toml")).unwrap_err();
+        let e = Rules::from_toml("colour = 1\n", Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("colour") && e.contains("r.toml"), "{e}");
         let e = Rules::from_toml("[severity]\nnot_a_rule = \"info\"\n", Path::new("r.toml"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not_a_rule"), "{e}");
     }
 
     #[test]
     fn bad_values_rejected() {
-        let e =
-            Rules::from_toml("[severity]\nadded = \"loud\"\n", Path::new("r.toml")).unwrap_err();
+        let e = Rules::from_toml("[severity]\nadded = \"loud\"\n", Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("loud"), "{e}");
         let e = Rules::from_toml("[ignore]\npatterns = [\"legacy.*\"]\n", Path::new("r.toml"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no kind"), "{e}");
         let e = Rules::from_toml("[ignore]\nfingerprints = [\"xyz\"]\n", Path::new("r.toml"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("12 hex"), "{e}");
-        let e = Rules::from_toml("[tolerances]\nrate = -1.0\n", Path::new("r.toml")).unwrap_err();
+        let e = Rules::from_toml("[tolerances]\nrate = -1.0\n", Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("tolerances.rate"), "{e}");
     }
 
@@ -688,7 +728,9 @@ fingerprints = ["0123456789AB"]
             Rules::discover(Some(&explicit), &sub).unwrap().ratio_floor,
             9
         );
-        let e = Rules::discover(Some(&dir.path().join("missing.toml")), &sub).unwrap_err();
+        let e = Rules::discover(Some(&dir.path().join("missing.toml")), &sub)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing.toml"), "{e}");
     }
 }

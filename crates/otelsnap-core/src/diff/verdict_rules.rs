@@ -39,6 +39,25 @@ type Found = (
     Vec<fix::Fix>,
 );
 
+/// Each item of `to` with its counterpart in `from` (same identity), and whether it is changed
+/// or added: the verdict rules judge what `to` has, so items only in `from` do not appear.
+fn paired<'a, T, K: Ord>(
+    from: &'a [T],
+    to: &'a [T],
+    identity: impl Fn(&'a T) -> K,
+) -> impl Iterator<Item = (&'a T, Option<&'a T>, ChangeType)> {
+    let before: BTreeMap<K, &'a T> = from.iter().map(|i| (identity(i), i)).collect();
+    to.iter().map(move |i| {
+        let old = before.get(&identity(i)).copied();
+        let ctype = if old.is_some() {
+            ChangeType::Changed
+        } else {
+            ChangeType::Added
+        };
+        (i, old, ctype)
+    })
+}
+
 /// Adds the verdict and limit findings to `changes` (into the item's change when there is one).
 pub(crate) fn apply(
     from: &Session,
@@ -50,19 +69,7 @@ pub(crate) fn apply(
 ) {
     let mut found: Vec<Found> = Vec::new();
     if filters.wants(ItemKind::Metric) && compared.contains(&Signal::Metrics) {
-        let before: BTreeMap<&str, &MetricMeta> = from
-            .data
-            .metrics
-            .iter()
-            .map(|m| (m.name.as_str(), m))
-            .collect();
-        for m in &to.data.metrics {
-            let fm = before.get(m.name.as_str()).copied();
-            let ctype = if fm.is_some() {
-                ChangeType::Changed
-            } else {
-                ChangeType::Added
-            };
+        for (m, fm, ctype) in paired(&from.data.metrics, &to.data.metrics, |m| m.name.as_str()) {
             let mut ds = Vec::new();
             for (scope, keys, old) in [
                 ("label_keys", &m.label_keys, fm.map(|f| &f.label_keys)),
@@ -108,19 +115,9 @@ pub(crate) fn apply(
     }
     if filters.wants(ItemKind::Span) && compared.contains(&Signal::Traces) {
         let names = span_names(from, to);
-        let before: BTreeMap<(&str, i32), _> = from
-            .data
-            .spans
-            .iter()
-            .map(|s| ((s.name.as_str(), s.kind), s))
-            .collect();
-        for s in &to.data.spans {
-            let fs = before.get(&(s.name.as_str(), s.kind)).copied();
-            let ctype = if fs.is_some() {
-                ChangeType::Changed
-            } else {
-                ChangeType::Added
-            };
+        for (s, fs, ctype) in paired(&from.data.spans, &to.data.spans, |s| {
+            (s.name.as_str(), s.kind)
+        }) {
             let name = names(&s.name, &s.kind_name, s.kind);
             let mut ds = Vec::new();
             let empty = KeyStatsMap::new();
@@ -162,19 +159,7 @@ pub(crate) fn apply(
         }
     }
     if filters.wants(ItemKind::Log) && compared.contains(&Signal::Logs) {
-        let before: BTreeMap<&str, _> = from
-            .data
-            .logs
-            .iter()
-            .map(|l| (l.severity.as_str(), l))
-            .collect();
-        for l in &to.data.logs {
-            let fl = before.get(l.severity.as_str()).copied();
-            let ctype = if fl.is_some() {
-                ChangeType::Changed
-            } else {
-                ChangeType::Added
-            };
+        for (l, fl, ctype) in paired(&from.data.logs, &to.data.logs, |l| l.severity.as_str()) {
             let mut ds = Vec::new();
             for (scope, keys, old, rule) in [
                 (
@@ -718,6 +703,6 @@ mod tests {
             "[thresholds]\nnear_limit_share = 1.5\n",
             std::path::Path::new("t.toml"),
         );
-        assert!(bad.unwrap_err().contains("near_limit_share"));
+        assert!(bad.unwrap_err().to_string().contains("near_limit_share"));
     }
 }

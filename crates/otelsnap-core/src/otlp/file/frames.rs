@@ -51,10 +51,10 @@ impl Reading<'_, '_> {
             }
             let n = u32::from_be_bytes(len) as usize;
             if n > limit {
-                self.bad(
+                self.bad_over_limit(
                     at,
                     format!(
-                        "message length {n} is over --max-body ({limit} bytes): a corrupt length prefix (or raise --max-body); the rest of the file is skipped"
+                        "message length {n} is over the body limit ({limit} bytes): a corrupt length prefix, or a message too large; the rest of the file is skipped"
                     ),
                 );
                 break;
@@ -83,10 +83,10 @@ impl Reading<'_, '_> {
                 match unzstd(&buf, limit) {
                     Ok(Some(p)) => p,
                     Ok(None) => {
-                        self.bad(
+                        self.bad_over_limit(
                             at,
                             format!(
-                                "message decompresses to more than --max-body ({limit} bytes); skipped"
+                                "message decompresses to more than the body limit ({limit} bytes); skipped"
                             ),
                         );
                         continue;

@@ -141,6 +141,9 @@ pub struct BadInput {
     pub location: String,
     /// Why it was skipped.
     pub reason: String,
+    /// Whether it was skipped for being over the body limit (`FileOptions::max_body`), so a
+    /// caller can say how to raise it.
+    pub over_limit: bool,
 }
 
 impl std::fmt::Display for BadInput {
@@ -163,7 +166,7 @@ pub enum FileError {
     },
     /// A protobuf file whose signal cannot be told from its bytes.
     #[error(
-        "{path}: cannot tell whether this protobuf file holds metrics, traces or logs; pass --from-file-signal metrics|traces|logs"
+        "{path}: cannot tell whether this protobuf file holds metrics, traces or logs: its signal must be named"
     )]
     Ambiguous {
         /// The file.
@@ -178,9 +181,7 @@ pub enum FileError {
         reason: String,
     },
     /// A request in the file is over the body limit.
-    #[error(
-        "{path}: {what} is larger than --max-body ({limit} bytes); raise --max-body or split the file"
-    )]
+    #[error("{path}: {what} is larger than the body limit ({limit} bytes)")]
     TooLarge {
         /// The file.
         path: String,
@@ -355,6 +356,14 @@ impl Reading<'_, '_> {
     }
 
     fn bad(&mut self, at: At, reason: String) {
+        self.skipped(at, reason, false);
+    }
+
+    fn bad_over_limit(&mut self, at: At, reason: String) {
+        self.skipped(at, reason, true);
+    }
+
+    fn skipped(&mut self, at: At, reason: String, over_limit: bool) {
         let location = match at {
             At::Line(l) => format!("{}:{l}", self.name),
             At::Byte(b) if self.report.compression.is_stream() => {
@@ -364,7 +373,11 @@ impl Reading<'_, '_> {
             At::File => self.name.to_string(),
         };
         self.report.bad += 1;
-        (self.on_bad)(&BadInput { location, reason });
+        (self.on_bad)(&BadInput {
+            location,
+            reason,
+            over_limit,
+        });
     }
 
     /// A read error: inside a compressed stream it means the stream is corrupt or cut short (a
@@ -415,9 +428,9 @@ impl Reading<'_, '_> {
             if too_long {
                 decided = true;
                 self.report.format = FileFormat::JsonLines;
-                self.bad(
+                self.bad_over_limit(
                     At::Line(line_no),
-                    format!("line longer than --max-body ({limit} bytes); skipped"),
+                    format!("line longer than the body limit ({limit} bytes); skipped"),
                 );
                 continue;
             }
@@ -537,7 +550,7 @@ struct Limited<R> {
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.read.get().saturating_sub(self.doc_start.get()) > self.limit {
-            return Err(io::Error::other("document larger than --max-body"));
+            return Err(io::Error::other("document larger than the body limit"));
         }
         let n = self.inner.read(buf)?;
         self.read.set(self.read.get() + n as u64);

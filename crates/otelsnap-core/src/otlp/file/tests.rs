@@ -365,7 +365,7 @@ fn a_per_message_zstd_bomb_is_skipped_at_the_limit() {
     let report = got.report.unwrap();
     assert_eq!((report.requests, report.bad), (1, 1), "{:?}", got.bad);
     assert!(
-        got.bad[0].reason.contains("more than --max-body"),
+        got.bad[0].reason.contains("more than the body limit") && got.bad[0].over_limit,
         "{:?}",
         got.bad
     );
