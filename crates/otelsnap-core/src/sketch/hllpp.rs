@@ -177,17 +177,29 @@ pub(crate) fn max_registers(acc: &mut [u8], other: &[u8]) {
     }
 }
 
-/// The registers of packed `regs`, in index order.
-fn registers(regs: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    regs.chunks_exact(3).flat_map(|c| {
+/// The four registers packed in three bytes.
+fn unpack(c: &[u8]) -> [u32; 4] {
+    let w = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+    [
+        w & 0x3f,
+        (w >> 6) & 0x3f,
+        (w >> 12) & 0x3f,
+        (w >> 18) & 0x3f,
+    ]
+}
+
+/// Whether any register of packed `regs` exceeds [`MAX_REGISTER`]. Each group's four registers
+/// are spread to bytes and raised by 63 - MAX_REGISTER, so a register above the limit carries
+/// into its byte's bit 6; no branch per register.
+fn above_max(regs: &[u8]) -> bool {
+    const RAISE: u32 = (63 - MAX_REGISTER) * 0x0101_0101;
+    let carries = regs.chunks_exact(3).fold(0u32, |acc, c| {
         let w = u32::from_le_bytes([c[0], c[1], c[2], 0]);
-        [
-            w & 0x3f,
-            (w >> 6) & 0x3f,
-            (w >> 12) & 0x3f,
-            (w >> 18) & 0x3f,
-        ]
-    })
+        let lanes =
+            (w & 0x3f) | ((w << 2) & 0x3f00) | ((w << 4) & 0x3f_0000) | ((w << 6) & 0x3f00_0000);
+        acc | (lanes + RAISE)
+    });
+    carries & 0x4040_4040 != 0
 }
 
 /// Linear counting: the expected number of distinct values that leave `zeros` of `cells`
@@ -241,21 +253,30 @@ fn dense_estimate(regs: &[u8]) -> f64 {
 /// exact sum, computed here in integers (no float dependency chain). Otherwise the sequential
 /// sum is taken as is.
 fn harmonic_sum(regs: &[u8]) -> (f64, usize) {
-    let mut exact = 0u64;
-    let mut zeros = 0usize;
-    let mut max = 0u32;
-    for r in registers(regs) {
-        max = max.max(r);
-        zeros += usize::from(r == 0);
-        exact = exact.wrapping_add(1u64.wrapping_shl(EXACT_MAX.wrapping_sub(r)));
+    // How many registers hold each value; one table per position in a 3-byte group, so that
+    // consecutive increments rarely wait on the same counter.
+    let mut hist = [[0u32; 64]; 4];
+    for c in regs.chunks_exact(3) {
+        let w = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+        hist[0][(w & 0x3f) as usize] += 1;
+        hist[1][((w >> 6) & 0x3f) as usize] += 1;
+        hist[2][((w >> 12) & 0x3f) as usize] += 1;
+        hist[3][((w >> 18) & 0x3f) as usize] += 1;
     }
-    if max <= EXACT_MAX {
+    let count = |r: usize| hist.iter().map(|h| u64::from(h[r])).sum::<u64>();
+    let zeros = count(0) as usize;
+    if (EXACT_MAX as usize + 1..64).all(|r| count(r) == 0) {
+        let exact: u64 = (0..=EXACT_MAX)
+            .map(|r| count(r as usize) << (EXACT_MAX - r))
+            .sum();
         // At most 2^p · 2^EXACT_MAX = 2^52: exact in an f64, and so is the scaling.
         return (exact as f64 / (1u64 << EXACT_MAX) as f64, zeros);
     }
     let mut sum = 0.0f64;
-    for r in registers(regs) {
-        sum += 1.0 / (1u64 << r) as f64;
+    for c in regs.chunks_exact(3) {
+        for r in unpack(c) {
+            sum += 1.0 / (1u64 << r) as f64;
+        }
     }
     (sum, zeros)
 }
@@ -471,7 +492,7 @@ impl Hll {
         }
         // A register holds 1 + the leading zeros of the hash's remaining 64 - p bits;
         // anything larger is crafted, and would inflate the estimate without bound.
-        if registers(regs).any(|r| r > MAX_REGISTER) {
+        if above_max(regs) {
             return Err(SketchError::Corrupt("dense register out of range"));
         }
         Ok(Hll::Dense(regs.into()))
@@ -538,10 +559,24 @@ mod tests {
                 set_greater(&mut regs, i, v);
             }
             let mut seq = 0.0f64;
-            for r in registers(&regs) {
-                seq += 1.0 / (1u64 << r) as f64;
+            for c in regs.chunks_exact(3) {
+                for r in unpack(c) {
+                    seq += 1.0 / (1u64 << r) as f64;
+                }
             }
             assert_eq!(harmonic_sum(&regs).0.to_bits(), seq.to_bits(), "top {top}");
+        }
+    }
+
+    #[test]
+    fn above_max_finds_any_register_past_the_limit() {
+        for index in [0, 1, 2, 3, 4, 777, M - 1] {
+            for value in 0..64 {
+                let mut regs = vec![0u8; DENSE_BYTES];
+                set_greater(&mut regs, index, 51);
+                set_greater(&mut regs, (index + 1) % M, value);
+                assert_eq!(above_max(&regs), value > MAX_REGISTER, "{index} {value}");
+            }
         }
     }
 
