@@ -33,22 +33,7 @@ pub(crate) fn dense_bytes(d: &SketchData) -> Option<Vec<u8>> {
 
 /// Raises each register of `acc` to at least `other`'s (both from [`dense_bytes`]).
 pub(crate) fn max_into(acc: &mut [u8], other: &[u8]) {
-    for (a, b) in acc[HEADER..]
-        .chunks_exact_mut(3)
-        .zip(other[HEADER..].chunks_exact(3))
-    {
-        let x = u32::from_le_bytes([a[0], a[1], a[2], 0]);
-        let y = u32::from_le_bytes([b[0], b[1], b[2], 0]);
-        if x == y {
-            continue;
-        }
-        let mut out = 0u32;
-        for i in 0..4 {
-            let shift = i * 6;
-            out |= ((x >> shift) & 0x3f).max((y >> shift) & 0x3f) << shift;
-        }
-        a.copy_from_slice(&out.to_le_bytes()[..3]);
-    }
+    crate::sketch::max_registers(&mut acc[HEADER..], &other[HEADER..]);
 }
 
 /// Base64 of encoded bytes, as a session file holds them.

@@ -1,12 +1,12 @@
 //! HyperLogLog++ sketches with a stable hash and a compact, versioned byte encoding.
 //!
-//! The estimator is the `hyperloglogplus` crate at precision 14. We hash values ourselves with
-//! xxh3-64 (seedless, specified, stable across releases) and feed the crate the 64-bit hash
-//! through a pass-through hasher, so the crate's own hashing never decides our bits.
+//! The estimator is ours (`hllpp`, with the empirical bias data in `bias`), at precision 14.
+//! It reproduces the `hyperloglogplus` crate 0.4.1, which earlier releases used, bit for bit:
+//! stored sketches keep their bytes and their estimates (a differential test holds the two
+//! side by side; the crate is only a dev-dependency now). We hash values ourselves with xxh3-64
+//! (seedless, specified, stable across releases).
 //!
-//! The crate's serde form is not a file format: it carries a `HashSet` of pending hash codes
-//! (random iteration order) and the hasher builder. We flush pending codes and write our own
-//! encoding instead (named by [`ENCODING`]):
+//! The in-memory state is the encoding itself, named by [`ENCODING`]:
 //!
 //! ```text
 //! byte 0     encoding version (1)
@@ -18,10 +18,14 @@
 //!
 //! A key with a handful of values therefore costs a few bytes, not kilobytes.
 
-use std::hash::{BuildHasher, Hasher};
+mod bias;
+#[cfg(test)]
+mod differential;
+mod hllpp;
+
+pub(crate) use hllpp::max_registers;
 
 use base64::Engine as _;
-use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Precision of every sketch otelsnap writes (2^14 registers, ~0.8% standard error).
@@ -124,36 +128,10 @@ pub fn hash_value(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
-#[derive(Clone, Copy, Default, Serialize, Deserialize)]
-struct PassThrough;
-
-#[derive(Default)]
-struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 hashes are ever inserted; fold anything else in so nothing is lost.
-        self.0 = hash_value(bytes) ^ self.0.rotate_left(5);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-}
-
-impl BuildHasher for PassThrough {
-    type Hasher = PassThroughHasher;
-    fn build_hasher(&self) -> PassThroughHasher {
-        PassThroughHasher(0)
-    }
-}
-
 /// A distinct-count sketch.
 #[derive(Clone)]
 pub struct Sketch {
-    hll: HyperLogLogPlus<u64, PassThrough>,
+    hll: hllpp::Hll,
 }
 
 impl std::fmt::Debug for Sketch {
@@ -172,8 +150,7 @@ impl Sketch {
     /// An empty sketch at [`PRECISION`].
     pub fn new() -> Self {
         Sketch {
-            // Precision 14 is within the crate's 4..=18, so this cannot fail.
-            hll: HyperLogLogPlus::new(PRECISION, PassThrough).unwrap_or_else(|_| unreachable!()),
+            hll: hllpp::Hll::default(),
         }
     }
 
@@ -184,18 +161,18 @@ impl Sketch {
 
     /// Adds a value already hashed with [`hash_value`].
     pub fn insert_hash(&mut self, hash: u64) {
-        self.hll.insert(&hash);
+        self.hll.insert(hash);
     }
 
     /// Unions `other` into `self`.
     pub fn merge(&mut self, other: &Sketch) {
-        // Same precision by construction; the crate only fails on a precision mismatch.
-        let _ = self.hll.merge(&other.hll);
+        self.hll.merge(&other.hll);
     }
 
-    /// The cardinality estimate, rounded to the nearest integer.
+    /// The cardinality estimate, rounded to the nearest integer. (`&mut`: pending sparse codes
+    /// are merged into the list first.)
     pub fn estimate(&mut self) -> u64 {
-        let c = self.hll.count();
+        let c = self.hll.estimate();
         if c.is_finite() && c > 0.0 {
             c.round() as u64
         } else {
@@ -203,40 +180,16 @@ impl Sketch {
         }
     }
 
-    /// Encodes to our versioned byte form (flushes pending state first).
+    /// The unrounded estimate, for comparing bits with the reference.
+    #[cfg(test)]
+    fn estimate_f64(&mut self) -> f64 {
+        self.hll.estimate()
+    }
+
+    /// Encodes to our versioned byte form (merges pending codes first).
     pub fn to_bytes(&mut self) -> Vec<u8> {
-        self.hll.count(); // flushes the pending-code set into the sorted sparse list
         let mut out = vec![ENCODING_VERSION, PRECISION];
-        let Some(state) = State::of(&self.hll) else {
-            // Unreachable for our own estimator; an empty sparse sketch is the safe answer.
-            out.extend_from_slice(&[KIND_SPARSE, 0]);
-            return out;
-        };
-        if let Some(regs) = state.registers {
-            out.push(KIND_DENSE);
-            let m = 1usize << PRECISION;
-            let mut regs6 = Vec::with_capacity(m);
-            'outer: for w in regs.buf {
-                for i in 0..5 {
-                    if regs6.len() == m {
-                        break 'outer;
-                    }
-                    regs6.push(((w >> (i * 6)) & 0x3f) as u8);
-                }
-            }
-            regs6.resize(m, 0);
-            for chunk in regs6.chunks(4) {
-                let packed = chunk
-                    .iter()
-                    .enumerate()
-                    .fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6)));
-                out.extend_from_slice(&packed.to_le_bytes()[..3]);
-            }
-        } else {
-            out.push(KIND_SPARSE);
-            push_varint(&mut out, state.sparse.count as u64);
-            out.extend_from_slice(&state.sparse.buf);
-        }
+        self.hll.encode_into(&mut out, KIND_SPARSE, KIND_DENSE);
         out
     }
 
@@ -253,76 +206,15 @@ impl Sketch {
         if *precision != PRECISION {
             return Err(SketchError::Precision(*precision));
         }
-        let mut state = State::of(&Sketch::new().hll).ok_or(SketchError::Corrupt("model"))?;
-        match *kind {
+        let hll = match *kind {
             KIND_SPARSE => {
                 let (count, used) =
                     read_varint(rest).ok_or(SketchError::Corrupt("sparse count"))?;
-                let buf = &rest[used..];
-                // Walk the deltas: validates the varints and finds `last`, which the crate keeps.
-                let (mut pos, mut last, mut n) = (0usize, 0u64, 0u64);
-                while pos < buf.len() {
-                    let (d, used) =
-                        read_varint(&buf[pos..]).ok_or(SketchError::Corrupt("sparse code"))?;
-                    if n > 0 && d == 0 {
-                        return Err(SketchError::Corrupt("sparse codes not strictly ascending"));
-                    }
-                    last += d;
-                    if last > u64::from(u32::MAX) || !sparse_code_ok(last as u32) {
-                        return Err(SketchError::Corrupt("sparse code out of range"));
-                    }
-                    pos += used;
-                    n += 1;
-                }
-                if n != count {
-                    return Err(SketchError::Corrupt(
-                        "sparse count does not match the codes",
-                    ));
-                }
-                state.sparse = SparseState {
-                    count: usize::try_from(count)
-                        .map_err(|_| SketchError::Corrupt("sparse count"))?,
-                    last: u32::try_from(last).map_err(|_| SketchError::Corrupt("sparse code"))?,
-                    buf: buf.to_vec(),
-                };
+                hllpp::Hll::from_sparse(count, &rest[used..])?
             }
-            KIND_DENSE => {
-                let m = 1usize << PRECISION;
-                if rest.len() != m / 4 * 3 {
-                    return Err(SketchError::Corrupt(
-                        "dense register block has the wrong length",
-                    ));
-                }
-                let mut regs6 = Vec::with_capacity(m);
-                for c in rest.chunks(3) {
-                    let packed = u32::from_le_bytes([c[0], c[1], c[2], 0]);
-                    for i in 0..4 {
-                        regs6.push(((packed >> (i * 6)) & 0x3f) as u8);
-                    }
-                }
-                // A register holds 1 + the leading zeros of the hash's remaining 64 - p bits;
-                // anything larger is crafted, and would inflate the estimate without bound.
-                if regs6.iter().any(|r| *r > MAX_REGISTER) {
-                    return Err(SketchError::Corrupt("dense register out of range"));
-                }
-                let zeros = regs6.iter().filter(|r| **r == 0).count();
-                let words: Vec<u32> = regs6
-                    .chunks(5)
-                    .map(|c| {
-                        c.iter()
-                            .enumerate()
-                            .fold(0u32, |acc, (i, r)| acc | (u32::from(*r) << (i * 6)))
-                    })
-                    .collect();
-                state.registers = Some(RegistersState {
-                    buf: words,
-                    count: m,
-                    zeros,
-                });
-            }
+            KIND_DENSE => hllpp::Hll::from_dense(rest)?,
             _ => return Err(SketchError::Corrupt("unknown representation")),
-        }
-        let hll = state.into_hll().ok_or(SketchError::Corrupt("state"))?;
+        };
         Ok(Sketch { hll })
     }
 
@@ -350,69 +242,6 @@ impl Sketch {
     }
 }
 
-/// The largest value a dense register can hold at [`PRECISION`].
-const MAX_REGISTER: u8 = 64 - PRECISION + 1;
-/// The sparse representation's precision (HLL++ p').
-const SPARSE_PRECISION: u32 = 25;
-
-/// Whether a sparse code is one the estimator can produce: a flagged code (low bit set) carries
-/// a run length of 1..=64-p'+1 in bits 1..7; an unflagged one has index bits below p' set.
-fn sparse_code_ok(code: u32) -> bool {
-    if code & 1 == 1 {
-        let zeros = (code >> 1) & 0x3f;
-        (1..=64 - SPARSE_PRECISION + 1).contains(&zeros)
-    } else {
-        let index = code >> 1;
-        index & ((1 << (SPARSE_PRECISION - u32::from(PRECISION))) - 1) != 0
-    }
-}
-
-/// The estimator's state in the shape of its serde form. The crate keeps its fields private
-/// and offers only serde, so its state passes through a serde format into these typed fields.
-/// That format is postcard (compact binary, positional): the fields below are in the crate's
-/// declaration order with its types, which `state_shape_matches_the_crate` checks against the
-/// self-describing JSON form. JSON cost ~60% of a dense decode (BENCHMARKS.md).
-#[derive(Serialize, Deserialize)]
-struct State {
-    builder: PassThrough,
-    precision: u8,
-    counts: (usize, usize, usize),
-    tmpset: Vec<u32>,
-    sparse: SparseState,
-    registers: Option<RegistersState>,
-    phantom: (),
-}
-
-/// The sparse list: `count` ascending codes as varint deltas in `buf`; `last` is the largest.
-#[derive(Serialize, Deserialize)]
-struct SparseState {
-    count: usize,
-    last: u32,
-    buf: Vec<u8>,
-}
-
-/// Dense registers: five 6-bit registers per word.
-#[derive(Serialize, Deserialize)]
-struct RegistersState {
-    buf: Vec<u32>,
-    count: usize,
-    zeros: usize,
-}
-
-impl State {
-    fn of(hll: &HyperLogLogPlus<u64, PassThrough>) -> Option<State> {
-        postcard::to_allocvec(hll)
-            .ok()
-            .and_then(|b| postcard::from_bytes(&b).ok())
-    }
-
-    fn into_hll(self) -> Option<HyperLogLogPlus<u64, PassThrough>> {
-        postcard::to_allocvec(&self)
-            .ok()
-            .and_then(|b| postcard::from_bytes(&b).ok())
-    }
-}
-
 /// Checks that two serialized sketches can be merged, with the reason when not.
 pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchError> {
     if a.precision != b.precision {
@@ -425,14 +254,6 @@ pub fn check_compatible(a: &SketchData, b: &SketchData) -> Result<(), SketchErro
         ));
     }
     Ok(())
-}
-
-fn push_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8 & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 fn read_varint(b: &[u8]) -> Option<(u64, usize)> {
@@ -478,27 +299,6 @@ mod tests {
         assert_eq!(s.estimate(), 3);
         assert_eq!(bytes.len(), GOLDEN_ABC.len(), "{bytes:?}");
         assert_eq!(bytes, GOLDEN_ABC);
-    }
-
-    #[test]
-    fn state_shape_matches_the_crate() {
-        // postcard is positional: read through the self-describing JSON form (field names
-        // checked) and through postcard, every kind of state must come out the same.
-        let mut pending = Sketch::new();
-        pending.insert(b"not yet flushed");
-        for mut s in [Sketch::new(), pending, filled(0..5), filled(0..50_000)] {
-            let json: State = serde_json::from_slice(&serde_json::to_vec(&s.hll).unwrap()).unwrap();
-            let bin = State::of(&s.hll).unwrap();
-            assert_eq!(
-                serde_json::to_value(&json).unwrap(),
-                serde_json::to_value(&bin).unwrap()
-            );
-            let est = s.estimate();
-            let mut back = Sketch {
-                hll: State::of(&s.hll).unwrap().into_hll().unwrap(),
-            };
-            assert_eq!(back.estimate(), est);
-        }
     }
 
     #[test]
@@ -553,6 +353,19 @@ mod tests {
     fn sparse_is_small() {
         let mut s = filled(0..5);
         assert!(s.to_bytes().len() < 40, "{}", s.to_bytes().len());
+    }
+
+    #[test]
+    fn sparse_is_small_in_memory() {
+        // The analyzer holds one sketch per key: a handful of values must cost tens of bytes
+        // of heap, before and after its codes are merged into the list.
+        let mut s = filled(0..5);
+        assert!(std::mem::size_of::<Sketch>() <= 56);
+        assert!(s.hll.heap_bytes() <= 32, "{}", s.hll.heap_bytes());
+        s.estimate();
+        assert!(s.hll.heap_bytes() <= 64, "{}", s.hll.heap_bytes());
+        let back = Sketch::from_bytes(&s.to_bytes()).unwrap();
+        assert!(back.hll.heap_bytes() <= 32, "{}", back.hll.heap_bytes());
     }
 
     #[test]
