@@ -978,11 +978,14 @@ fn assert_streaming_matches(a: &Analyzer) {
     shell.created = whole.created;
     shell.capture = Some(info);
     let pending = a.clone().finish_pending(&mut shell);
-    assert_eq!(pending.len(), whole.data.metrics.len());
+    assert_eq!(pending.metrics.len(), whole.data.metrics.len());
+    assert_eq!(pending.attributes.len(), whole.data.attributes.len());
     assert!(shell.data.metrics.is_empty());
+    assert!(shell.data.attributes.is_empty());
     assert_eq!(shell.stats, whole.stats);
     assert_eq!(shell.completeness, whole.completeness);
-    let streamed = crate::session::format::to_gzip_streaming(&shell, pending);
+    let streamed =
+        crate::session::format::to_gzip_streaming(&shell, pending.metrics, pending.attributes);
     let expected = crate::session::format::to_gzip(&whole);
     assert!(
         streamed == expected,
@@ -1031,6 +1034,7 @@ fn the_metrics_array_is_found_only_outside_strings() {
     let mut shell = s;
     shell.created = whole.created;
     shell.stats = whole.stats.clone();
-    let streamed = crate::session::format::to_gzip_streaming(&shell, vec![m1].into_iter());
+    let streamed =
+        crate::session::format::to_gzip_streaming(&shell, vec![m1].into_iter(), std::iter::empty());
     assert!(streamed == crate::session::format::to_gzip(&whole));
 }
