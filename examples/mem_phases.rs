@@ -1,5 +1,13 @@
-//! Scratch: where a capture's memory goes, phase by phase (heap by the meter, RSS by /proc).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Where a capture's memory goes, phase by phase, for the hostile "many keys" input: the
+//! analyzer is fed until its heap reaches a state limit (MiB, default 32; frozen after, as
+//! `capture --max-state-bytes` does), then finished and written streamed. Prints the heap (by
+//! the same meter as the budget) and the RSS (`/proc/self/status`) after each phase.
+//!
+//! ```text
+//! cargo run --release --example mem_phases -- 32
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
 use chrono::Utc;
 use otelsnap::alloc_meter::thread_net;
@@ -79,10 +87,6 @@ fn main() {
     let pending = a.finish_pending(&mut shell);
     show("after finish_pending (catalog built)", base);
     println!("catalog {} keys", pending.attributes.len());
-    let json = serde_json::to_vec(&shell).unwrap();
-    show("shell json", base);
-    println!("shell json {:.1} MiB", json.len() as f64 / 1048576.0);
-    drop(json);
     let gz =
         otelsnap::session::format::to_gzip_streaming(&shell, pending.metrics, pending.attributes);
     show("after gzip", base);
