@@ -639,8 +639,8 @@ fn for_each_key_map<'a>(
     }
 }
 
-/// Bytes the catalog's choice of keys takes per key entry while the analyzer finishes (one
-/// [`KeyChoice`]): what a byte budget reserves for it, see [`Analyzer::finish_reserve`].
+/// Bytes the catalog's choice of keys takes per key entry while the analyzer finishes (name,
+/// first seen, count): what a byte budget reserves for it, see [`Analyzer::finish_reserve`].
 pub const CATALOG_CHOICE_BYTES: usize = std::mem::size_of::<KeyChoice<'static>>();
 
 /// One key entry while the catalog chooses its keys: name, first seen, count.
