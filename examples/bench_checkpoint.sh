@@ -4,12 +4,13 @@
 # Needs: cargo build --release --bin otelsnap --example otlp_load
 # Settings (environment): CHECKPOINTS (intervals to compare, default "0 1s"), ROUNDS (2),
 # REQUESTS (1000), LOAD (extra otlp_load flags, e.g. "--metrics 1 --points 20" for a longer run
-# in which the state still grows all along). The default 30s interval, measured:
-#   CHECKPOINTS="0 30s" ROUNDS=1 REQUESTS=450000 LOAD="--metrics 1 --points 20" examples/bench_checkpoint.sh
+# in which the state still grows all along). The default 30s interval, measured (BENCHMARKS.md):
+#   CHECKPOINTS="0 30s 5s" ROUNDS=3 REQUESTS=450000 LOAD="--metrics 1 --points 20" examples/bench_checkpoint.sh
 B="$(cd "$(dirname "$0")/.." && pwd)/target/release"
 CHECKPOINTS=${CHECKPOINTS:-"0 1s"}
 REQUESTS=${REQUESTS:-1000}
 for round in $(seq ${ROUNDS:-2}); do
+echo "round $round: $(uptime)"
 for ck in $CHECKPOINTS; do
   D=$(mktemp -d)
   $B/otelsnap --dir $D/s capture ck --no-grpc --http 127.0.0.1:0 --ready-file $D/r.json \

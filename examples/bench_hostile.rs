@@ -6,13 +6,19 @@
 //! ```text
 //! cargo build --release --bin otelsnap && cargo run --release --example bench_hostile
 //! cargo run --release --example bench_hostile -- --budget-mib 64
+//! cargo run --release --example bench_hostile -- --only many-keys --capture-arg --checkpoint=0
 //! ```
+//!
+//! Besides the peak from `time -v`, the capture's RSS is sampled every 5 ms, to tell the peak
+//! while requests arrive from the one while it stops and saves.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -91,6 +97,64 @@ fn many_items(i: usize) -> ExportMetricsServiceRequest {
         .collect())
 }
 
+/// The pid of `/usr/bin/time`'s child (the capture), once it exists.
+fn grandchild(time_pid: u32) -> Option<u32> {
+    let t = std::fs::read_to_string(format!("/proc/{time_pid}/task/{time_pid}/children")).ok()?;
+    t.split_whitespace().next()?.parse().ok()
+}
+
+/// Current resident set of `pid` in KiB (`VmRSS`), if it still runs.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Samples the capture's RSS every 5 ms: the highest value while requests were being sent
+/// (phase 0) and after the last one was acknowledged (phase 1: stopping and saving), in KiB.
+struct Sampler {
+    phase: Arc<AtomicU64>,
+    peaks: Arc<[AtomicU64; 2]>,
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Sampler {
+    fn start(time_pid: u32) -> Sampler {
+        let phase = Arc::new(AtomicU64::new(0));
+        let peaks = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+        let done = Arc::new(AtomicBool::new(false));
+        let (p, k, d) = (phase.clone(), peaks.clone(), done.clone());
+        let thread = std::thread::spawn(move || {
+            let mut pid = None;
+            while !d.load(Ordering::SeqCst) {
+                if pid.is_none() {
+                    pid = grandchild(time_pid);
+                }
+                if let Some(r) = pid.and_then(rss_kib) {
+                    k[p.load(Ordering::SeqCst) as usize].fetch_max(r, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Sampler {
+            phase,
+            peaks,
+            done,
+            thread,
+        }
+    }
+
+    /// The peaks (receiving, saving) in MiB.
+    fn stop(self) -> (f64, f64) {
+        self.done.store(true, Ordering::SeqCst);
+        self.thread.join().unwrap();
+        let mib = |i: usize| self.peaks[i].load(Ordering::SeqCst) as f64 / 1024.0;
+        (mib(0), mib(1))
+    }
+}
+
 fn post(agent: &ureq::Agent, url: &str, body: &[u8]) {
     let r = agent
         .post(url)
@@ -101,15 +165,26 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let budgets: Vec<u64> = match args.as_slice() {
-        [flag, v] if flag == "--budget-mib" => vec![v.parse().expect("MiB")],
-        [] => vec![64, 256],
-        _ => {
-            eprintln!("usage: bench_hostile [--budget-mib N]");
-            std::process::exit(2);
+    let mut budgets: Vec<u64> = Vec::new();
+    let mut only: Option<String> = None;
+    let mut extra: Vec<String> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match (a.as_str(), args.next()) {
+            ("--budget-mib", Some(v)) => budgets.push(v.parse().expect("MiB")),
+            ("--only", Some(v)) => only = Some(v),
+            ("--capture-arg", Some(v)) => extra.push(v),
+            _ => {
+                eprintln!(
+                    "usage: bench_hostile [--budget-mib N]... [--only SCENARIO] [--capture-arg ARG]..."
+                );
+                std::process::exit(2);
+            }
         }
-    };
+    }
+    if budgets.is_empty() {
+        budgets = vec![64, 256];
+    }
     let bin = otelsnap_bin();
     let dir = tempfile::tempdir().expect("tempdir");
     let scenarios = [
@@ -137,11 +212,14 @@ fn main() {
         .build()
         .into();
     println!(
-        "| scenario | input | budget | requests | kept items | dropped | incomplete | peak RSS | RSS − budget |"
+        "| scenario | input | budget | requests | kept items | dropped | incomplete | peak RSS | RSS − budget | peak receiving | peak saving |"
     );
-    println!("|---|---|---:|---:|---:|---:|---|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
     for budget_mib in budgets {
-        for s in &scenarios {
+        for s in scenarios
+            .iter()
+            .filter(|s| only.as_deref().is_none_or(|o| o == s.name))
+        {
             let ready = dir.path().join("ready.json");
             let _ = std::fs::remove_file(&ready);
             let budget = (budget_mib << 20).to_string();
@@ -159,12 +237,15 @@ fn main() {
                     "--force",
                 ])
                 .args(["--no-grpc", "--http", "127.0.0.1:0", "--max-requests", &n])
-                .args(["--max-state-bytes", &budget, "--ready-file"])
+                .args(["--max-state-bytes", &budget])
+                .args(&extra)
+                .arg("--ready-file")
                 .arg(&ready)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("spawn");
+            let sampler = Sampler::start(child.id());
             let deadline = Instant::now() + Duration::from_secs(60);
             let http = loop {
                 if let Ok(t) = std::fs::read_to_string(&ready)
@@ -179,7 +260,9 @@ fn main() {
             for i in 0..s.requests {
                 post(&agent, &url, &(s.body)(i).encode_to_vec());
             }
+            sampler.phase.store(1, Ordering::SeqCst);
             let out = child.wait_with_output().expect("wait");
+            let (recv_peak, save_peak) = sampler.stop();
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(out.status.success(), "capture failed: {err}");
             let rss_kb: u64 = err
@@ -202,7 +285,7 @@ fn main() {
             let cap = sess.capture.clone().expect("capture info");
             let rss_mib = rss_kb as f64 / 1024.0;
             println!(
-                "| {} | {} | {} MiB | {} | {} metrics | {} | {} | {:.0} MiB | {:+.0} MiB |",
+                "| {} | {} | {} MiB | {} | {} metrics | {} | {} | {:.0} MiB | {:+.0} MiB | {:.0} MiB | {:.0} MiB |",
                 s.name,
                 s.what,
                 budget_mib,
@@ -216,6 +299,8 @@ fn main() {
                 },
                 rss_mib,
                 rss_mib - budget_mib as f64,
+                recv_peak,
+                save_peak,
             );
             let _ = std::io::stdout().flush();
         }

@@ -87,7 +87,7 @@ impl Budgeted {
         self.analyzer.ingest(req, at);
         self.ingested += 1;
         self.used += crate::alloc_meter::thread_net() - before;
-        if self.used as u64 >= self.state_limit && self.frozen_at.is_none() && self.used > 0 {
+        if self.charged() >= self.state_limit && self.frozen_at.is_none() && self.used > 0 {
             self.analyzer.freeze();
             self.frozen_at = Some(at);
             if !self.quiet {
@@ -102,6 +102,12 @@ impl Budgeted {
                 );
             }
         }
+    }
+
+    /// What the state counts against its limit: its heap, plus what finishing it will need
+    /// beside it (the catalog's choice of keys).
+    fn charged(&self) -> u64 {
+        (self.used.max(0) as u64).saturating_add(self.analyzer.finish_reserve())
     }
 
     /// The analyzer, and why the session is incomplete, if it is.
@@ -235,8 +241,9 @@ fn build_streamed(
     info: CaptureInfo,
 ) -> (Session, Vec<u8>) {
     let mut shell = empty_session(name, description, info);
-    let metrics = analyzer.finish_pending(&mut shell);
-    let gzip = crate::session::format::to_gzip_streaming(&shell, metrics);
+    let pending = analyzer.finish_pending(&mut shell);
+    let gzip =
+        crate::session::format::to_gzip_streaming(&shell, pending.metrics, pending.attributes);
     (shell, gzip)
 }
 

@@ -32,6 +32,7 @@ pub mod value;
 mod tests;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::collector::{
@@ -131,6 +132,7 @@ impl Analyzer {
             max_items: opts.max_items,
             keys_per_item: opts.max_items.min(MAX_KEYS_PER_ITEM),
             key_budget: KEY_BUDGET,
+            key_entries: 0,
             dropped: 0,
             by_cap: Default::default(),
             refused_items: 0,
@@ -351,6 +353,19 @@ impl Analyzer {
         c.samples = 0;
     }
 
+    /// Heap bytes [`Analyzer::finish`] (or [`Analyzer::finish_pending`]) needs beyond the
+    /// state while it chooses the catalog's keys: nothing while the distinct names fit
+    /// `max_items`, else [`CATALOG_CHOICE_BYTES`] per key entry. A byte budget charges it to
+    /// the state, since the state is still held then. (The catalog's own entries are bounded
+    /// by `max_items`, not by the state: a fixed cost.)
+    pub fn finish_reserve(&self) -> u64 {
+        if self.ctx.names.len() > self.ctx.max_items {
+            (self.ctx.key_entries * CATALOG_CHOICE_BYTES) as u64
+        } else {
+            0
+        }
+    }
+
     /// Whether [`Analyzer::freeze`] was called.
     pub fn is_frozen(&self) -> bool {
         self.ctx.frozen
@@ -382,18 +397,20 @@ impl Analyzer {
     /// `session.data` is replaced; the drops are added to `session.capture` when it is set;
     /// `observed` and `completeness` are set from what was seen and refused.
     pub fn finish(self, session: &mut Session) {
-        let metrics = self.finish_pending(session);
-        session.data.metrics = metrics.collect();
+        let pending = self.finish_pending(session);
+        session.data.metrics = pending.metrics.collect();
+        session.data.attributes = pending.attributes.collect();
         session.canonicalize();
     }
 
-    /// [`Analyzer::finish`] without building the metrics: `session` gets everything else (its
-    /// stats already count the metrics), and the metrics come from the returned iterator, each
-    /// built when it is reached. Writing them one by one
+    /// [`Analyzer::finish`] without building the metrics and the attribute catalog: `session`
+    /// gets everything else (its stats already count them), and they come from the returned
+    /// iterators, each entry built when it is reached. Writing them one by one
     /// ([`crate::session::format::to_gzip_streaming`]) gives the same bytes as finishing and
     /// writing the whole session, without ever holding the session form of every metric
-    /// beside the analyzer's (several times its size for key-heavy input).
-    pub fn finish_pending(self, session: &mut Session) -> PendingMetrics {
+    /// beside the analyzer's (several times its size for key-heavy input), nor the session
+    /// form of every catalog key (up to `max_items` of them, several hundred bytes each).
+    pub fn finish_pending(self, session: &mut Session) -> Pending {
         let Analyzer {
             opts,
             mut ctx,
@@ -438,7 +455,7 @@ impl Analyzer {
             .into_iter()
             .flat_map(|(n, v)| v.into_iter().map(move |a| a.into_meta(n.clone())))
             .collect();
-        d.attributes = attributes;
+        d.attributes = Vec::new();
         session.signals = signals;
         let incomplete_items = incomplete_metrics
             + d.spans.iter().filter(|s| s.incomplete.is_some()).count()
@@ -454,11 +471,47 @@ impl Analyzer {
         services.extend(session.stats.services.drain(..));
         session.stats.services = services.into_iter().collect();
         session.stats.metrics_count = metrics.len() as u64;
-        PendingMetrics {
-            inner: metrics.into_iter(),
+        session.stats.attributes_count = attributes.len() as u64;
+        Pending {
+            metrics: PendingMetrics {
+                inner: metrics.into_iter(),
+            },
+            attributes: PendingAttributes {
+                inner: attributes.into_iter(),
+            },
         }
     }
 }
+
+/// What [`Analyzer::finish_pending`] leaves to be built while it is written, in canonical
+/// order: the metrics, then the attribute catalog (the order of a session file).
+pub struct Pending {
+    /// The metrics, by name.
+    pub metrics: PendingMetrics,
+    /// The attribute catalog, by key.
+    pub attributes: PendingAttributes,
+}
+
+/// The attribute catalog of a finished analyzer, built one key at a time in key order
+/// (canonical). See [`Analyzer::finish_pending`].
+pub struct PendingAttributes {
+    inner: std::vec::IntoIter<(Arc<str>, CatAcc)>,
+}
+
+impl Iterator for PendingAttributes {
+    type Item = AttributeMeta;
+
+    fn next(&mut self) -> Option<AttributeMeta> {
+        let (key, c) = self.inner.next()?;
+        Some(c.into_meta(&key))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for PendingAttributes {}
 
 /// The metrics of a finished analyzer, built one at a time in name order (canonical), each
 /// accumulator freed as its metric is built. See [`Analyzer::finish_pending`].
@@ -507,10 +560,49 @@ const SIG_LOGS: u8 = 4;
 const SCOPE_RESOURCE: u8 = 1;
 const SCOPE_ATTRIBUTE: u8 = 2;
 
+/// One catalog key's statistics merged across items, until its entry is written.
 struct CatAcc {
     acc: KeyAcc,
     signals: u8,
     scope: u8,
+}
+
+impl CatAcc {
+    /// The session form of the catalog entry for `key`.
+    fn into_meta(self, key: &str) -> AttributeMeta {
+        let c = self;
+        let (estimated_cardinality, sketch) = c.acc.card.finish();
+        let evidence = c.acc.ev.finish(estimated_cardinality);
+        // In sorted order (what canonicalize wants).
+        let mut signal_types = Vec::new();
+        for (bit, name) in [
+            (SIG_LOGS, "logs"),
+            (SIG_METRICS, "metrics"),
+            (SIG_TRACES, "traces"),
+        ] {
+            if c.signals & bit != 0 {
+                signal_types.push(name.to_string());
+            }
+        }
+        let scope = match c.scope {
+            SCOPE_RESOURCE => "resource",
+            SCOPE_ATTRIBUTE => "attribute",
+            _ => "both",
+        };
+        AttributeMeta {
+            key: key.to_string(),
+            count: c.acc.count,
+            estimated_cardinality: estimated_cardinality.min(c.acc.count),
+            value_samples: c.acc.samples.to_vec(),
+            signal_types,
+            scope: scope.to_string(),
+            first_seen: Some(c.acc.first_seen),
+            last_seen: Some(c.acc.last_seen),
+            sketch: Some(sketch),
+            evidence: Some(Box::new(evidence)),
+            ..Default::default()
+        }
+    }
 }
 
 /// Calls `f` with every item's key maps, with their signal and scope, in the order the
@@ -547,107 +639,88 @@ fn for_each_key_map<'a>(
     }
 }
 
+/// Bytes the catalog's choice of keys takes per key entry while the analyzer finishes (name,
+/// first seen, count): what a byte budget reserves for it, see [`Analyzer::finish_reserve`].
+pub const CATALOG_CHOICE_BYTES: usize = std::mem::size_of::<KeyChoice<'static>>();
+
+/// One key entry while the catalog chooses its keys: name, first seen, count.
+type KeyChoice<'a> = (&'a Arc<str>, DateTime<Utc>, u64);
+
 /// Merges every item's key statistics into the catalog, at most `max_items` keys: the keys
-/// seen first (ties by name); the others are counted as dropped.
+/// seen first (ties by name); the others are counted as dropped. The entries come sorted by
+/// key, still in accumulator form: each becomes an [`AttributeMeta`] only when written.
 fn build_catalog(
     metrics: &HashMap<Box<str>, Box<MetricAcc>>,
     spans: &HashMap<String, Vec<SpanAcc>>,
     logs: &HashMap<String, Vec<LogAcc>>,
     opts: &AnalyzerOptions,
     ctx: &mut Ctx,
-) -> Vec<AttributeMeta> {
+) -> Vec<(Arc<str>, CatAcc)> {
     // Which keys the catalog keeps is decided first, from each key's first time and count
     // alone, so only the kept keys ever get an accumulator: with many distinct keys (hostile
     // input) accumulating all of them would cost about as much as the analyzer's state again.
-    // The interned names bound the distinct keys, so most captures skip this pass.
-    let keep: Option<std::collections::HashSet<&str>> =
-        (ctx.names.len() > ctx.max_items).then(|| {
-            let mut seen: HashMap<&str, (DateTime<Utc>, u64)> = HashMap::new();
-            for_each_key_map(metrics, spans, logs, |map, _, _| {
-                for (k, a) in map.map.iter() {
-                    let e = seen.entry(k).or_insert((a.first_seen, 0));
-                    e.0 = e.0.min(a.first_seen);
-                    e.1 += a.count;
-                }
-            });
-            let mut keys: Vec<(&str, (DateTime<Utc>, u64))> = seen.into_iter().collect();
-            if keys.len() > ctx.max_items {
-                keys.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(a.0.cmp(b.0)));
-                for (_, (_, count)) in keys.drain(ctx.max_items..) {
-                    ctx.refuse(Cap::Catalog, count, None);
-                }
-            }
-            keys.into_iter().map(|(k, _)| k).collect()
+    // The interned names bound the distinct keys, so most captures skip this pass and take
+    // every name as a candidate (a service name that is no key simply gets no entry).
+    let mut keys: Vec<Arc<str>> = if ctx.names.len() > ctx.max_items {
+        // One flat vector (sorted by name, duplicates folded in place) rather than a hash map
+        // and a copy of it: this runs on the largest states, while the state is still held.
+        let mut all: Vec<KeyChoice<'_>> = Vec::with_capacity(ctx.key_entries);
+        for_each_key_map(metrics, spans, logs, |map, _, _| {
+            all.extend(
+                map.map
+                    .iter_shared()
+                    .map(|(k, a)| (k, a.first_seen, a.count)),
+            );
         });
-    let mut cat: HashMap<&str, CatAcc> = HashMap::new();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = kept.1.min(later.1);
+                kept.2 += later.2;
+            }
+            same
+        });
+        if all.len() > ctx.max_items {
+            all.select_nth_unstable_by(ctx.max_items, |a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+            for (_, _, count) in all.drain(ctx.max_items..) {
+                ctx.refuse(Cap::Catalog, count, None);
+            }
+        }
+        let keys = all.iter().map(|(k, _, _)| Arc::clone(k)).collect();
+        drop(all);
+        keys
+    } else {
+        ctx.names.iter().cloned().collect()
+    };
+    keys.sort_unstable();
+    let mut cat: Vec<Option<CatAcc>> = Vec::new();
+    cat.resize_with(keys.len(), || None);
     let samples = opts.samples;
     for_each_key_map(metrics, spans, logs, |map, signal, scope| {
-        add(samples, map, signal, scope, keep.as_ref(), &mut cat);
+        add(samples, map, signal, scope, &keys, &mut cat);
     });
-    let mut entries: Vec<(&str, CatAcc)> = cat.into_iter().collect();
-    if entries.len() > ctx.max_items {
-        // Keep the keys seen first; the rest are counted as dropped.
-        entries.sort_by(|a, b| {
-            a.1.acc
-                .first_seen
-                .cmp(&b.1.acc.first_seen)
-                .then(a.0.cmp(b.0))
-        });
-        for (_, c) in entries.drain(ctx.max_items..) {
-            ctx.refuse(Cap::Catalog, c.acc.count, None);
-        }
-    }
-    entries
-        .into_iter()
-        .map(|(key, c)| {
-            let (estimated_cardinality, sketch) = c.acc.card.finish();
-            let evidence = c.acc.ev.finish(estimated_cardinality);
-            let mut signal_types = Vec::new();
-            for (bit, name) in [
-                (SIG_METRICS, "metrics"),
-                (SIG_TRACES, "traces"),
-                (SIG_LOGS, "logs"),
-            ] {
-                if c.signals & bit != 0 {
-                    signal_types.push(name.to_string());
-                }
-            }
-            let scope = match c.scope {
-                SCOPE_RESOURCE => "resource",
-                SCOPE_ATTRIBUTE => "attribute",
-                _ => "both",
-            };
-            AttributeMeta {
-                key: key.to_string(),
-                count: c.acc.count,
-                estimated_cardinality: estimated_cardinality.min(c.acc.count),
-                value_samples: c.acc.samples.to_vec(),
-                signal_types,
-                scope: scope.to_string(),
-                first_seen: Some(c.acc.first_seen),
-                last_seen: Some(c.acc.last_seen),
-                sketch: Some(sketch),
-                evidence: Some(Box::new(evidence)),
-                ..Default::default()
-            }
-        })
+    keys.into_iter()
+        .zip(cat)
+        .filter_map(|(k, c)| Some((k, c?)))
         .collect()
 }
 
-/// Merges one item's key map into the catalog.
-fn add<'a>(
+/// Merges one item's key map into the catalog, whose entries are `cat`, one per name of the
+/// sorted `keys` (names not there are not kept).
+fn add(
     samples: usize,
-    map: &'a state::KeyMap,
+    map: &state::KeyMap,
     signal: u8,
     scope: u8,
-    keep: Option<&std::collections::HashSet<&str>>,
-    cat: &mut HashMap<&'a str, CatAcc>,
+    keys: &[Arc<str>],
+    cat: &mut [Option<CatAcc>],
 ) {
     for (k, a) in map.map.iter() {
-        if keep.is_some_and(|keep| !keep.contains(k)) {
+        let Ok(i) = keys.binary_search_by(|x| (**x).cmp(k)) else {
             continue;
-        }
-        let c = cat.entry(k).or_insert_with(|| CatAcc {
+        };
+        let c = cat[i].get_or_insert_with(|| CatAcc {
             acc: KeyAcc::empty(a.first_seen),
             signals: 0,
             scope: 0,

@@ -451,6 +451,8 @@ pub(crate) struct Ctx {
     pub keys_per_item: usize,
     /// Key entries that may still be created across all items.
     pub key_budget: usize,
+    /// Key entries created across all items.
+    pub key_entries: usize,
     /// Everything refused by a cap.
     pub dropped: u64,
     /// `dropped` per [`Cap`] (indexed by `Cap as usize`).
@@ -622,6 +624,11 @@ impl<V> NameMap<V> {
         self.entries.iter().map(|(k, v)| (&**k, v))
     }
 
+    /// The entries with their shared names, in insertion order.
+    pub(crate) fn iter_shared(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
     /// The entries, consumed.
     pub(crate) fn into_entries(self) -> impl Iterator<Item = (Arc<str>, V)> {
         self.entries.into_iter()
@@ -666,6 +673,7 @@ impl KeyMap {
             return;
         }
         ctx.key_budget -= 1;
+        ctx.key_entries += 1;
         let mut acc = KeyAcc::new(ctx.at);
         acc.observe(h, n, units, v, ctx.samples, ctx.at);
         let name = ctx.intern(key);
@@ -910,6 +918,7 @@ mod tests {
             max_items: 10,
             keys_per_item: 10,
             key_budget: 100,
+            key_entries: 0,
             dropped: 0,
             by_cap: Default::default(),
             refused_items: 0,

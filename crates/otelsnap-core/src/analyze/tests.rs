@@ -978,11 +978,14 @@ fn assert_streaming_matches(a: &Analyzer) {
     shell.created = whole.created;
     shell.capture = Some(info);
     let pending = a.clone().finish_pending(&mut shell);
-    assert_eq!(pending.len(), whole.data.metrics.len());
+    assert_eq!(pending.metrics.len(), whole.data.metrics.len());
+    assert_eq!(pending.attributes.len(), whole.data.attributes.len());
     assert!(shell.data.metrics.is_empty());
+    assert!(shell.data.attributes.is_empty());
     assert_eq!(shell.stats, whole.stats);
     assert_eq!(shell.completeness, whole.completeness);
-    let streamed = crate::session::format::to_gzip_streaming(&shell, pending);
+    let streamed =
+        crate::session::format::to_gzip_streaming(&shell, pending.metrics, pending.attributes);
     let expected = crate::session::format::to_gzip(&whole);
     assert!(
         streamed == expected,
@@ -1031,6 +1034,52 @@ fn the_metrics_array_is_found_only_outside_strings() {
     let mut shell = s;
     shell.created = whole.created;
     shell.stats = whole.stats.clone();
-    let streamed = crate::session::format::to_gzip_streaming(&shell, vec![m1].into_iter());
+    let streamed =
+        crate::session::format::to_gzip_streaming(&shell, vec![m1].into_iter(), std::iter::empty());
     assert!(streamed == crate::session::format::to_gzip(&whole));
+}
+
+#[test]
+fn the_finish_reserve_covers_the_catalog_choice_only_when_names_exceed_max_items() {
+    // One metric with `keys` keys of its own per request.
+    let req = |i: usize, keys: usize| {
+        m(metrics_request(
+            resource(None, vec![]),
+            vec![gauge(
+                &format!("m.{i}"),
+                "1",
+                vec![
+                    (0..keys)
+                        .map(|k| kv_str(&format!("k.{i}.{k}"), "v"))
+                        .collect(),
+                ],
+            )],
+        ))
+    };
+    let opts = AnalyzerOptions {
+        max_items: 50,
+        ..Default::default()
+    };
+    let mut a = Analyzer::new(opts);
+    a.ingest(&req(0, 40), t(0));
+    // 40 names fit the catalog: every name is a candidate, nothing is chosen.
+    assert_eq!(a.finish_reserve(), 0);
+    a.ingest(&req(1, 40), t(1));
+    // 80 names: the choice runs over all 80 key entries.
+    assert_eq!(a.finish_reserve(), (80 * CATALOG_CHOICE_BYTES) as u64);
+    // Frozen, nothing new is created, so the reserve stays.
+    a.freeze();
+    a.ingest(&req(2, 40), t(2));
+    assert_eq!(a.finish_reserve(), (80 * CATALOG_CHOICE_BYTES) as u64);
+    let mut s = Session::new("x");
+    a.finish(&mut s);
+    // The 50 keys seen first (request 0's, then request 1's by name) are kept, in key order.
+    let keys: Vec<&str> = s.data.attributes.iter().map(|a| a.key.as_str()).collect();
+    let mut want: Vec<String> = (0..40).map(|k| format!("k.0.{k}")).collect();
+    let mut second: Vec<String> = (0..40).map(|k| format!("k.1.{k}")).collect();
+    second.sort();
+    want.extend(second.into_iter().take(10));
+    want.sort();
+    assert_eq!(keys, want);
+    assert_eq!(s.stats.attributes_count, 50);
 }

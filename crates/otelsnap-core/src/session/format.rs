@@ -117,18 +117,25 @@ pub fn to_gzip(session: &Session) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-/// Gzips `shell` (a session whose `data.metrics` is empty, with stats that already count the
-/// metrics) with `metrics` written in its metrics array as they come: the same bytes as
-/// [`to_gzip`] of the whole session, without holding every metric at once.
+/// Gzips `shell` (a session whose `data.metrics` and `data.attributes` are empty, with stats
+/// that already count them) with `metrics` and `attributes` written in their arrays as they
+/// come: the same bytes as [`to_gzip`] of the whole session, without holding every metric or
+/// catalog entry at once (for key-heavy input the catalog's session form alone is hundreds of
+/// bytes per key).
 pub fn to_gzip_streaming(
     shell: &Session,
     metrics: impl Iterator<Item = crate::session::MetricMeta>,
+    attributes: impl Iterator<Item = crate::session::AttributeMeta>,
 ) -> Vec<u8> {
     let json = serde_json::to_vec(shell).unwrap_or_default();
-    let Some(at) = empty_metrics_array(&json).filter(|_| shell.data.metrics.is_empty()) else {
+    let spots = empty_metrics_array(&json)
+        .filter(|_| shell.data.metrics.is_empty() && shell.data.attributes.is_empty())
+        .and_then(|at| Some((at, empty_attributes_array(&json, at)?)));
+    let Some((at, attr_at)) = spots else {
         // Not the layout this relies on (cannot happen with our model): build it whole.
         let mut whole = shell.clone();
         whole.data.metrics.extend(metrics);
+        whole.data.attributes.extend(attributes);
         return to_gzip(&whole);
     };
     let mut enc = gz_encoder(Some(&Header::of(shell)));
@@ -142,10 +149,52 @@ pub fn to_gzip_streaming(
             }
             let _ = serde_json::to_writer(&mut w, &m);
         }
-        let _ = w.write_all(&json[at..]);
+        let _ = w.write_all(&json[at..attr_at]);
+        for (i, a) in attributes.enumerate() {
+            if i > 0 {
+                let _ = w.write_all(b",");
+            }
+            let _ = serde_json::to_writer(&mut w, &a);
+        }
+        let _ = w.write_all(&json[attr_at..]);
         let _ = w.flush();
     }
     enc.finish().unwrap_or_default()
+}
+
+/// Where the elements of `data.attributes` go (the offset of its `]`), given `at`, the offset
+/// of the empty metrics array's `]`: the attributes array is the last member of `data`, so it
+/// ends just before the `}` that closes `data`, found by scanning outside strings.
+fn empty_attributes_array(json: &[u8], at: usize) -> Option<usize> {
+    const ATTRS: &[u8] = b"\"attributes\":[]";
+    // Inside `data` (1) and its metrics array (2).
+    let mut depth = 2usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in json.iter().enumerate().skip(at) {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return json[..i].ends_with(ATTRS).then(|| i - 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where the elements of the top-level `data.metrics` array go in a compact session JSON
