@@ -39,9 +39,9 @@ pub const MAX_EXTRA: usize = 65_535 - 8;
 struct Compressor(*mut libdeflate_compressor);
 
 impl Compressor {
-    fn new() -> Compressor {
+    fn new(level: i32) -> Compressor {
         // SAFETY: plain allocation; a null result is handled.
-        let c = unsafe { libdeflate_alloc_compressor(LEVEL) };
+        let c = unsafe { libdeflate_alloc_compressor(level) };
         if c.is_null() {
             // Out of memory, like any failed allocation (the level is valid).
             std::alloc::handle_alloc_error(std::alloc::Layout::new::<[u8; 1 << 20]>());
@@ -106,6 +106,15 @@ fn workers() -> usize {
 /// each `id id len len data`, at most [`MAX_EXTRA`] bytes) goes in the first member's header.
 /// What `write` returns is returned beside the bytes; writing into the members cannot fail.
 pub fn compress_with<T>(extra: &[u8], write: impl FnOnce(&mut dyn Write) -> T) -> (Vec<u8>, T) {
+    compress_with_level(LEVEL, extra, write)
+}
+
+fn compress_with_level<T>(
+    level: i32,
+    extra: &[u8],
+    write: impl FnOnce(&mut dyn Write) -> T,
+) -> (Vec<u8>, T) {
+    let level = level.clamp(1, 12);
     let extra = if extra.len() > MAX_EXTRA {
         &[][..]
     } else {
@@ -120,7 +129,7 @@ pub fn compress_with<T>(extra: &[u8], write: impl FnOnce(&mut dyn Write) -> T) -
         for _ in 0..threads {
             let (jobs_rx, done_tx) = (Arc::clone(&jobs_rx), done_tx.clone());
             sc.spawn(move || {
-                let mut c = Compressor::new();
+                let mut c = Compressor::new(level);
                 loop {
                     let job = match jobs_rx.lock() {
                         Ok(rx) => rx.recv(),
@@ -196,7 +205,12 @@ impl Write for Chunks {
 
 /// Gzips a whole buffer (see [`compress_with`]).
 pub fn compress(data: &[u8], extra: &[u8]) -> Vec<u8> {
-    compress_with(extra, |w| {
+    compress_at(LEVEL, data, extra)
+}
+
+/// [`compress`] at another libdeflate level (1–12), to measure the trade-off.
+pub fn compress_at(level: i32, data: &[u8], extra: &[u8]) -> Vec<u8> {
+    compress_with_level(level, extra, |w| {
         // Writing into the members cannot fail.
         let _ = w.write_all(data);
     })

@@ -240,7 +240,7 @@ fn replica(i: u32) -> Vec<OtlpRequest> {
         OtlpRequest::Logs(checkout_logs()),
         users(i * 1_000..i * 1_000 + 2_500),
     ];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         reqs.push(OtlpRequest::Metrics(checkout_metrics_with(
             &format!("cart-{i}"),
             0,
@@ -287,11 +287,7 @@ fn twenty_way_merge_equals_pairwise_merges_and_the_union_captured_at_once() {
     assert_eq!(merge(&sources, &opts).unwrap().session, nway);
 
     let pair = |a: Session, b: Session| merge(&[a, b], &opts).unwrap().session;
-    let left = sources
-        .iter()
-        .cloned()
-        .reduce(|acc, s| pair(acc, s))
-        .unwrap();
+    let left = sources.iter().cloned().reduce(pair).unwrap();
     let mut level = sources.clone();
     while level.len() > 1 {
         let mut next = Vec::new();
