@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo build --release --bin otelsnap --example bench_merge &&
 //! target/release/examples/bench_merge [N_METRICS N_SESSIONS] [--bin target/release/otelsnap]
-//! [--many 100]`
+//! [--many 100] [--seeds-only]` (`--seeds-only`: the first scenario alone in process)
 //!
 //! In process, three scenarios: ten sessions from different seeds (mostly different metrics,
 //! as when teams capture separately), ten perturbations of one base (the same metrics and keys,
@@ -339,12 +339,13 @@ fn sketch_costs() {
 
 fn main() {
     let mut positional = Vec::new();
-    let (mut bin, mut many_n) = (None, None);
+    let (mut bin, mut many_n, mut seeds_only) = (None, None, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bin" => bin = args.next(),
             "--many" => many_n = args.next().and_then(|v| v.parse::<u64>().ok()),
+            "--seeds-only" => seeds_only = true,
             _ => positional.push(a),
         }
     }
@@ -374,18 +375,20 @@ fn main() {
     gzip_options(&merged);
     drop(merged);
 
-    let base = synth::session("base", n_metrics, 42);
-    let replicas: Vec<Session> = (1..=n_sessions)
-        .map(|i| synth::perturb(&base, &format!("replica-{i}"), 300, 100 + i))
-        .collect();
-    run("replicas of one base", replicas, &store);
+    if !seeds_only {
+        let base = synth::session("base", n_metrics, 42);
+        let replicas: Vec<Session> = (1..=n_sessions)
+            .map(|i| synth::perturb(&base, &format!("replica-{i}"), 300, 100 + i))
+            .collect();
+        run("replicas of one base", replicas, &store);
 
-    // Every replica changes most metrics: nearly every key is a union of differing sketches.
-    let replicas: Vec<Session> = (1..=n_sessions)
-        .map(|i| synth::perturb(&base, &format!("busy-{i}"), n_metrics, 200 + i))
-        .collect();
-    drop(base);
-    run("replicas, most keys differing", replicas, &store);
+        // Every replica changes most metrics: nearly every key is a union of differing sketches.
+        let replicas: Vec<Session> = (1..=n_sessions)
+            .map(|i| synth::perturb(&base, &format!("busy-{i}"), n_metrics, 200 + i))
+            .collect();
+        drop(base);
+        run("replicas, most keys differing", replicas, &store);
+    }
 
     if let Some(bin) = &bin {
         whole_processes(bin, &store, &seed_names);

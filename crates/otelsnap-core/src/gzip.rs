@@ -72,6 +72,9 @@ impl Compressor {
         let crc = unsafe { libdeflate_crc32(0, data.as_ptr().cast(), data.len()) };
         let total = head + n + 8;
         out.truncate(total);
+        // The buffer was sized for incompressible input; members wait for their turn to be
+        // written out, so each must hold only its own bytes.
+        out.shrink_to_fit();
         // ID1 ID2 CM=deflate FLG=FEXTRA MTIME=0 XFL=0 OS=255 (unknown), then XLEN.
         out[..10].copy_from_slice(&[0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 255]);
         out[10..12].copy_from_slice(&(xlen as u16).to_le_bytes());
