@@ -17,4 +17,4 @@ pub mod error;
 pub mod otlp;
 pub mod render;
 
-pub use otelsnap_core::{analyze, diff, merge, session, sketch};
+pub use otelsnap_core::{analyze, diff, gzip, merge, session, sketch};

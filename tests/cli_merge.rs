@@ -373,3 +373,76 @@ fn incompatible_sketches_are_refused() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(!d.join("ab.json.gz").exists());
 }
+
+#[test]
+fn a_source_that_fails_after_others_were_folded_names_itself_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (id, seed) in [("a", 70), ("b", 71), ("c", 72)] {
+        save(d, &replica(id, 7, seed));
+    }
+    // A stored-looking file cut in half: found, read, and refused when its turn comes.
+    let gz = std::fs::read(d.join("b.json.gz")).unwrap();
+    let broken = d.join("broken.json.gz");
+    std::fs::write(&broken, &gz[..gz.len() / 2]).unwrap();
+    let b = broken.display().to_string();
+    let out = run(d, &["merge", "a", "c", &b, "b", "-o", "out"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert!(lines[0].contains("broken.json.gz"), "{}", out.stderr);
+    assert!(!d.join("out.json.gz").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn sources_with_a_larger_samples_limit_late_keep_the_samples_of_a_merge_of_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a and b kept at most 5 samples and cut none (the limit looks like the default); c was
+    // captured with 8 samples per key, which only shows once c is read.
+    let with_samples = |id: &str, prefix: &str, n: usize, card: u64| {
+        let mut s = replica(id, 8, 80);
+        let ks = s.data.metrics[0].label_keys.values_mut().next().unwrap();
+        ks.value_samples = (0..n).map(|i| format!("{prefix}{i}")).collect();
+        ks.estimated_cardinality = card.min(ks.count);
+        for other in s.data.metrics.iter_mut().skip(1) {
+            for k in other.label_keys.values_mut() {
+                k.value_samples.truncate(1);
+                k.estimated_cardinality = k.estimated_cardinality.max(1);
+            }
+        }
+        for a in &mut s.data.attributes {
+            a.value_samples.truncate(1);
+        }
+        s
+    };
+    let sources = [
+        with_samples("a", "a", 5, 5),
+        with_samples("b", "b", 5, 5),
+        with_samples("c", "c", 8, 1_000),
+    ];
+    for s in &sources {
+        save(d, s);
+    }
+    let limit = otelsnap::merge::samples_limit(&sources);
+    assert_eq!(limit, 8);
+    let out = run(d, &["merge", "a", "b", "c", "-o", "out"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Folded in this order, a's and b's samples were cut at 5 before c showed 8.
+    assert!(out.stderr.contains("merging again"), "{}", out.stderr);
+    let stored = load(d, "out");
+    let loaded: Vec<Session> = ["a", "b", "c"].iter().map(|n| load(d, n)).collect();
+    let mut opts = otelsnap::merge::MergeOptions::new("out");
+    opts.created = stored.created;
+    let expected = otelsnap::merge::merge(&loaded, &opts).unwrap().session;
+    assert_eq!(content(stored.clone()), content(expected));
+    let first = stored.data.metrics[0].label_keys.values().next().unwrap();
+    assert_eq!(first.value_samples.len(), 8, "{:?}", first.value_samples);
+}

@@ -5,9 +5,11 @@ use std::io::IsTerminal;
 
 use super::Ctx;
 use crate::cli::MergeArgs;
-use crate::merge::{self, MergeOptions};
+use std::io::Read;
+
+use crate::merge::{self, MergeOptions, Merger};
 use crate::render::human;
-use crate::session::{Session, SessionName, Signal};
+use crate::session::{Session, SessionName, SessionRef, Signal, format, store};
 
 /// Sources with more items than this get a progress bar (on a terminal).
 const PROGRESS_ITEMS: u64 = 5_000;
@@ -31,24 +33,21 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
     let signals = parse_signals(&args.signals)?;
     let services = parse_services(&args.services)?;
 
-    let mut sources: Vec<Session> = Vec::with_capacity(args.sources.len());
-    for arg in &args.sources {
-        // Store errors already name the session or file and say what to do.
-        let s = ctx.load(arg)?;
-        if s.baseline {
-            anyhow::bail!(
-                "{arg} is a diff-only baseline (written by `export --baseline`, without the sketches a merge unions): merge the full sessions it came from, then export the result with --baseline"
-            );
-        }
-        sources.push(s);
-    }
+    // Standard input can be read once; it is held (compressed) in case of a second pass.
+    let stdin = if args.sources.iter().any(|s| s == "-") {
+        Some(read_stdin(ctx)?)
+    } else {
+        None
+    };
 
     let mut opts = MergeOptions::new(name.as_str());
     opts.description = args.description.clone();
     opts.signals = signals;
     opts.services = services;
 
-    let total = merge::item_count(&sources);
+    // The bar counts items; the stored sessions' headers give their counts without a load.
+    let known: Vec<Option<u64>> = args.sources.iter().map(|a| header_items(ctx, a)).collect();
+    let total: u64 = known.iter().flatten().sum();
     let bar =
         (total > PROGRESS_ITEMS && !ctx.quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
@@ -60,16 +59,26 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
             }
             bar
         });
-    let result = merge::merge_with_progress(&sources, &opts, &mut |n| {
+    let pass = |opts: MergeOptions| {
+        let r = fold(ctx, args, stdin.as_deref(), opts, &known, bar.as_ref());
         if let Some(b) = &bar {
-            b.inc(n);
+            b.finish_and_clear();
         }
-    });
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+        r
+    };
+    let mut merger = pass(opts.clone())?;
+    if let Some(limit) = merger.rerun_samples() {
+        // Rare: sources captured with different --samples, the larger limit shown late.
+        ctx.note(format!(
+            "a later source showed a larger value-samples limit ({limit}) than the earlier ones; merging again to keep the same samples as a merge of all at once"
+        ));
+        if let Some(b) = &bar {
+            b.reset();
+        }
+        opts.samples = Some(limit);
+        merger = pass(opts)?;
     }
-    let outcome = result?;
-    drop(sources);
+    let outcome = merger.finish()?;
 
     let warn = if ctx.stderr_color() {
         "\x1b[33mwarning:\x1b[0m"
@@ -102,6 +111,90 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
         ctx.note(format!("{warn} {w}"));
     }
     Ok(0)
+}
+
+/// Folds the sources into a merge one at a time. A second thread loads the next source while
+/// this one folds the last: at most two sources are held besides the result so far.
+fn fold(
+    ctx: &Ctx,
+    args: &MergeArgs,
+    stdin: Option<&[u8]>,
+    opts: MergeOptions,
+    known: &[Option<u64>],
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Merger> {
+    let mut merger = Merger::new(opts);
+    std::thread::scope(|sc| {
+        // A rendezvous channel: the loader hands over one source and waits for the next turn.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<Session>>(0);
+        sc.spawn(move || {
+            for arg in &args.sources {
+                let r = load(ctx, arg, stdin);
+                let failed = r.is_err();
+                // The receiver is gone when the merge stopped early; so is the need to load.
+                if tx.send(r).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for ((arg, r), known) in args.sources.iter().zip(rx.iter()).zip(known) {
+            // Store errors already name the session or file and say what to do.
+            let s = r?;
+            if s.baseline {
+                anyhow::bail!(
+                    "{arg} is a diff-only baseline (written by `export --baseline`, without the sketches a merge unions): merge the full sessions it came from, then export the result with --baseline"
+                );
+            }
+            let items = merge::items_of(&s);
+            merger.add(s)?;
+            if let Some(b) = bar {
+                if known.is_none() {
+                    b.inc_length(items);
+                }
+                b.inc(items);
+            }
+        }
+        Ok(merger)
+    })
+}
+
+/// Loads one source (standard input from the bytes read at the start).
+fn load(ctx: &Ctx, arg: &str, stdin: Option<&[u8]>) -> anyhow::Result<Session> {
+    match (arg, stdin) {
+        ("-", Some(bytes)) => Ok(format::decode(
+            bytes,
+            &ctx.store.limits.read(),
+            "standard input",
+        )?),
+        _ => ctx.load(arg),
+    }
+}
+
+/// Standard input, whole, within the session size limit.
+fn read_stdin(ctx: &Ctx) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(ctx.store.limits.max_session_size.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| crate::session::SessionError::io("read", "standard input", e))?;
+    Ok(buf)
+}
+
+/// The items a stored session's header counts, when it has one (no body is read).
+fn header_items(ctx: &Ctx, arg: &str) -> Option<u64> {
+    let path = match SessionRef::parse(arg).ok()? {
+        SessionRef::Name(n) => ctx.store.path_for(&n),
+        SessionRef::Path(p) => p,
+        SessionRef::Stdin => return None,
+    };
+    let (f, _) = store::open_regular(&path).ok()?;
+    let mut prefix = Vec::with_capacity(4096);
+    f.take(format::HEADER_READ_BYTES as u64)
+        .read_to_end(&mut prefix)
+        .ok()?;
+    let st = format::read_header(&prefix)?.stats;
+    Some(st.metrics_count + st.spans_count + st.logs_count + st.attributes_count)
 }
 
 /// `--signals`: `None` when not given.

@@ -1,5 +1,7 @@
 //! Gunzip of a whole buffer with a limit on the output: the one path for stored sessions and
-//! OTLP/HTTP bodies ([`limited`]). The common case, one gzip member, takes a fast path.
+//! OTLP/HTTP bodies ([`limited`]). Two common cases take a fast path: one gzip member, and
+//! the members [`crate::gzip`] writes (each naming its own length, so all are found and sized
+//! before any is inflated, and they are inflated in parallel into one exact buffer).
 //!
 //! Loading a large session is dominated by inflating it (a 50,000-metric session is 46 MB of
 //! gzip and 174 MB of JSON). A streaming decoder grows its output as it goes, zero-filling and
@@ -59,6 +61,9 @@ pub enum GunzipError {
 /// from its trailer; anything else is counted first, then inflated into an exact buffer.
 pub fn limited(bytes: &[u8], max_out: u64) -> Result<Vec<u8>, GunzipError> {
     if let Some(out) = one_member(bytes, max_out) {
+        return Ok(out);
+    }
+    if let Some(out) = indexed_members(bytes, max_out) {
         return Ok(out);
     }
     // The unusual cases (several members, a trailer that lies, damage) inflate twice: first
@@ -150,6 +155,123 @@ pub fn one_member(bytes: &[u8], max_out: u64) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The length a member declares in its `OM` extra subfield ([`crate::gzip`]), if it has one.
+fn declared_len(m: &[u8]) -> Option<usize> {
+    if m.len() < 12 || m[..3] != [0x1f, 0x8b, 8] || m[3] & 0x04 == 0 {
+        return None;
+    }
+    let xlen = u16::from_le_bytes([m[10], m[11]]) as usize;
+    let extra = m.get(12..12 + xlen)?;
+    let mut i = 0;
+    while i + 4 <= extra.len() {
+        let len = u16::from_le_bytes([extra[i + 2], extra[i + 3]]) as usize;
+        let body = extra.get(i + 4..i + 4 + len)?;
+        if extra[i..i + 2] == crate::gzip::MEMBER_SUBFIELD && len == 4 {
+            return Some(u32::from_le_bytes(body.try_into().ok()?) as usize);
+        }
+        i += 4 + len;
+    }
+    None
+}
+
+/// Inflates several members that each declare their length (what [`crate::gzip`] writes):
+/// every member is located and its output size read from its trailer first, so the output is
+/// one buffer of exactly the declared total (refused past `max_out` before anything is
+/// inflated), and members are inflated on several threads. `None` when any member does not
+/// declare its length, a declaration does not match what libdeflate finds, or the data is
+/// damaged: the caller's streaming path then reads it, or says precisely what is wrong.
+pub fn indexed_members(bytes: &[u8], max_out: u64) -> Option<Vec<u8>> {
+    let mut members: Vec<(&[u8], usize)> = Vec::new();
+    let mut total = 0usize;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let len = declared_len(rest)?;
+        if len < 20 || len > rest.len() {
+            return None;
+        }
+        let (m, r) = rest.split_at(len);
+        let size = u32::from_le_bytes(m[len - 4..].try_into().ok()?) as usize;
+        total = total.checked_add(size)?;
+        if total as u64 > max_out {
+            return None;
+        }
+        members.push((m, size));
+        rest = r;
+    }
+    if members.len() < 2 {
+        return None;
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(total.max(1));
+    advise_huge_pages(&mut out);
+    let mut slots: Vec<(&[u8], &mut [std::mem::MaybeUninit<u8>])> = Vec::new();
+    let mut spare = &mut out.spare_capacity_mut()[..total];
+    for (m, size) in &members {
+        let (slot, r) = spare.split_at_mut(*size);
+        slots.push((m, slot));
+        spare = r;
+    }
+    let threads = if total >= 8 << 20 {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        1
+    };
+    let per = slots.len().div_ceil(threads);
+    let ok = std::thread::scope(|sc| {
+        let mut groups = Vec::new();
+        while !slots.is_empty() {
+            let rest = slots.split_off(per.min(slots.len()));
+            groups.push(std::mem::replace(&mut slots, rest));
+        }
+        let mut last = groups.pop().unwrap_or_default();
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|mut g| sc.spawn(move || inflate_into(&mut g)))
+            .collect();
+        let mine = inflate_into(&mut last);
+        handles.into_iter().all(|h| h.join().unwrap_or(false)) && mine
+    });
+    if !ok {
+        return None;
+    }
+    // SAFETY: every byte of the first `total` was written: the slots tile them exactly and
+    // each was filled whole (checked in `inflate_into`).
+    unsafe { out.set_len(total) };
+    Some(out)
+}
+
+/// Inflates each member into its slot; true when every one filled its slot exactly.
+fn inflate_into(slots: &mut [(&[u8], &mut [std::mem::MaybeUninit<u8>])]) -> bool {
+    // SAFETY: plain allocation; a null result is handled.
+    let d = Decompressor(unsafe { libdeflate_alloc_decompressor() });
+    if d.0.is_null() {
+        return false;
+    }
+    for (m, slot) in slots.iter_mut() {
+        let (mut used_in, mut used_out) = (0usize, 0usize);
+        // SAFETY: `m` is readable for its length and `slot` writable for its length;
+        // libdeflate writes no further and reports how much it wrote.
+        let result = unsafe {
+            libdeflate_gzip_decompress_ex(
+                d.0,
+                m.as_ptr().cast(),
+                m.len(),
+                slot.as_mut_ptr().cast(),
+                slot.len(),
+                &mut used_in,
+                &mut used_out,
+            )
+        };
+        // libdeflate checks each member's CRC-32 and size against its trailer.
+        if result != libdeflate_result_LIBDEFLATE_SUCCESS
+            || used_in != m.len()
+            || used_out != slot.len()
+        {
+            return false;
+        }
+    }
+    true
+}
+
 /// Reads a whole file into one buffer of its exact size, on huge pages when large.
 pub fn read_file(file: &mut std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
@@ -229,6 +351,48 @@ mod tests {
         bad[12] ^= 0xff;
         bad[13] ^= 0xff;
         assert!(limited(&bad, u64::MAX).is_err());
+    }
+
+    #[test]
+    fn members_that_declare_their_lengths_inflate_in_one_exact_buffer() {
+        let data: Vec<u8> = (0..(crate::gzip::CHUNK * 9 + 5_000) as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8 + b'a')
+            .collect();
+        let gz = crate::gzip::compress(&data, &[]);
+        assert_eq!(one_member(&gz, u64::MAX), None);
+        let out = indexed_members(&gz, u64::MAX).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(out.capacity(), data.len());
+        assert_eq!(limited(&gz, data.len() as u64).unwrap(), data);
+        // Over the limit: refused before inflating, and by the careful path too.
+        assert_eq!(indexed_members(&gz, data.len() as u64 - 1), None);
+        assert!(matches!(
+            limited(&gz, data.len() as u64 - 1),
+            Err(GunzipError::OverLimit { .. })
+        ));
+        // Damage anywhere, a lying length, a cut or a tail: not this path; the careful path
+        // still reports it.
+        let mut bad = gz.clone();
+        let n = bad.len();
+        bad[n / 2] ^= 0x40;
+        assert_eq!(indexed_members(&bad, u64::MAX), None);
+        assert!(limited(&bad, u64::MAX).is_err());
+        let mut lying = gz.clone();
+        lying[12 + 4] ^= 1; // the first member's declared length
+        assert_eq!(indexed_members(&lying, u64::MAX), None);
+        assert_eq!(limited(&lying, u64::MAX).unwrap(), data);
+        assert_eq!(indexed_members(&gz[..n - 3], u64::MAX), None);
+        assert!(matches!(
+            limited(&gz[..n - 3], u64::MAX),
+            Err(GunzipError::Truncated)
+        ));
+        let mut tail = gz.clone();
+        tail.extend_from_slice(b"xyz");
+        assert_eq!(indexed_members(&tail, u64::MAX), None);
+        assert!(matches!(
+            limited(&tail, u64::MAX),
+            Err(GunzipError::Trailing(3))
+        ));
     }
 
     #[test]

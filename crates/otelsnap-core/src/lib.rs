@@ -11,6 +11,7 @@ compile_error!("otelsnap runs on Linux and macOS: the store uses Unix permission
 pub mod analyze;
 pub mod diff;
 pub mod gunzip;
+pub mod gzip;
 pub mod merge;
 pub mod otlp;
 pub mod session;

@@ -9,7 +9,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use otelsnap_core::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap_core::diff::{DiffReport, Filters, Rules};
-use otelsnap_core::merge::{MergeOptions, merge};
+use otelsnap_core::merge::{MergeOptions, Merger, merge};
 use otelsnap_core::otlp::OtlpRequest;
 use otelsnap_core::session::{CaptureInfo, KeyStatsMap, Session};
 use otelsnap_testkit::testdata::{
@@ -228,4 +228,119 @@ fn merge_then_diff_against_the_union_of_raw_inputs_shows_no_change() {
             ..c
         })
     );
+}
+
+/// Replica `i` of twenty: its own slice of users (overlapping its neighbours'), some metrics
+/// every replica sends, some only it sends, and the same traces and logs.
+fn replica(i: u32) -> Vec<OtlpRequest> {
+    let mut reqs = vec![
+        OtlpRequest::Metrics(checkout_metrics_with("checkout", i as usize * 40)),
+        OtlpRequest::Metrics(bench_metrics(8 + i as usize % 5, 6, 3, u64::from(i % 4))),
+        OtlpRequest::Traces(checkout_traces()),
+        OtlpRequest::Logs(checkout_logs()),
+        users(i * 1_000..i * 1_000 + 2_500),
+    ];
+    if i.is_multiple_of(3) {
+        reqs.push(OtlpRequest::Metrics(checkout_metrics_with(
+            &format!("cart-{i}"),
+            0,
+        )));
+    }
+    reqs
+}
+
+/// The law at N = 20: folding twenty sessions into one merge, merging them two at a
+/// time (left to right, and as a balanced tree) and analyzing the twenty request sets as one
+/// capture all give the same estimates, counts, percentages, sketches and sets.
+#[test]
+fn twenty_way_merge_equals_pairwise_merges_and_the_union_captured_at_once() {
+    const N: u32 = 20;
+    let sets: Vec<Vec<OtlpRequest>> = (0..N).map(replica).collect();
+    let sources: Vec<Session> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, reqs)| analyze(&format!("replica-{i}"), &[(i as i64 * 100, reqs)]))
+        .collect();
+    let batches: Vec<(i64, &[OtlpRequest])> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, reqs)| (i as i64 * 100, reqs.as_slice()))
+        .collect();
+    let union = analyze("all-at-once", &batches);
+
+    let mut opts = MergeOptions::new("merged");
+    opts.created = union.created;
+    // Folded one source at a time, each dropped once it is in.
+    let mut m = Merger::new(opts.clone());
+    for s in sources.iter().cloned() {
+        m.add(s).unwrap();
+    }
+    assert_eq!(
+        m.rerun_samples(),
+        None,
+        "the replicas share one samples limit"
+    );
+    let out = m.finish().unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let nway = out.session;
+    // The wrapper over all sources at once is the same fold.
+    assert_eq!(merge(&sources, &opts).unwrap().session, nway);
+
+    let pair = |a: Session, b: Session| merge(&[a, b], &opts).unwrap().session;
+    let left = sources.iter().cloned().reduce(pair).unwrap();
+    let mut level = sources.clone();
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        let mut it = level.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => pair(a, b),
+                None => a,
+            });
+        }
+        level = next;
+    }
+    let tree = level.pop().unwrap();
+
+    // The replicas overlap: unions, not sums.
+    let users = |s: &Session| {
+        let m = s
+            .data
+            .metrics
+            .iter()
+            .find(|m| m.name == "accounts.active")
+            .unwrap();
+        m.label_keys["user.id"].estimated_cardinality
+    };
+    let sum: u64 = sources.iter().map(users).sum();
+    let um = users(&nway);
+    assert!(um * 2 < sum, "{um} of {sum}");
+    assert!((um as f64 - 21_500.0).abs() / 21_500.0 < 0.02, "{um}");
+
+    let report = DiffReport::build(&union, &nway, &zero_tolerance(), &Filters::default());
+    assert!(report.changes.is_empty(), "{:#?}", report.changes.first());
+
+    let (n, l, t, u) = (
+        comparable(nway),
+        comparable(left),
+        comparable(tree),
+        comparable(union),
+    );
+    assert_eq!(n.data, l.data, "N-way against left-to-right pairs");
+    assert_eq!(n.data, t.data, "N-way against a tree of pairs");
+    assert_eq!(n.data.metrics, u.data.metrics);
+    assert_eq!(n.data.spans, u.data.spans);
+    assert_eq!(n.data.logs, u.data.logs);
+    assert_eq!(n.data.attributes.len(), u.data.attributes.len());
+    for (x, y) in n.data.attributes.iter().zip(&u.data.attributes) {
+        assert_eq!(
+            (&x.key, x.count, x.estimated_cardinality, &x.sketch),
+            (&y.key, y.count, y.estimated_cardinality, &y.sketch)
+        );
+        assert_eq!((&x.signal_types, &x.scope), (&y.signal_types, &y.scope));
+        assert_eq!((x.first_seen, x.last_seen), (y.first_seen, y.last_seen));
+        assert_eq!(x.evidence, y.evidence);
+    }
+    assert_eq!(n.signals, u.signals);
+    assert_eq!((&n.observed, &n.capture), (&l.observed, &l.capture));
 }

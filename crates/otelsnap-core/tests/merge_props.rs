@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeZone, Utc};
-use otelsnap_core::merge::{MergeOptions, merge, percentage};
+use otelsnap_core::merge::{MergeOptions, Merger, merge, percentage};
 use otelsnap_core::session::{
     AttributeMeta, BodyTemplate, CaptureInfo, KeyStats, KeyStatsMap, LogMeta, MetricMeta,
     MetricType, Session, Signal, SpanMeta,
@@ -354,5 +354,38 @@ proptest! {
         }
         prop_assert_eq!(a.data.metrics.len(), aa.data.metrics.len());
         prop_assert_eq!(a.data.attributes.len(), aa.data.attributes.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The law at N = 20: one merge folding twenty sources in turn equals merging them
+    /// two at a time, left to right and from the right, and the sources in another order.
+    #[test]
+    fn twenty_way_merge_equals_pairwise_merges(
+        gens in prop::collection::vec(session_gen(), 20),
+        rotate in 0usize..20,
+    ) {
+        let sources: Vec<Session> = gens
+            .iter()
+            .enumerate()
+            .map(|(i, g)| build(&format!("s{i}"), g))
+            .collect();
+        let mut o = MergeOptions::new("m");
+        o.created = t(5000);
+        o.samples = Some(5);
+        let mut m = Merger::new(o);
+        for s in sources.iter().cloned() {
+            m.add(s).unwrap();
+        }
+        let nway = laws_view(m.finish().unwrap().session);
+        let left = sources.iter().cloned().reduce(|a, b| merged(&[a, b])).unwrap();
+        prop_assert_eq!(&laws_view(left), &nway);
+        let right = sources.iter().rev().cloned().reduce(|a, b| merged(&[b, a])).unwrap();
+        prop_assert_eq!(&laws_view(right), &nway);
+        let mut turned = sources.clone();
+        turned.rotate_left(rotate);
+        prop_assert_eq!(&laws_view(merged(&turned)), &nway);
     }
 }

@@ -1,21 +1,49 @@
-//! Per-key merging: counts, HyperLogLog unions, percentages and value samples.
+//! Per-key merging, one source at a time: counts, HyperLogLog unions, percentages, value
+//! samples and evidence are accumulated as each source is folded in and settled at the end.
 
 use std::collections::BTreeMap;
 
-use crate::session::evidence::KeyEvidence;
+use crate::session::evidence::{KeyEvidence, ShapeSample};
 use crate::session::model::{KeyStats, KeyStatsMap, SketchData};
 use crate::sketch::{self, Sketch};
 
 use super::MergeError;
 use super::dense;
 
-/// One source's view of an estimate: the number, the sketch behind it, and whether it is exact.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Est<'a> {
-    pub src: usize,
-    pub estimate: u64,
-    pub sketch: Option<&'a SketchData>,
-    pub approximate: bool,
+/// Shared state of one merge: source ids for messages, the samples cap, running tallies.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCtx {
+    /// Source ids in the order they were added.
+    pub ids: Vec<String>,
+    /// Value samples kept per key while folding (never below the final limit when fixed).
+    pub cap: usize,
+    /// The smallest cap in force when a distinct sample was refused: a later, larger final
+    /// limit would have kept it (see `Merger::rerun_samples`).
+    pub refused_at: Option<usize>,
+    /// Estimates that had no mergeable sketch in some source.
+    pub approximate_keys: u64,
+    /// Sketches decoded.
+    pub decoded: u64,
+}
+
+impl KeyCtx {
+    fn id(&self, src: usize) -> String {
+        self.ids.get(src).cloned().unwrap_or_default()
+    }
+
+    /// Appends the samples of `new` not yet in `acc`, up to the running cap.
+    pub(crate) fn add_samples(&mut self, acc: &mut Vec<String>, new: Vec<String>) {
+        for s in new {
+            if acc.contains(&s) {
+                continue;
+            }
+            if acc.len() >= self.cap {
+                self.refused_at = Some(self.refused_at.map_or(self.cap, |c| c.min(self.cap)));
+                return;
+            }
+            acc.push(s);
+        }
+    }
 }
 
 /// A merged estimate.
@@ -26,226 +54,433 @@ pub(crate) struct Merged {
     pub approximate: bool,
 }
 
-/// Shared state of one merge: source ids for messages, the samples cap, running tallies.
+/// One source's view of an estimate: the number, the sketch behind it, and whether it is exact.
 #[derive(Debug)]
-pub(crate) struct KeyCtx<'a> {
-    pub ids: Vec<&'a str>,
-    pub samples: usize,
-    /// Estimates that had no mergeable sketch in some source.
-    pub approximate_keys: u64,
-    /// Sketches decoded (each source's sketch of a key at most once).
-    pub decoded: u64,
+pub(crate) struct Part {
+    pub src: usize,
+    pub estimate: u64,
+    pub sketch: Option<SketchData>,
+    pub approximate: bool,
 }
 
-impl KeyCtx<'_> {
-    /// Unions the estimates of one key across sources.
-    ///
-    /// All parts with mergeable sketches: decoded once each, merged into one accumulator, the
-    /// estimate recomputed from the union and the union encoded once. Any part without one
-    /// (`approximate`, or no sketch): the estimate is the largest of the parts' estimates and of
-    /// the union of the sketches that do exist, and is marked approximate. The partial union is
-    /// kept rather than dropped so that merging stays associative: `(a+b)+c` and `a+(b+c)` see
-    /// the same sketches whichever way they are grouped.
-    pub(crate) fn union(
+/// The union of one key's sketches so far.
+#[derive(Debug, Default)]
+enum SketchAcc {
+    #[default]
+    None,
+    /// Every sketch so far had these bytes (replicas often share a key's sketch unchanged);
+    /// `exact` while every one also had this estimate and none was marked approximate.
+    Same {
+        data: SketchData,
+        estimate: u64,
+        exact: bool,
+    },
+    /// All dense: the registers' maxima on the encoded bytes, decoded only at the end.
+    Dense(Vec<u8>),
+    /// Decoded and merged by the estimator.
+    Full(Sketch),
+}
+
+/// The union of one estimate across sources, folded one part at a time.
+///
+/// All parts with mergeable sketches: the estimate is recomputed from the union. Any part
+/// without one (`approximate`, or no sketch): the estimate is the largest of those parts'
+/// estimates and of the union of the sketches that do exist, and is marked approximate. The
+/// partial union is kept rather than dropped so that merging stays associative: `(a+b)+c` and
+/// `a+(b+c)` see the same sketches whichever way they are grouped.
+#[derive(Debug, Default)]
+pub(crate) struct EstAcc {
+    /// Some part said something (a sketch, an estimate or an approximate mark).
+    said: bool,
+    approximate: bool,
+    /// The largest estimate of the parts without a mergeable sketch.
+    approx_max: u64,
+    /// The first sketch's source, precision and encoding (its data left empty).
+    first: Option<(usize, SketchData)>,
+    sketch: SketchAcc,
+}
+
+impl EstAcc {
+    /// Folds one source's part in.
+    pub(crate) fn add(
         &mut self,
-        parts: &[Est<'_>],
+        ctx: &mut KeyCtx,
+        p: Part,
+        what: &dyn Fn() -> String,
+    ) -> Result<(), MergeError> {
+        // A part with no sketch, no estimate and no approximate mark says nothing; skip it.
+        if p.sketch.is_none() && !p.approximate && p.estimate == 0 {
+            return Ok(());
+        }
+        self.said = true;
+        if p.approximate || p.sketch.is_none() {
+            self.approximate = true;
+            self.approx_max = self.approx_max.max(p.estimate);
+        }
+        let Some(d) = p.sketch else {
+            return Ok(());
+        };
+        match &self.first {
+            None => {
+                self.first = Some((
+                    p.src,
+                    SketchData {
+                        precision: d.precision,
+                        encoding: d.encoding.clone(),
+                        data: String::new(),
+                    },
+                ));
+            }
+            Some((src, proto)) => {
+                sketch::check_compatible(proto, &d).map_err(|reason| MergeError::Incompatible {
+                    what: what(),
+                    a: ctx.id(*src),
+                    b: ctx.id(p.src),
+                    reason,
+                })?;
+            }
+        }
+        let corrupt = |ctx: &KeyCtx, src: usize, reason| MergeError::Corrupt {
+            what: what(),
+            source_id: ctx.id(src),
+            reason,
+        };
+        let decode = |ctx: &mut KeyCtx, src: usize, d: &SketchData| {
+            ctx.decoded += 1;
+            Sketch::from_data(d).map_err(|reason| corrupt(ctx, src, reason))
+        };
+        self.sketch = match std::mem::take(&mut self.sketch) {
+            SketchAcc::None => SketchAcc::Same {
+                exact: !p.approximate,
+                estimate: p.estimate,
+                data: d,
+            },
+            SketchAcc::Same {
+                data,
+                estimate,
+                exact,
+            } if data.data == d.data => SketchAcc::Same {
+                exact: exact && !p.approximate && estimate == p.estimate,
+                estimate,
+                data,
+            },
+            SketchAcc::Same { data, .. } => {
+                match (dense::dense_bytes(&data), dense::dense_bytes(&d)) {
+                    (Some(mut acc), Some(other)) => {
+                        dense::max_into(&mut acc, &other);
+                        SketchAcc::Dense(acc)
+                    }
+                    _ => {
+                        let first_src = self.first.as_ref().map_or(p.src, |f| f.0);
+                        let mut acc = decode(ctx, first_src, &data)?;
+                        acc.merge(&decode(ctx, p.src, &d)?);
+                        SketchAcc::Full(acc)
+                    }
+                }
+            }
+            SketchAcc::Dense(mut acc) => match dense::dense_bytes(&d) {
+                Some(other) => {
+                    dense::max_into(&mut acc, &other);
+                    SketchAcc::Dense(acc)
+                }
+                None => {
+                    let first_src = self.first.as_ref().map_or(p.src, |f| f.0);
+                    ctx.decoded += 1;
+                    let mut full =
+                        Sketch::from_bytes(&acc).map_err(|r| corrupt(ctx, first_src, r))?;
+                    full.merge(&decode(ctx, p.src, &d)?);
+                    SketchAcc::Full(full)
+                }
+            },
+            SketchAcc::Full(mut acc) => {
+                acc.merge(&decode(ctx, p.src, &d)?);
+                SketchAcc::Full(acc)
+            }
+        };
+        Ok(())
+    }
+
+    /// The merged estimate.
+    pub(crate) fn finish(
+        self,
+        ctx: &mut KeyCtx,
         what: &dyn Fn() -> String,
     ) -> Result<Merged, MergeError> {
-        // A part with no sketch, no estimate and no approximate mark says nothing; skip it.
-        let parts: Vec<&Est<'_>> = parts
-            .iter()
-            .filter(|p| p.sketch.is_some() || p.approximate || p.estimate > 0)
-            .collect();
-        let Some(first) = parts.first() else {
+        if !self.said {
             return Ok(Merged {
                 estimate: 0,
                 sketch: None,
                 approximate: false,
             });
+        }
+        let first_src = self.first.as_ref().map_or(0, |f| f.0);
+        let corrupt = |ctx: &KeyCtx, reason| MergeError::Corrupt {
+            what: what(),
+            source_id: ctx.id(first_src),
+            reason,
         };
-        let approximate = parts.iter().any(|p| p.approximate || p.sketch.is_none());
-        let sketched: Vec<&&Est<'_>> = parts.iter().filter(|p| p.sketch.is_some()).collect();
-        let (union_estimate, union_sketch) = self.union_sketches(&sketched, what)?;
-        if !approximate {
+        let (union_estimate, sketch) = match self.sketch {
+            SketchAcc::None => (None, None),
+            SketchAcc::Same {
+                data,
+                estimate,
+                exact: true,
+            } => (Some(estimate), Some(data)),
+            SketchAcc::Same { data, .. } => {
+                ctx.decoded += 1;
+                let mut s = Sketch::from_data(&data).map_err(|r| corrupt(ctx, r))?;
+                (Some(s.estimate()), Some(s.to_data()))
+            }
+            SketchAcc::Dense(bytes) => {
+                ctx.decoded += 1;
+                let mut s = Sketch::from_bytes(&bytes).map_err(|r| corrupt(ctx, r))?;
+                (Some(s.estimate()), Some(dense::to_data(&bytes)))
+            }
+            SketchAcc::Full(mut s) => (Some(s.estimate()), Some(s.to_data())),
+        };
+        if !self.approximate {
             return Ok(Merged {
-                estimate: union_estimate.unwrap_or(first.estimate),
-                sketch: union_sketch,
+                estimate: union_estimate.unwrap_or(0),
+                sketch,
                 approximate: false,
             });
         }
-        self.approximate_keys += 1;
-        let mut estimate = parts
-            .iter()
-            .filter(|p| p.approximate || p.sketch.is_none())
-            .map(|p| p.estimate)
-            .max()
-            .unwrap_or(0);
-        if let Some(u) = union_estimate {
-            estimate = estimate.max(u);
-        }
+        ctx.approximate_keys += 1;
         Ok(Merged {
-            estimate,
-            sketch: union_sketch,
+            estimate: self.approx_max.max(union_estimate.unwrap_or(0)),
+            sketch,
             approximate: true,
-        })
-    }
-
-    /// The union of the sketched parts: `(estimate, sketch)`, or `(None, None)` when there are none.
-    fn union_sketches(
-        &mut self,
-        parts: &[&&Est<'_>],
-        what: &dyn Fn() -> String,
-    ) -> Result<(Option<u64>, Option<SketchData>), MergeError> {
-        let Some(first) = parts.first() else {
-            return Ok((None, None));
-        };
-        let Some(first_data) = first.sketch else {
-            return Ok((None, None));
-        };
-        for p in &parts[1..] {
-            if let Some(d) = p.sketch {
-                sketch::check_compatible(first_data, d).map_err(|reason| {
-                    MergeError::Incompatible {
-                        what: what(),
-                        a: self.ids[first.src].to_string(),
-                        b: self.ids[p.src].to_string(),
-                        reason,
-                    }
-                })?;
-            }
-        }
-        // Identical sketches (a session merged with itself, a key that did not change): the
-        // union is the sketch itself, and decoding it would only cost time.
-        let same = parts.iter().all(|p| {
-            p.sketch.is_some_and(|d| d.data == first_data.data) && p.estimate == first.estimate
-        });
-        if same && !first.approximate {
-            return Ok((Some(first.estimate), Some(first_data.clone())));
-        }
-        let ids = &self.ids;
-        let decoded = &mut self.decoded;
-        let mut decode = |p: &Est<'_>, d: &SketchData| {
-            *decoded += 1;
-            Sketch::from_data(d).map_err(|reason| MergeError::Corrupt {
-                what: what(),
-                source_id: ids[p.src].to_string(),
-                reason,
-            })
-        };
-        // Replicas often share a key's sketch unchanged: each distinct sketch is decoded once.
-        let mut distinct: Vec<(&Est<'_>, &SketchData)> = parts
-            .iter()
-            .filter_map(|p| p.sketch.map(|d| (**p, d)))
-            .collect();
-        distinct.sort_by(|a, b| a.1.data.cmp(&b.1.data).then(a.0.src.cmp(&b.0.src)));
-        distinct.dedup_by(|a, b| a.1.data == b.1.data);
-        // All dense: union the registers on the bytes and decode only the union.
-        if distinct.len() > 1
-            && let Some(all) = distinct
-                .iter()
-                .map(|(_, d)| dense::dense_bytes(d))
-                .collect::<Option<Vec<Vec<u8>>>>()
-        {
-            let mut iter = all.into_iter();
-            let mut bytes = iter.next().unwrap_or_default();
-            for other in iter {
-                dense::max_into(&mut bytes, &other);
-            }
-            *decoded += 1;
-            let mut union = Sketch::from_bytes(&bytes).map_err(|reason| MergeError::Corrupt {
-                what: what(),
-                source_id: ids[first.src].to_string(),
-                reason,
-            })?;
-            return Ok((Some(union.estimate()), Some(dense::to_data(&bytes))));
-        }
-        let mut acc = decode(first, first_data)?;
-        for (p, d) in distinct {
-            if d.data != first_data.data {
-                acc.merge(&decode(p, d)?);
-            }
-        }
-        Ok((Some(acc.estimate()), Some(acc.to_data())))
-    }
-
-    /// Merges one key map of an item across sources. `denominators[i]` is what source `i`'s
-    /// percentages were taken of; the merged percentage is taken of their sum.
-    pub(crate) fn merge_map(
-        &mut self,
-        maps: &[(usize, &KeyStatsMap)],
-        denominator: u64,
-        what: &dyn Fn(&str) -> String,
-    ) -> Result<KeyStatsMap, MergeError> {
-        let mut by_key: BTreeMap<&str, Vec<(usize, &KeyStats)>> = BTreeMap::new();
-        for (src, map) in maps {
-            for (k, ks) in *map {
-                by_key.entry(k.as_str()).or_default().push((*src, ks));
-            }
-        }
-        let mut out = KeyStatsMap::new();
-        for (key, group) in by_key {
-            let ks = self.merge_key(&group, denominator, &|| what(key))?;
-            out.insert(key.to_string(), ks);
-        }
-        Ok(out)
-    }
-
-    /// Merges one key's statistics across sources.
-    pub(crate) fn merge_key(
-        &mut self,
-        group: &[(usize, &KeyStats)],
-        denominator: u64,
-        what: &dyn Fn() -> String,
-    ) -> Result<KeyStats, MergeError> {
-        if let [(_, only)] = group
-            && only.percentage == percentage(only.count, denominator)
-            && only.value_samples.len() <= self.samples
-        {
-            return Ok(KeyStats {
-                occ_hll: None,
-                ..(*only).clone()
-            });
-        }
-        let count = group.iter().map(|(_, k)| k.count).sum();
-        let parts: Vec<Est<'_>> = group
-            .iter()
-            .map(|(src, k)| Est {
-                src: *src,
-                estimate: k.estimated_cardinality,
-                sketch: k.sketch.as_deref(),
-                approximate: k.approximate,
-            })
-            .collect();
-        let m = self.union(&parts, what)?;
-        Ok(KeyStats {
-            count,
-            percentage: percentage(count, denominator),
-            // A sketch's error can put the union above the occurrences; never more distinct
-            // values than occurrences.
-            estimated_cardinality: m.estimate.min(count),
-            value_samples: union_samples(group.iter().map(|(_, k)| &k.value_samples), self.samples),
-            sketch: m.sketch.map(Box::new),
-            approximate: m.approximate,
-            occ_hll: None,
-            evidence: merge_evidence(group.iter().map(|(_, k)| k.evidence.as_deref()), m.estimate)
-                .map(Box::new),
         })
     }
 }
 
-/// The evidence of one key across sources, judged again; `distinct` is the merged estimate.
-/// None when any source has none (older sessions, OCC imports: unknown stays unknown).
-pub(crate) fn merge_evidence<'a>(
-    mut parts: impl Iterator<Item = Option<&'a KeyEvidence>>,
-    distinct: u64,
-) -> Option<KeyEvidence> {
-    let mut acc = parts.next()??.clone();
-    for p in parts {
-        acc = acc.merge(p?, distinct);
+/// The evidence of one key across sources, judged again at the end. None when any source has
+/// none (older sessions, OCC imports: unknown stays unknown).
+#[derive(Debug, Default)]
+pub(crate) enum EvAcc {
+    /// No part yet.
+    #[default]
+    Empty,
+    One(KeyEvidence),
+    Many {
+        sample: ShapeSample,
+        units: u64,
+        growth: BTreeMap<u64, u64>,
+    },
+    /// Some part had none.
+    Missing,
+}
+
+impl EvAcc {
+    /// Folds one source's evidence in.
+    pub(crate) fn add(&mut self, ev: Option<KeyEvidence>) {
+        let Some(ev) = ev else {
+            *self = EvAcc::Missing;
+            return;
+        };
+        match self {
+            EvAcc::Missing => {}
+            EvAcc::Empty => *self = EvAcc::One(ev),
+            EvAcc::One(first) => {
+                let mut growth = BTreeMap::new();
+                grow(&mut growth, &first.growth);
+                let mut sample = first.shape_sample();
+                let units = first.units;
+                grow(&mut growth, &ev.growth);
+                sample.merge(&ev.shape_sample());
+                *self = EvAcc::Many {
+                    sample,
+                    units: units.saturating_add(ev.units),
+                    growth,
+                };
+            }
+            EvAcc::Many {
+                sample,
+                units,
+                growth,
+            } => {
+                sample.merge(&ev.shape_sample());
+                *units = units.saturating_add(ev.units);
+                grow(growth, &ev.growth);
+            }
+        }
     }
-    acc.distinct = distinct;
-    acc.rejudge();
-    Some(acc)
+
+    /// The merged evidence; `distinct` is the merged estimate.
+    pub(crate) fn finish(self, distinct: u64) -> Option<KeyEvidence> {
+        match self {
+            EvAcc::Empty | EvAcc::Missing => None,
+            EvAcc::One(mut ev) => {
+                ev.distinct = distinct;
+                ev.rejudge();
+                Some(ev)
+            }
+            EvAcc::Many {
+                sample,
+                units,
+                growth,
+            } => Some(KeyEvidence::new(
+                &sample,
+                units,
+                distinct,
+                growth.into_iter().map(|(u, d)| [u, d]).collect(),
+            )),
+        }
+    }
+}
+
+/// Growth checkpoints united: the most distinct values seen at each unit count.
+fn grow(acc: &mut BTreeMap<u64, u64>, checkpoints: &[[u64; 2]]) {
+    for [u, d] in checkpoints {
+        let e = acc.entry(*u).or_insert(0);
+        *e = (*e).max(*d);
+    }
+}
+
+/// One key's statistics so far: a key seen in one source is kept as it came.
+#[derive(Debug)]
+pub(crate) enum KeyAcc {
+    One(usize, KeyStats),
+    Many(Box<ManyKey>),
+}
+
+/// A key seen in several sources.
+#[derive(Debug, Default)]
+pub(crate) struct ManyKey {
+    count: u64,
+    samples: Vec<String>,
+    est: EstAcc,
+    ev: EvAcc,
+}
+
+impl ManyKey {
+    fn add(
+        &mut self,
+        ctx: &mut KeyCtx,
+        src: usize,
+        ks: KeyStats,
+        what: &dyn Fn() -> String,
+    ) -> Result<(), MergeError> {
+        self.count += ks.count;
+        ctx.add_samples(&mut self.samples, ks.value_samples);
+        self.est.add(
+            ctx,
+            Part {
+                src,
+                estimate: ks.estimated_cardinality,
+                sketch: ks.sketch.map(|b| *b),
+                approximate: ks.approximate,
+            },
+            what,
+        )?;
+        self.ev.add(ks.evidence.map(|b| *b));
+        Ok(())
+    }
+}
+
+impl KeyAcc {
+    fn add(
+        &mut self,
+        ctx: &mut KeyCtx,
+        src: usize,
+        ks: KeyStats,
+        what: &dyn Fn() -> String,
+    ) -> Result<(), MergeError> {
+        if matches!(self, KeyAcc::One(..)) {
+            let KeyAcc::One(first_src, first) =
+                std::mem::replace(self, KeyAcc::Many(Box::default()))
+            else {
+                unreachable!("checked above")
+            };
+            if let KeyAcc::Many(m) = self {
+                m.add(ctx, first_src, first, what)?;
+            }
+        }
+        match self {
+            KeyAcc::Many(m) => m.add(ctx, src, ks, what),
+            KeyAcc::One(..) => unreachable!("made Many above"),
+        }
+    }
+
+    fn finish(
+        self,
+        ctx: &mut KeyCtx,
+        denominator: u64,
+        samples: usize,
+        what: &dyn Fn() -> String,
+    ) -> Result<KeyStats, MergeError> {
+        match self {
+            KeyAcc::One(_, mut ks) => {
+                ks.percentage = percentage(ks.count, denominator);
+                ks.value_samples = union_samples([&ks.value_samples], samples);
+                ks.occ_hll = None;
+                Ok(ks)
+            }
+            KeyAcc::Many(m) => {
+                let ManyKey {
+                    count,
+                    samples: mut samples_kept,
+                    est,
+                    ev,
+                } = *m;
+                let m = est.finish(ctx, what)?;
+                samples_kept.truncate(samples);
+                Ok(KeyStats {
+                    count,
+                    percentage: percentage(count, denominator),
+                    // A sketch's error can put the union above the occurrences; never more
+                    // distinct values than occurrences.
+                    estimated_cardinality: m.estimate.min(count),
+                    value_samples: samples_kept,
+                    sketch: m.sketch.map(Box::new),
+                    approximate: m.approximate,
+                    occ_hll: None,
+                    evidence: ev.finish(m.estimate).map(Box::new),
+                })
+            }
+        }
+    }
+}
+
+/// One key map of an item (label keys, resource keys, …) across sources.
+#[derive(Debug, Default)]
+pub(crate) struct MapAcc(BTreeMap<String, KeyAcc>);
+
+impl MapAcc {
+    /// Folds one source's map in.
+    pub(crate) fn add(
+        &mut self,
+        ctx: &mut KeyCtx,
+        src: usize,
+        map: KeyStatsMap,
+        what: &dyn Fn(&str) -> String,
+    ) -> Result<(), MergeError> {
+        for (k, ks) in map {
+            match self.0.get_mut(k.as_str()) {
+                Some(acc) => acc.add(ctx, src, ks, &|| what(&k))?,
+                None => {
+                    self.0.insert(k, KeyAcc::One(src, ks));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The merged map; percentages are taken of `denominator`.
+    pub(crate) fn finish(
+        self,
+        ctx: &mut KeyCtx,
+        denominator: u64,
+        samples: usize,
+        what: &dyn Fn(&str) -> String,
+    ) -> Result<KeyStatsMap, MergeError> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for (k, acc) in self.0 {
+            let ks = acc.finish(ctx, denominator, samples, &|| what(&k))?;
+            out.push((k, ks));
+        }
+        Ok(out.into_iter().collect())
+    }
 }
 
 pub use crate::session::percentage;
@@ -323,5 +558,23 @@ mod tests {
         assert_eq!(union_samples([&a, &b], 3), ["x", "y", "z"]);
         assert_eq!(union_samples([&b, &a], 5), ["y", "z", "w", "x"]);
         assert!(union_samples([&a], 0).is_empty());
+    }
+
+    #[test]
+    fn folded_samples_note_the_smallest_cap_that_refused_one() {
+        let mut ctx = KeyCtx {
+            cap: 2,
+            ..KeyCtx::default()
+        };
+        let mut acc = Vec::new();
+        ctx.add_samples(&mut acc, vec!["a".into(), "b".into()]);
+        ctx.add_samples(&mut acc, vec!["b".into(), "a".into()]);
+        assert_eq!(ctx.refused_at, None, "repeats are not refusals");
+        ctx.add_samples(&mut acc, vec!["c".into()]);
+        assert_eq!((acc.len(), ctx.refused_at), (2, Some(2)));
+        ctx.cap = 4;
+        ctx.add_samples(&mut acc, vec!["d".into()]);
+        assert_eq!(acc, ["a", "b", "d"]);
+        assert_eq!(ctx.refused_at, Some(2));
     }
 }

@@ -1,7 +1,11 @@
 //! Merge: combine sessions with exact HyperLogLog unions.
 //!
-//! [`merge`] is pure: sessions in, one session and its warnings out; nothing is printed or
-//! written. The rules (issue #6):
+//! [`Merger`] folds sources in one at a time (issue #15): each source's items are moved into
+//! per-item accumulators (`items`), whose keys keep running counts, sample lists, sketch
+//! unions and evidence (`keys`), and the source is dropped; `finish` settles percentages,
+//! estimates, verdicts and conflicts. So a merge of N sessions holds the result so far and the
+//! source being folded, not all N. [`merge`] folds a slice of sessions the same way. Both are
+//! pure: nothing is printed or written. The rules (issue #6):
 //!
 //! | field | rule |
 //! |---|---|
@@ -20,7 +24,8 @@
 //! | same metric name, different type or unit | the variant with more samples is kept; the other's type/unit is recorded as a conflict and warned about |
 //!
 //! Every estimate and count is independent of the order of the sources and of how a merge of
-//! many is grouped into merges of two (property-tested in `tests/merge_props.rs`), with one
+//! many is grouped into merges of two (property-tested in `tests/merge_props.rs`, and at
+//! N = 20 against pairwise merges and one capture of everything in `tests/merge_laws.rs`), with one
 //! exception: a metric whose type or unit differs between sources keeps one variant and drops
 //! the others' data, so which variant wins can depend on the grouping.
 //!
@@ -30,6 +35,7 @@
 //! that still occur on a kept item.
 
 mod dense;
+mod items;
 mod keys;
 #[cfg(test)]
 mod tests;
@@ -38,12 +44,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use items::{AttrAcc, LogAcc, MetricAcc, SpanAcc};
+use keys::KeyCtx;
 pub use keys::percentage;
-use keys::{Est, KeyCtx, implied_denominator, union_samples};
 
 use crate::session::model::{
-    AttributeMeta, BodyTemplate, CaptureInfo, Completeness, Conflict, Incomplete, KeyStatsMap,
-    LogMeta, MetricMeta, Observed, Producer, ServiceCounts, Session, SessionData, Signal, SpanMeta,
+    CaptureInfo, Completeness, KeyStatsMap, Observed, Producer, Session, SessionData, Signal,
     now_utc,
 };
 use crate::sketch::SketchError;
@@ -127,15 +133,42 @@ pub enum MergeError {
     },
 }
 
+/// Items in a session: the unit a progress bar counts.
+pub fn items_of(s: &Session) -> u64 {
+    let d = &s.data;
+    (d.metrics.len() + d.spans.len() + d.logs.len() + d.attributes.len()) as u64
+}
+
 /// Items in all sources: the unit a progress bar counts.
 pub fn item_count(sources: &[Session]) -> u64 {
-    sources
-        .iter()
-        .map(|s| {
-            let d = &s.data;
-            (d.metrics.len() + d.spans.len() + d.logs.len() + d.attributes.len()) as u64
-        })
-        .sum()
+    sources.iter().map(items_of).sum()
+}
+
+/// What one source shows of the samples limit it was captured with: the most samples of any
+/// key, and whether some key was cut (has more distinct values than samples).
+fn samples_shown(s: &Session) -> (usize, bool) {
+    let mut seen = 0usize;
+    let mut cut = false;
+    let mut visit = |n: usize, card: u64| {
+        seen = seen.max(n);
+        cut |= card > n as u64;
+    };
+    let d = &s.data;
+    for ks in d.key_maps().flat_map(KeyStatsMap::values) {
+        visit(ks.value_samples.len(), ks.estimated_cardinality);
+    }
+    for a in &d.attributes {
+        visit(a.value_samples.len(), a.estimated_cardinality);
+    }
+    (seen, cut)
+}
+
+/// The limit `samples_shown` of all sources imply: the most samples of any key when some key
+/// was cut at it, else the larger of that and [`DEFAULT_SAMPLES`].
+fn limit_from(seen: usize, cut: bool) -> usize {
+    // The most samples of a cut key is never above the most samples of any key, and no limit
+    // is below a sample actually kept, whatever a foreign file's keys suggest.
+    if cut { seen } else { seen.max(DEFAULT_SAMPLES) }
 }
 
 /// The samples limit the sources were captured with, as far as they show it: the most samples
@@ -143,25 +176,11 @@ pub fn item_count(sources: &[Session]) -> u64 {
 /// when no key was cut, the larger of the most samples seen and [`DEFAULT_SAMPLES`]. Never
 /// below the most samples any key has.
 pub fn samples_limit(sources: &[Session]) -> usize {
-    let mut cut: Option<usize> = None;
-    let mut seen = 0usize;
-    let mut visit = |n: usize, card: u64| {
-        seen = seen.max(n);
-        if card > n as u64 {
-            cut = Some(cut.map_or(n, |c| c.max(n)));
-        }
-    };
-    for s in sources {
-        let d = &s.data;
-        for ks in d.key_maps().flat_map(KeyStatsMap::values) {
-            visit(ks.value_samples.len(), ks.estimated_cardinality);
-        }
-        for a in &d.attributes {
-            visit(a.value_samples.len(), a.estimated_cardinality);
-        }
-    }
-    // No limit is below a sample actually kept, whatever a foreign file's keys suggest.
-    cut.map_or(seen.max(DEFAULT_SAMPLES), |c| c.max(seen))
+    let (seen, cut) = sources
+        .iter()
+        .map(samples_shown)
+        .fold((0, false), |(s, c), (s2, c2)| (s.max(s2), c || c2));
+    limit_from(seen, cut)
 }
 
 /// Merges `sources` into one session.
@@ -170,6 +189,7 @@ pub fn merge(sources: &[Session], opts: &MergeOptions) -> Result<MergeOutcome, M
 }
 
 /// [`merge`], calling `progress(n)` as each `n` source items are done (see [`item_count`]).
+/// The sources are folded into a [`Merger`] one at a time (each cloned in turn).
 pub fn merge_with_progress(
     sources: &[Session],
     opts: &MergeOptions,
@@ -178,130 +198,292 @@ pub fn merge_with_progress(
     if sources.is_empty() {
         return Err(MergeError::Empty);
     }
-    let mut m = Merger {
-        keys: KeyCtx {
-            ids: sources.iter().map(|s| s.id.as_str()).collect(),
-            samples: opts.samples.unwrap_or_else(|| samples_limit(sources)),
-            approximate_keys: 0,
-            decoded: 0,
-        },
-        opts,
-        warnings: Vec::new(),
-        progress,
-    };
-    let want = |sig: Signal| opts.signals.as_ref().is_none_or(|s| s.contains(&sig));
-    let mut data = SessionData::default();
-    if want(Signal::Metrics) {
-        data.metrics = m.metrics(sources)?;
+    let mut opts = opts.clone();
+    // Every source is at hand, so the limit is known before the first is folded in.
+    opts.samples = Some(opts.samples.unwrap_or_else(|| samples_limit(sources)));
+    let mut m = Merger::new(opts);
+    for s in sources {
+        m.add(s.clone())?;
+        progress(items_of(s));
     }
-    if want(Signal::Traces) {
-        data.spans = m.spans(sources)?;
-    }
-    if want(Signal::Logs) {
-        data.logs = m.logs(sources)?;
-    }
-    let kept_keys = (opts.signals.is_some() || opts.services.is_some()).then(|| keys_in(&data));
-    data.attributes = m.attributes(sources, kept_keys.as_ref())?;
-
-    let mut signals: BTreeSet<Signal> = sources.iter().flat_map(|s| s.signals.clone()).collect();
-    for (sig, present) in [
-        (Signal::Metrics, !data.metrics.is_empty()),
-        (Signal::Traces, !data.spans.is_empty()),
-        (Signal::Logs, !data.logs.is_empty()),
-    ] {
-        if present {
-            signals.insert(sig);
-        }
-    }
-    signals.retain(|s| want(*s));
-
-    let mut notes: Vec<String> = Vec::new();
-    for n in sources.iter().flat_map(|s| &s.notes) {
-        if !notes.contains(n) {
-            notes.push(n.clone());
-        }
-    }
-    if m.keys.approximate_keys > 0 {
-        m.warnings.push(format!(
-            "{} estimates had no mergeable sketch in some source (imported from OCC?); each is the largest estimate seen and is marked approximate",
-            m.keys.approximate_keys
-        ));
-    }
-
-    let ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
-    let mut session = Session::new(opts.id.clone());
-    session.description = opts
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("merge of {}", ids.join(", ")));
-    session.created = opts.created;
-    session.signals = signals.into_iter().collect();
-    session.capture = merge_capture(sources);
-    session.observed = merge_observed(sources);
-    session.producer = Some(Producer::current());
-    session.merged_from = ids;
-    session.notes = notes;
-    session.data = data;
-    session.completeness = merge_completeness(sources, &session.data);
-    session.canonicalize();
-    Ok(MergeOutcome {
-        session,
-        warnings: m.warnings,
-        sketches_decoded: m.keys.decoded,
-    })
+    m.finish()
 }
 
-/// Earliest start, latest end, sources united, counters summed; `None` when no source has one.
-fn merge_capture(sources: &[Session]) -> Option<CaptureInfo> {
-    let mut out: Option<CaptureInfo> = None;
-    for c in sources.iter().filter_map(|s| s.capture.as_ref()) {
-        match &mut out {
-            None => out = Some(c.clone()),
-            Some(o) => {
-                o.started = o.started.min(c.started);
-                o.ended = o.ended.max(c.ended);
-                o.sources.extend(c.sources.iter().cloned());
-                o.requests += c.requests;
-                o.rejected += c.rejected;
-                o.dropped += c.dropped;
-                o.truncated += c.truncated;
-                if o.incomplete.is_none() {
-                    o.incomplete.clone_from(&c.incomplete);
+/// A merge of any number of sessions, folded in one at a time: the sources need not all be
+/// in memory at once, only the merged result so far (`add` takes each source and drops it).
+///
+/// The result is the same as [`merge`] of all sources in the order they were added. One thing
+/// can be unknown until the last source: the samples limit, when [`MergeOptions::samples`] is
+/// `None` (it is inferred from every source's keys). Samples are then kept up to the largest
+/// limit seen so far; if a later source raised the limit above one at which some sample was
+/// already refused, [`Merger::rerun_samples`] says so and the caller merges again with that
+/// limit given (the sources in the same order). With the limit given, one pass is always exact.
+#[derive(Debug)]
+pub struct Merger {
+    opts: MergeOptions,
+    ctx: KeyCtx,
+    /// The most samples of any key so far, and whether some key was cut.
+    shown: (usize, bool),
+    metrics: BTreeMap<String, MetricAcc>,
+    spans: BTreeMap<(String, i32), SpanAcc>,
+    logs: BTreeMap<(String, i32), LogAcc>,
+    attributes: BTreeMap<String, AttrAcc>,
+    signals: BTreeSet<Signal>,
+    notes: Vec<String>,
+    capture: Option<CaptureInfo>,
+    observed: Vec<Observed>,
+    completeness: Completeness,
+}
+
+impl Merger {
+    /// An empty merge with these options.
+    pub fn new(opts: MergeOptions) -> Merger {
+        let ctx = KeyCtx {
+            cap: opts.samples.unwrap_or(DEFAULT_SAMPLES),
+            ..KeyCtx::default()
+        };
+        Merger {
+            opts,
+            ctx,
+            shown: (0, false),
+            metrics: BTreeMap::new(),
+            spans: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            signals: BTreeSet::new(),
+            notes: Vec::new(),
+            capture: None,
+            observed: Vec::new(),
+            completeness: Completeness::default(),
+        }
+    }
+
+    /// Sources added so far.
+    pub fn sources(&self) -> usize {
+        self.ctx.ids.len()
+    }
+
+    fn want(&self, sig: Signal) -> bool {
+        self.opts.signals.as_ref().is_none_or(|s| s.contains(&sig))
+    }
+
+    /// True when an item with these services passes `--services`.
+    fn keep(&self, services: &crate::session::ServiceCounts) -> bool {
+        self.opts
+            .services
+            .as_ref()
+            .is_none_or(|keep| services.keys().any(|s| keep.contains(s)))
+    }
+
+    /// Folds one source in. After an error the merge is unusable (partly folded): drop it.
+    pub fn add(&mut self, source: Session) -> Result<(), MergeError> {
+        let src = self.ctx.ids.len();
+        if self.opts.samples.is_none() {
+            let (seen, cut) = samples_shown(&source);
+            self.shown = (self.shown.0.max(seen), self.shown.1 || cut);
+            // The largest the final limit can still be: never refuse below it.
+            self.ctx.cap = self.ctx.cap.max(seen.max(DEFAULT_SAMPLES));
+        }
+        let Session {
+            id,
+            signals,
+            notes,
+            capture,
+            observed,
+            completeness,
+            data,
+            ..
+        } = source;
+        self.ctx.ids.push(id);
+        self.signals.extend(signals);
+        for n in notes {
+            if !self.notes.contains(&n) {
+                self.notes.push(n);
+            }
+        }
+        let window = match observed {
+            Some(o) => Some(o),
+            None => capture
+                .as_ref()
+                .map(|c| Observed::single("capture", c.started, c.ended)),
+        };
+        if let Some(w) = window {
+            // Kept as one union so far: the union is associative and drops overlaps.
+            let so_far = self.observed.pop();
+            self.observed = vec![Observed::union(so_far.iter().chain(Some(&w)))];
+        }
+        if let Some(c) = capture {
+            merge_capture(&mut self.capture, c);
+        }
+        if let Some(c) = &completeness {
+            self.completeness.add(c);
+        }
+        let keep = self.opts.services.clone();
+        let keep = keep.as_ref();
+        let SessionData {
+            metrics,
+            spans,
+            logs,
+            attributes,
+            ..
+        } = data;
+        if self.want(Signal::Metrics) {
+            for m in metrics {
+                if self.keep(&m.services) {
+                    let acc = self.metrics.entry(m.name.clone()).or_default();
+                    acc.add(&mut self.ctx, src, m, keep)?;
                 }
             }
         }
+        if self.want(Signal::Traces) {
+            for sp in spans {
+                if self.keep(&sp.services) {
+                    let acc = self.spans.entry((sp.name.clone(), sp.kind)).or_default();
+                    acc.add(&mut self.ctx, src, sp, keep)?;
+                }
+            }
+        }
+        if self.want(Signal::Logs) {
+            for l in logs {
+                if self.keep(&l.services) {
+                    let acc = self
+                        .logs
+                        .entry((l.severity.clone(), l.severity_number))
+                        .or_default();
+                    acc.add(&mut self.ctx, src, l, keep)?;
+                }
+            }
+        }
+        for a in attributes {
+            let acc = self.attributes.entry(a.key.clone()).or_default();
+            acc.add(&mut self.ctx, src, a)?;
+        }
+        Ok(())
     }
-    if let Some(o) = &mut out {
+
+    /// The samples limit the merge will keep: the one given, else the one the sources show.
+    pub fn samples(&self) -> usize {
+        self.opts
+            .samples
+            .unwrap_or_else(|| limit_from(self.shown.0, self.shown.1))
+    }
+
+    /// `Some(limit)` when the value samples of this pass are not exactly those a merge of all
+    /// sources at once keeps: a sample was refused while the limit looked smaller than the one
+    /// the later sources showed. Merge again with [`MergeOptions::samples`] set to `limit`.
+    pub fn rerun_samples(&self) -> Option<usize> {
+        let limit = self.samples();
+        self.ctx.refused_at.filter(|&at| at < limit).map(|_| limit)
+    }
+
+    /// The merged session and its warnings.
+    pub fn finish(self) -> Result<MergeOutcome, MergeError> {
+        if self.ctx.ids.is_empty() {
+            return Err(MergeError::Empty);
+        }
+        let samples = self.samples();
+        let Merger {
+            opts,
+            mut ctx,
+            metrics,
+            spans,
+            logs,
+            attributes,
+            mut signals,
+            notes,
+            capture,
+            observed,
+            completeness,
+            ..
+        } = self;
+        let mut warnings = Vec::new();
+        let mut data = SessionData::default();
+        for (name, acc) in metrics {
+            data.metrics
+                .push(acc.finish(&mut ctx, name, samples, &mut warnings)?);
+        }
+        for ((name, kind), acc) in spans {
+            data.spans.push(acc.finish(&mut ctx, name, kind, samples)?);
+        }
+        for ((severity, number), acc) in logs {
+            data.logs
+                .push(acc.finish(&mut ctx, severity, number, samples)?);
+        }
+        let kept_keys = (opts.signals.is_some() || opts.services.is_some()).then(|| keys_in(&data));
+        for (key, acc) in attributes {
+            if kept_keys.as_ref().is_none_or(|k| k.contains(&key)) {
+                data.attributes
+                    .push(acc.finish(&mut ctx, key, samples, opts.signals.as_ref())?);
+            }
+        }
+
+        let want = |sig: Signal| opts.signals.as_ref().is_none_or(|s| s.contains(&sig));
+        for (sig, present) in [
+            (Signal::Metrics, !data.metrics.is_empty()),
+            (Signal::Traces, !data.spans.is_empty()),
+            (Signal::Logs, !data.logs.is_empty()),
+        ] {
+            if present {
+                signals.insert(sig);
+            }
+        }
+        signals.retain(|s| want(*s));
+        if ctx.approximate_keys > 0 {
+            warnings.push(format!(
+                "{} estimates had no mergeable sketch in some source (imported from OCC?); each is the largest estimate seen and is marked approximate",
+                ctx.approximate_keys
+            ));
+        }
+
+        let ids = std::mem::take(&mut ctx.ids);
+        let mut session = Session::new(opts.id.clone());
+        session.description = opts
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("merge of {}", ids.join(", ")));
+        session.created = opts.created;
+        session.signals = signals.into_iter().collect();
+        session.capture = capture;
+        session.observed = observed.into_iter().next();
+        session.producer = Some(Producer::current());
+        session.merged_from = ids;
+        session.notes = notes;
+        session.data = data;
+        session.completeness = merge_completeness(completeness, &session.data);
+        session.canonicalize();
+        Ok(MergeOutcome {
+            session,
+            warnings,
+            sketches_decoded: ctx.decoded,
+        })
+    }
+}
+
+/// Earliest start, latest end, sources united, counters summed.
+fn merge_capture(acc: &mut Option<CaptureInfo>, c: CaptureInfo) {
+    match acc {
+        None => *acc = Some(c),
+        Some(o) => {
+            o.started = o.started.min(c.started);
+            o.ended = o.ended.max(c.ended);
+            o.sources.extend(c.sources);
+            o.requests += c.requests;
+            o.rejected += c.rejected;
+            o.dropped += c.dropped;
+            o.truncated += c.truncated;
+            if o.incomplete.is_none() {
+                o.incomplete = c.incomplete;
+            }
+        }
+    }
+    if let Some(o) = acc {
         o.sources.sort();
         o.sources.dedup();
     }
-    out
-}
-
-/// The union of the sources' observed time, overlaps counted once (a source from an older file
-/// contributes its capture window). `None` only when no source says anything about time.
-fn merge_observed(sources: &[Session]) -> Option<Observed> {
-    let parts: Vec<Observed> = sources
-        .iter()
-        .filter_map(|s| match &s.observed {
-            Some(o) => Some(o.clone()),
-            None => s
-                .capture
-                .as_ref()
-                .map(|c| Observed::single("capture", c.started, c.ended)),
-        })
-        .collect();
-    (!parts.is_empty()).then(|| Observed::union(&parts))
 }
 
 /// The sources' refusals summed; incomplete items counted again on the merged items.
-fn merge_completeness(sources: &[Session], data: &SessionData) -> Option<Completeness> {
-    let mut c = Completeness::default();
-    for s in sources {
-        if let Some(sc) = &s.completeness {
-            c.add(sc);
-        }
-    }
+fn merge_completeness(mut c: Completeness, data: &SessionData) -> Option<Completeness> {
     c.incomplete_items = (data
         .metrics
         .iter()
@@ -316,441 +498,4 @@ fn merge_completeness(sources: &[Session], data: &SessionData) -> Option<Complet
 /// Every attribute key that occurs on an item.
 fn keys_in(d: &SessionData) -> BTreeSet<String> {
     d.key_maps().flat_map(|m| m.keys().cloned()).collect()
-}
-
-/// Union of service maps, counts summed, trimmed to the kept services.
-fn merge_services<'a>(
-    maps: impl IntoIterator<Item = &'a ServiceCounts>,
-    keep: Option<&BTreeSet<String>>,
-) -> ServiceCounts {
-    let mut out: BTreeMap<&str, u64> = BTreeMap::new();
-    for m in maps {
-        for (k, v) in m {
-            if keep.is_none_or(|s| s.contains(k)) {
-                *out.entry(k.as_str()).or_default() += v;
-            }
-        }
-    }
-    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-/// The smallest non-empty string: the same choice whatever the order of the sources.
-fn min_non_empty<'a>(it: impl IntoIterator<Item = &'a String>) -> String {
-    it.into_iter()
-        .filter(|s| !s.is_empty())
-        .min()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Sorted union of string lists.
-fn union_sorted<'a>(it: impl IntoIterator<Item = &'a Vec<String>>) -> Vec<String> {
-    let set: BTreeSet<&String> = it.into_iter().flatten().collect();
-    set.into_iter().cloned().collect()
-}
-
-/// One source's key map of an item: (source index, map).
-type SourceMap<'a> = (usize, &'a KeyStatsMap);
-
-struct Merger<'o, 'p, 'i> {
-    keys: KeyCtx<'i>,
-    opts: &'o MergeOptions,
-    warnings: Vec<String>,
-    progress: &'p mut dyn FnMut(u64),
-}
-
-impl Merger<'_, '_, '_> {
-    /// True when an item with these services passes `--services`.
-    fn keep(&self, services: &ServiceCounts) -> bool {
-        self.opts
-            .services
-            .as_ref()
-            .is_none_or(|keep| services.keys().any(|s| keep.contains(s)))
-    }
-
-    fn metrics(&mut self, sources: &[Session]) -> Result<Vec<MetricMeta>, MergeError> {
-        let mut groups: BTreeMap<&str, Vec<(usize, &MetricMeta)>> = BTreeMap::new();
-        let mut skipped = 0u64;
-        for (i, s) in sources.iter().enumerate() {
-            for m in &s.data.metrics {
-                if self.keep(&m.services) {
-                    groups.entry(m.name.as_str()).or_default().push((i, m));
-                } else {
-                    skipped += 1;
-                }
-            }
-        }
-        (self.progress)(skipped);
-        let mut out = Vec::with_capacity(groups.len());
-        for (name, group) in groups {
-            out.push(self.metric(name, &group)?);
-            (self.progress)(group.len() as u64);
-        }
-        Ok(out)
-    }
-
-    fn metric(
-        &mut self,
-        name: &str,
-        group: &[(usize, &MetricMeta)],
-    ) -> Result<MetricMeta, MergeError> {
-        // Variants by (type, unit); the one with the most samples in all is kept.
-        let mut variants: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-        for (_, m) in group {
-            *variants
-                .entry((m.metric_type.as_str(), m.unit.as_str()))
-                .or_default() += m.sample_count;
-        }
-        let mut conflicts: Vec<Conflict> = Vec::new();
-        let kept: Vec<(usize, &MetricMeta)> = if variants.len() > 1 {
-            let (&(ty, unit), _) = variants
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .unwrap_or_else(|| unreachable!("variants is not empty"));
-            let (kept, lost): (Vec<_>, Vec<_>) = group
-                .iter()
-                .partition(|(_, m)| m.metric_type.as_str() == ty && m.unit == unit);
-            for (src, m) in &lost {
-                let id = self.keys.ids[*src];
-                let mut what = Vec::new();
-                if m.metric_type.as_str() != ty {
-                    conflicts.push(Conflict {
-                        field: "type".into(),
-                        other: m.metric_type.as_str().into(),
-                        source: id.into(),
-                    });
-                    what.push(format!("type {} (kept {ty})", m.metric_type));
-                }
-                if m.unit != unit {
-                    conflicts.push(Conflict {
-                        field: "unit".into(),
-                        other: m.unit.clone(),
-                        source: id.into(),
-                    });
-                    what.push(format!("unit '{}' (kept '{unit}')", m.unit));
-                }
-                conflicts.extend(m.conflicts.iter().cloned());
-                let kept_n = variants[&(ty, unit)];
-                let lost_n = variants
-                    .get(&(m.metric_type.as_str(), m.unit.as_str()))
-                    .copied()
-                    .unwrap_or(m.sample_count);
-                self.warnings.push(if lost_n == kept_n {
-                    format!(
-                        "metric '{name}': '{id}' has {} with {} samples; a tie ({kept_n} {} each in all), so the variant first in name order was kept and the other recorded as a conflict",
-                        what.join(" and "),
-                        m.sample_count,
-                        if kept_n == 1 { "sample" } else { "samples" },
-                    )
-                } else {
-                    format!(
-                        "metric '{name}': '{id}' has {} with {} samples; kept the variant with more samples ({kept_n}) and recorded the other as a conflict",
-                        what.join(" and "),
-                        m.sample_count,
-                    )
-                });
-            }
-            kept
-        } else {
-            group.to_vec()
-        };
-        let ms: Vec<&MetricMeta> = kept.iter().map(|(_, m)| *m).collect();
-        let first = ms[0];
-        let sample_count: u64 = ms.iter().map(|m| m.sample_count).sum();
-        let what_key = |map: &str, key: &str| format!("{map} key '{key}' of metric '{name}'");
-        let label_maps: Vec<_> = kept.iter().map(|(i, m)| (*i, &m.label_keys)).collect();
-        let label_keys = self
-            .keys
-            .merge_map(&label_maps, sample_count, &|k| what_key("label", k))?;
-        let res_maps: Vec<_> = kept.iter().map(|(i, m)| (*i, &m.resource_keys)).collect();
-        let resource_keys = self
-            .keys
-            .merge_map(&res_maps, sample_count, &|k| what_key("resource", k))?;
-        let series_parts: Vec<Est<'_>> = kept
-            .iter()
-            .map(|(i, m)| Est {
-                src: *i,
-                estimate: m.active_series,
-                sketch: m.series_sketch.as_ref(),
-                approximate: m.series_approximate,
-            })
-            .collect();
-        let series = self.keys.union(&series_parts, &|| {
-            format!("the series sketch of metric '{name}'")
-        })?;
-        for m in &ms {
-            conflicts.extend(m.conflicts.iter().cloned());
-        }
-        let data_point_count: u64 = ms.iter().map(|m| m.data_point_count).sum();
-        Ok(MetricMeta {
-            name: name.to_string(),
-            description: min_non_empty(ms.iter().map(|m| &m.description)),
-            unit: first.unit.clone(),
-            metric_type: first.metric_type,
-            label_keys,
-            resource_keys,
-            sample_count,
-            services: merge_services(ms.iter().map(|m| &m.services), self.opts.services.as_ref()),
-            // No more series than data points (a sketch's error could say otherwise).
-            active_series: series.estimate.min(data_point_count.max(sample_count)),
-            series_sketch: series.sketch,
-            series_approximate: series.approximate,
-            occ_series_hll: None,
-            data_point_count,
-            aggregation_temporality: ms
-                .iter()
-                .filter_map(|m| m.aggregation_temporality.as_ref())
-                .min()
-                .cloned(),
-            is_monotonic: ms.iter().filter_map(|m| m.is_monotonic).max(),
-            explicit_bounds: ms
-                .iter()
-                .flat_map(|m| m.explicit_bounds.iter().copied())
-                .collect(),
-            scales: ms.iter().flat_map(|m| m.scales.iter().copied()).collect(),
-            quantiles: ms
-                .iter()
-                .flat_map(|m| m.quantiles.iter().copied())
-                .collect(),
-            conflicts,
-            incomplete: ms.iter().fold(None, |acc, m| {
-                Incomplete::join(acc.as_ref(), m.incomplete.as_ref())
-            }),
-        })
-    }
-
-    fn spans(&mut self, sources: &[Session]) -> Result<Vec<SpanMeta>, MergeError> {
-        let mut groups: BTreeMap<(&str, i32), Vec<(usize, &SpanMeta)>> = BTreeMap::new();
-        let mut skipped = 0u64;
-        for (i, s) in sources.iter().enumerate() {
-            for sp in &s.data.spans {
-                if self.keep(&sp.services) {
-                    groups
-                        .entry((sp.name.as_str(), sp.kind))
-                        .or_default()
-                        .push((i, sp));
-                } else {
-                    skipped += 1;
-                }
-            }
-        }
-        (self.progress)(skipped);
-        let mut out = Vec::with_capacity(groups.len());
-        for ((name, kind), group) in groups {
-            out.push(self.span(name, kind, &group)?);
-            (self.progress)(group.len() as u64);
-        }
-        Ok(out)
-    }
-
-    fn span(
-        &mut self,
-        name: &str,
-        kind: i32,
-        group: &[(usize, &SpanMeta)],
-    ) -> Result<SpanMeta, MergeError> {
-        let sample_count: u64 = group.iter().map(|(_, s)| s.sample_count).sum();
-        let what = |map: &str, key: &str| format!("{map} key '{key}' of span '{name}'");
-        let maps: Vec<_> = group.iter().map(|(i, s)| (*i, &s.attribute_keys)).collect();
-        let attribute_keys = self
-            .keys
-            .merge_map(&maps, sample_count, &|k| what("attribute", k))?;
-        let maps: Vec<_> = group.iter().map(|(i, s)| (*i, &s.resource_keys)).collect();
-        let resource_keys = self
-            .keys
-            .merge_map(&maps, sample_count, &|k| what("resource", k))?;
-        let maps: Vec<_> = group
-            .iter()
-            .map(|(i, s)| (*i, &s.link_attribute_keys))
-            .collect();
-        let links: u64 = maps.iter().map(|(_, m)| implied_denominator(m)).sum();
-        let link_attribute_keys = self
-            .keys
-            .merge_map(&maps, links, &|k| what("link attribute", k))?;
-        let mut events: BTreeMap<&str, Vec<SourceMap<'_>>> = BTreeMap::new();
-        for (i, s) in group {
-            for (ev, m) in &s.event_attribute_keys {
-                events.entry(ev.as_str()).or_default().push((*i, m));
-            }
-        }
-        let mut event_attribute_keys = BTreeMap::new();
-        for (ev, maps) in events {
-            let n: u64 = maps.iter().map(|(_, m)| implied_denominator(m)).sum();
-            let merged = self.keys.merge_map(&maps, n, &|k| {
-                format!("attribute key '{k}' of event '{ev}' on span '{name}'")
-            })?;
-            event_attribute_keys.insert(ev.to_string(), merged);
-        }
-        Ok(SpanMeta {
-            name: name.to_string(),
-            kind,
-            kind_name: min_non_empty(group.iter().map(|(_, s)| &s.kind_name)),
-            attribute_keys,
-            event_names: union_sorted(group.iter().map(|(_, s)| &s.event_names)),
-            event_attribute_keys,
-            link_attribute_keys,
-            resource_keys,
-            status_codes: union_sorted(group.iter().map(|(_, s)| &s.status_codes)),
-            sample_count,
-            services: merge_services(
-                group.iter().map(|(_, s)| &s.services),
-                self.opts.services.as_ref(),
-            ),
-            name_patterns: None,
-            incomplete: group.iter().fold(None, |acc, (_, s)| {
-                Incomplete::join(acc.as_ref(), s.incomplete.as_ref())
-            }),
-        })
-    }
-
-    fn logs(&mut self, sources: &[Session]) -> Result<Vec<LogMeta>, MergeError> {
-        let mut groups: BTreeMap<(&str, i32), Vec<(usize, &LogMeta)>> = BTreeMap::new();
-        let mut skipped = 0u64;
-        for (i, s) in sources.iter().enumerate() {
-            for l in &s.data.logs {
-                if self.keep(&l.services) {
-                    groups
-                        .entry((l.severity.as_str(), l.severity_number))
-                        .or_default()
-                        .push((i, l));
-                } else {
-                    skipped += 1;
-                }
-            }
-        }
-        (self.progress)(skipped);
-        let mut out = Vec::with_capacity(groups.len());
-        for ((severity, number), group) in groups {
-            out.push(self.log(severity, number, &group)?);
-            (self.progress)(group.len() as u64);
-        }
-        Ok(out)
-    }
-
-    fn log(
-        &mut self,
-        severity: &str,
-        number: i32,
-        group: &[(usize, &LogMeta)],
-    ) -> Result<LogMeta, MergeError> {
-        let sample_count: u64 = group.iter().map(|(_, l)| l.sample_count).sum();
-        let what = |map: &str, key: &str| format!("{map} key '{key}' of {severity} logs");
-        let maps: Vec<_> = group.iter().map(|(i, l)| (*i, &l.attribute_keys)).collect();
-        let attribute_keys = self
-            .keys
-            .merge_map(&maps, sample_count, &|k| what("attribute", k))?;
-        let maps: Vec<_> = group.iter().map(|(i, l)| (*i, &l.resource_keys)).collect();
-        let resource_keys = self
-            .keys
-            .merge_map(&maps, sample_count, &|k| what("resource", k))?;
-        let mut templates: BTreeMap<&str, BodyTemplate> = BTreeMap::new();
-        for (_, l) in group {
-            for t in &l.body_templates {
-                let e = templates
-                    .entry(t.template.as_str())
-                    .or_insert_with(|| BodyTemplate {
-                        template: t.template.clone(),
-                        count: 0,
-                        example: String::new(),
-                    });
-                e.count += t.count;
-                if e.example.is_empty() {
-                    e.example.clone_from(&t.example);
-                }
-            }
-        }
-        let event_names: BTreeSet<&String> =
-            group.iter().flat_map(|(_, l)| &l.event_names).collect();
-        Ok(LogMeta {
-            severity: severity.to_string(),
-            severity_number: number,
-            attribute_keys,
-            resource_keys,
-            body_templates: templates.into_values().collect(),
-            event_names: event_names.into_iter().cloned().collect(),
-            sample_count,
-            services: merge_services(
-                group.iter().map(|(_, l)| &l.services),
-                self.opts.services.as_ref(),
-            ),
-            incomplete: group.iter().fold(None, |acc, (_, l)| {
-                Incomplete::join(acc.as_ref(), l.incomplete.as_ref())
-            }),
-        })
-    }
-
-    fn attributes(
-        &mut self,
-        sources: &[Session],
-        kept_keys: Option<&BTreeSet<String>>,
-    ) -> Result<Vec<AttributeMeta>, MergeError> {
-        let mut groups: BTreeMap<&str, Vec<(usize, &AttributeMeta)>> = BTreeMap::new();
-        let mut skipped = 0u64;
-        for (i, s) in sources.iter().enumerate() {
-            for a in &s.data.attributes {
-                if kept_keys.is_none_or(|k| k.contains(&a.key)) {
-                    groups.entry(a.key.as_str()).or_default().push((i, a));
-                } else {
-                    skipped += 1;
-                }
-            }
-        }
-        (self.progress)(skipped);
-        let mut out = Vec::with_capacity(groups.len());
-        for (key, group) in groups {
-            let parts: Vec<Est<'_>> = group
-                .iter()
-                .map(|(i, a)| Est {
-                    src: *i,
-                    estimate: a.estimated_cardinality,
-                    sketch: a.sketch.as_ref(),
-                    approximate: a.approximate,
-                })
-                .collect();
-            let est = self.keys.union(&parts, &|| format!("attribute '{key}'"))?;
-            let mut signal_types = union_sorted(group.iter().map(|(_, a)| &a.signal_types));
-            if let Some(keep) = &self.opts.signals {
-                signal_types.retain(|t| t.parse::<Signal>().map_or(true, |s| keep.contains(&s)));
-            }
-            let scopes: BTreeSet<&str> = group
-                .iter()
-                .map(|(_, a)| a.scope.as_str())
-                .filter(|s| !s.is_empty())
-                .collect();
-            let scope = match scopes.len() {
-                0 => String::new(),
-                1 => scopes
-                    .iter()
-                    .next()
-                    .copied()
-                    .unwrap_or_default()
-                    .to_string(),
-                _ => "both".to_string(),
-            };
-            let count: u64 = group.iter().map(|(_, a)| a.count).sum();
-            out.push(AttributeMeta {
-                key: key.to_string(),
-                count,
-                estimated_cardinality: est.estimate.min(count),
-                value_samples: union_samples(
-                    group.iter().map(|(_, a)| &a.value_samples),
-                    self.keys.samples,
-                ),
-                signal_types,
-                scope,
-                first_seen: group.iter().filter_map(|(_, a)| a.first_seen).min(),
-                last_seen: group.iter().filter_map(|(_, a)| a.last_seen).max(),
-                sketch: est.sketch,
-                approximate: est.approximate,
-                occ_hll: None,
-                evidence: keys::merge_evidence(
-                    group.iter().map(|(_, a)| a.evidence.as_deref()),
-                    est.estimate,
-                )
-                .map(Box::new),
-            });
-            (self.progress)(group.len() as u64);
-        }
-        Ok(out)
-    }
 }

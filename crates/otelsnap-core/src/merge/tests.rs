@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::session::model::{KeyStats, KeyStatsMap, MetricType, ServiceCounts, SketchData};
+use crate::session::model::{
+    AttributeMeta, BodyTemplate, Conflict, KeyStats, KeyStatsMap, LogMeta, MetricMeta, MetricType,
+    ServiceCounts, SketchData, SpanMeta,
+};
 use crate::sketch::Sketch;
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -694,4 +697,92 @@ fn union_of_two_overlapping_600k_sets_is_within_two_percent_of_a_million() {
     let e = out.session.data.attributes[0].estimated_cardinality as f64;
     let err = (e - 1_000_000.0).abs() / 1_000_000.0;
     assert!(err < 0.02, "estimate {e}, error {:.3}%", err * 100.0);
+}
+
+fn fold(sources: &[Session], o: &MergeOptions) -> Merger {
+    let mut m = Merger::new(o.clone());
+    for s in sources {
+        m.add(s.clone()).unwrap();
+    }
+    m
+}
+
+#[test]
+fn a_fold_without_a_samples_limit_keeps_the_samples_a_merge_of_all_keeps() {
+    let values = |p: &str, n: usize| -> Vec<String> { (0..n).map(|i| format!("{p}{i}")).collect() };
+    let with_key = |id: &str, key: &str, vals: &[String], card: u64| {
+        let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+        let mut s = session(id);
+        s.data.metrics.push(metric("m", 50, &[(key, 50, &refs)]));
+        s.data.metrics[0]
+            .label_keys
+            .get_mut(key)
+            .unwrap()
+            .estimated_cardinality = card;
+        s
+    };
+    // a and b show the default limit (nothing cut); c was captured with 8 samples.
+    let a = with_key("a", "k", &values("a", 5), 5);
+    let b = with_key("b", "k", &values("b", 5), 5);
+    let c = with_key("c", "j", &values("c", 8), 40);
+    let all = merged(&[a.clone(), b.clone(), c.clone()]);
+    assert_eq!(
+        all.session.data.metrics[0].label_keys["k"]
+            .value_samples
+            .len(),
+        8
+    );
+
+    // c last: k's samples were cut at 5 before c showed 8, so the fold asks for a second pass.
+    let m = fold(&[a.clone(), b.clone(), c.clone()], &opts());
+    assert_eq!(m.samples(), 8);
+    assert_eq!(m.rerun_samples(), Some(8));
+    let mut o = opts();
+    o.samples = Some(8);
+    let again = fold(&[a.clone(), b.clone(), c.clone()], &o);
+    assert_eq!(again.rerun_samples(), None);
+    assert_eq!(again.finish().unwrap().session, all.session);
+
+    // c first: the limit is known before anything is cut; one pass is exact.
+    let first = merged(&[c.clone(), a.clone(), b.clone()]);
+    let m = fold(&[c, a, b], &opts());
+    assert_eq!(m.rerun_samples(), None);
+    assert_eq!(m.finish().unwrap().session, first.session);
+}
+
+#[test]
+fn a_fold_with_a_smaller_inferred_limit_keeps_the_merge_of_alls_samples() {
+    // A key cut in one source makes the limit the most samples any key has (4), below the
+    // default the fold kept up to meanwhile (5).
+    let mut a = session("a");
+    a.data
+        .metrics
+        .push(metric("m", 10, &[("k", 10, &["a", "b", "c", "d"])]));
+    let mut b = session("b");
+    b.data.metrics.push(metric(
+        "m",
+        10,
+        &[("j", 10, &["x", "y"]), ("k", 10, &["e"])],
+    ));
+    b.data.metrics[0]
+        .label_keys
+        .get_mut("j")
+        .unwrap()
+        .estimated_cardinality = 9;
+    let m = fold(&[a.clone(), b.clone()], &opts());
+    assert_eq!((m.samples(), m.rerun_samples()), (4, None));
+    let out = m.finish().unwrap();
+    assert_eq!(out.session, merged(&[a, b]).session);
+    assert_eq!(
+        out.session.data.metrics[0].label_keys["k"].value_samples,
+        ["a", "b", "c", "d"]
+    );
+}
+
+#[test]
+fn a_fold_of_nothing_is_refused() {
+    assert!(matches!(
+        Merger::new(opts()).finish(),
+        Err(MergeError::Empty)
+    ));
 }

@@ -1,8 +1,10 @@
 //! The session file format: JSON, gzipped on disk, with a small metadata header.
 //!
-//! A stored session is one gzip member whose header's extra field carries a subfield `OS`
+//! A stored session is gzip (written by [`crate::gzip`]: members of 1 MiB of JSON each, made by
+//! libdeflate on several threads) whose first member's extra field carries a subfield `OS`
 //! holding a compact JSON [`Header`]. `list` reads only that header, so it stays fast however
-//! large the sessions are. Readers sniff content (gzip magic or `{`), never file names.
+//! large the sessions are. Readers sniff content (gzip magic or `{`), never file names, and
+//! read any gzip: one member (older files) or several.
 
 use std::io::Write;
 
@@ -105,16 +107,16 @@ pub fn to_json(session: &Session, pretty: bool) -> Vec<u8> {
 }
 
 /// Gzips the session's compact JSON with the metadata header; what the store writes. The JSON
-/// is streamed into the compressor, so a large session is never held twice in memory.
+/// is streamed into the compressor a chunk at a time, so a large session is never held twice
+/// in memory.
 pub fn to_gzip(session: &Session) -> Vec<u8> {
-    let mut enc = gz_encoder(Some(&Header::of(session)));
-    {
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut enc);
+    crate::gzip::compress_with(&header_extra(Some(&Header::of(session))), |w| {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
         // Writing into memory cannot fail, and our model always serializes.
         let _ = serde_json::to_writer(&mut w, session);
         let _ = w.flush();
-    }
-    enc.finish().unwrap_or_default()
+    })
+    .0
 }
 
 /// Gzips `shell` (a session whose `data.metrics` and `data.attributes` are empty, with stats
@@ -138,9 +140,8 @@ pub fn to_gzip_streaming(
         whole.data.attributes.extend(attributes);
         return to_gzip(&whole);
     };
-    let mut enc = gz_encoder(Some(&Header::of(shell)));
-    {
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut enc);
+    crate::gzip::compress_with(&header_extra(Some(&Header::of(shell))), |w| {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
         // Writing into memory cannot fail, and our model always serializes.
         let _ = w.write_all(&json[..at]);
         for (i, m) in metrics.enumerate() {
@@ -158,8 +159,8 @@ pub fn to_gzip_streaming(
         }
         let _ = w.write_all(&json[attr_at..]);
         let _ = w.flush();
-    }
-    enc.finish().unwrap_or_default()
+    })
+    .0
 }
 
 /// Where the elements of `data.attributes` go (the offset of its `]`), given `at`, the offset
@@ -234,7 +235,8 @@ fn empty_metrics_array(json: &[u8]) -> Option<usize> {
     None
 }
 
-/// Gzips bytes, with our header subfield when given.
+/// Gzips bytes as one plain member (flate2, level 6), with our header subfield when given:
+/// the classic form, as older versions wrote and other tools write.
 pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
     let mut enc = gz_encoder(header);
     // Writing into a Vec cannot fail.
@@ -246,18 +248,26 @@ pub fn gzip_with_header(json: &[u8], header: Option<&Header>) -> Vec<u8> {
 /// deterministic.
 fn gz_encoder(header: Option<&Header>) -> flate2::write::GzEncoder<Vec<u8>> {
     let mut b = GzBuilder::new();
-    if let Some(h) = header {
-        let mut hj = serde_json::to_vec(h).unwrap_or_default();
-        if hj.len() > 60_000 {
-            hj.clear(); // cannot happen with truncated services; never write a broken header
-        }
-        let mut extra = Vec::with_capacity(hj.len() + 4);
-        extra.extend_from_slice(&HEADER_SUBFIELD);
-        extra.extend_from_slice(&(hj.len() as u16).to_le_bytes());
-        extra.extend_from_slice(&hj);
-        b = b.extra(extra);
+    if header.is_some() {
+        b = b.extra(header_extra(header));
     }
     b.mtime(0).write(Vec::new(), Compression::new(6))
+}
+
+/// The gzip extra field carrying our header subfield (empty without a header).
+fn header_extra(header: Option<&Header>) -> Vec<u8> {
+    let Some(h) = header else {
+        return Vec::new();
+    };
+    let mut hj = serde_json::to_vec(h).unwrap_or_default();
+    if hj.len() > 60_000 {
+        hj.clear(); // cannot happen with truncated services; never write a broken header
+    }
+    let mut extra = Vec::with_capacity(hj.len() + 4);
+    extra.extend_from_slice(&HEADER_SUBFIELD);
+    extra.extend_from_slice(&(hj.len() as u16).to_le_bytes());
+    extra.extend_from_slice(&hj);
+    extra
 }
 
 /// True when the bytes start like a gzip stream.
