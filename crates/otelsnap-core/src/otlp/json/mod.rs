@@ -12,9 +12,10 @@
 //! under the `json-tree` feature, for tests and benchmarks), errors included: a syntax error
 //! anywhere wins over a semantic one, and of several semantic errors in one object the one under
 //! the smallest key is reported, as a walk over a sorted `serde_json::Map` would find first.
-//! The one difference is a key repeated within one object: the tree kept only the last
-//! occurrence and never looked at the others, here every occurrence is decoded (the last one
-//! wins), so an invalid value under a key repeated later is still reported.
+//! A key repeated within one object is judged by its last occurrence, as the tree (which kept
+//! only the last) did. The one difference: a field given under both spellings, one of which is
+//! then repeated as `null`, keeps the value last written under either spelling where the tree
+//! kept the surviving spelling's.
 
 mod stream;
 #[cfg(any(test, feature = "json-tree"))]
