@@ -6,14 +6,27 @@
 //! ```text
 //! cargo run --release --example bench_json_ingest
 //! cargo run --release --example bench_json_ingest -- --requests 200 --rounds 5
+//! cargo build --release --bin otelsnap && cargo run --release --example bench_json_ingest -- --e2e 2000
 //! ```
 //! Payload: 50 metrics × 20 points × 5 attributes per request (`testdata::bench_metrics`, as
 //! `bench_capture`), 20 distinct requests cycled. Each round runs every mode once on a fresh
 //! analyzer, interleaved so all modes see the same load; the best round of each is reported.
 //! Time is the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so other processes on the shared
 //! machine cost wall time, not the figures. Decode-only rows show the decoders alone.
+//!
+//! `--e2e N` adds whole processes: `otelsnap capture` receiving N requests over OTLP/HTTP from
+//! 4 clients of the load generator (`examples/otlp_load.rs`), once as protobuf and once as
+//! JSON; the figure is the capture process's CPU time (user + system, from `wait4`) per data
+//! point, startup and the final save included.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
+#[path = "otlp_load.rs"]
+mod load;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use std::time::Duration;
 
@@ -162,4 +175,110 @@ fn main() {
             without.as_secs_f64() * 1e6 / total as f64,
         );
     }
+
+    let e2e = arg("--e2e", 0) as u64;
+    if e2e > 0 {
+        let bin = otelsnap_bin();
+        let mut best = [f64::MAX; 2];
+        for _ in 0..rounds.min(3) {
+            for (j, json_bodies) in [false, true].into_iter().enumerate() {
+                best[j] = best[j].min(capture_cpu_per_point(&bin, json_bodies, e2e));
+            }
+        }
+        println!(
+            "\nWhole process, `otelsnap capture` over OTLP/HTTP, {e2e} requests from 4 clients, best of {} rounds:\n",
+            rounds.min(3)
+        );
+        println!("| body | server CPU µs per point | points per CPU-second | ratio to protobuf |");
+        println!("|---|---:|---:|---:|");
+        for (j, name) in ["protobuf", "JSON"].into_iter().enumerate() {
+            println!(
+                "| {name} | {:.3} | {:.0} | {:.2} |",
+                best[j],
+                1e6 / best[j],
+                best[0] / best[j]
+            );
+        }
+    }
+}
+
+fn otelsnap_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/release/examples/bench_json_ingest -> target/release/otelsnap
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("otelsnap"))
+        .expect("target dir");
+    assert!(
+        bin.exists(),
+        "{} not found; run `cargo build --release --bin otelsnap` first",
+        bin.display()
+    );
+    bin
+}
+
+/// CPU time of a capture process per data point it received, in µs.
+// The child is reaped by `wait4`, which clippy does not know.
+#[allow(clippy::zombie_processes)]
+fn capture_cpu_per_point(bin: &Path, json_bodies: bool, requests: u64) -> f64 {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ready = dir.path().join("ready.json");
+    let child = Command::new(bin)
+        .arg("--quiet")
+        .arg("--dir")
+        .arg(dir.path().join("sessions"))
+        .args([
+            "capture",
+            "e2e",
+            "--force",
+            "--no-grpc",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .arg("--ready-file")
+        .arg(&ready)
+        .args(["--max-requests", &requests.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn otelsnap");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let http = loop {
+        if let Ok(t) = std::fs::read_to_string(&ready)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
+        {
+            break v["http"].as_str().unwrap_or_default().to_string();
+        }
+        assert!(Instant::now() < deadline, "capture did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let target = if json_bodies {
+        load::Target::HttpJson(http)
+    } else {
+        load::Target::Http(http)
+    };
+    let res = load::run(&load::Load {
+        target,
+        requests,
+        concurrency: 4,
+        metrics: 50,
+        points: 20,
+        attrs: 5,
+        distinct_names: false,
+    });
+    assert_eq!(res.failed, 0, "requests failed");
+    let mut status = 0;
+    // SAFETY: waits for our own child and only writes the two out-parameters.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru);
+        ru
+    };
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "capture failed: {status}"
+    );
+    let tv = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    (tv(ru.ru_utime) + tv(ru.ru_stime)) / res.data_points as f64
 }
