@@ -145,6 +145,14 @@ fn main() {
     let total = per_request * requests as u64;
     let (proto_bytes, json_bytes) = (payloads[0].0.len(), payloads[0].1.len());
 
+    // `--profile M`: only mode M (0 protobuf, 1 tree, 2 streaming), decode only, for `perf`.
+    let profile = arg("--profile", usize::MAX);
+    if let Some(mode) = Mode::ALL.get(profile) {
+        for _ in 0..rounds {
+            run(*mode, &payloads, requests, false);
+        }
+        return;
+    }
     let mut best = [[Duration::MAX; 3]; 2];
     for _ in 0..rounds {
         for (a, analyze) in [true, false].into_iter().enumerate() {

@@ -46,7 +46,19 @@ type Res<T> = Result<T, JsonError>;
 
 /// Decodes `bytes` as one JSON document of kind `k`, trailing whitespace allowed.
 pub(super) fn from_slice<K: Kind>(bytes: &[u8], k: K) -> Res<K::Out> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Read from bytes, serde_json checks the UTF-8 of every string it meets; checked once for
+    // the whole document (fast on ASCII), the strings are taken as they are. Invalid UTF-8 is
+    // read from bytes, so its error is the one serde_json gives there, at the same place.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => document(serde_json::Deserializer::from_str(text), k),
+        Err(_) => document(serde_json::Deserializer::from_slice(bytes), k),
+    }
+}
+
+fn document<'de, R: serde_json::de::Read<'de>, K: Kind>(
+    mut de: serde_json::Deserializer<R>,
+    k: K,
+) -> Res<K::Out> {
     let out = root(k).deserialize(&mut de).map_err(syntax)?;
     de.end().map_err(syntax)?;
     out
@@ -980,10 +992,17 @@ impl<B> Walked<'_, B> {
     }
 }
 
-/// The first `Some` of a oneof's member slots (at most one is set once judged).
+/// The first `Some` of a oneof's member slots (at most one is set once judged), evaluating
+/// no slot past it.
 macro_rules! first_some {
-    ($($e:expr),+ $(,)?) => {
-        None$(.or($e))+
+    () => {
+        None
+    };
+    ($e:expr $(, $rest:expr)* $(,)?) => {
+        match $e {
+            Some(v) => Some(v),
+            None => first_some!($($rest),*),
+        }
     };
 }
 
