@@ -1,5 +1,6 @@
 //! OTLP load generator: sends a bounded number of metrics export requests over OTLP/HTTP
-//! protobuf or OTLP/gRPC, then prints the data points per second the receiver acknowledged.
+//! (protobuf, or JSON with `--http-json`) or OTLP/gRPC, then prints the data points per second
+//! the receiver acknowledged.
 //!
 //! ```text
 //! cargo run --release --example otlp_load -- --http 127.0.0.1:4318 --requests 2000
@@ -26,6 +27,8 @@ use prost::Message;
 #[derive(Debug, Clone)]
 pub enum Target {
     Http(String),
+    /// OTLP/HTTP with JSON bodies (the testkit's spec encoding), as the JavaScript SDK sends.
+    HttpJson(String),
     Grpc(String),
 }
 
@@ -96,7 +99,13 @@ fn bodies(load: &Load) -> Vec<(Vec<u8>, u64, ExportMetricsServiceRequest)> {
                 }
             }
             let n = data_points(&req);
-            (req.encode_to_vec(), n, req)
+            let body = match load.target {
+                Target::HttpJson(_) => otelsnap_testkit::otlp_json::encode_metrics(&req)
+                    .to_string()
+                    .into_bytes(),
+                _ => req.encode_to_vec(),
+            };
+            (body, n, req)
         })
         .collect()
 }
@@ -110,8 +119,12 @@ pub fn run(load: &Load) -> LoadResult {
     let points = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     match &load.target {
-        Target::Http(addr) => {
+        Target::Http(addr) | Target::HttpJson(addr) => {
             let url = format!("http://{addr}/v1/metrics");
+            let content_type = match load.target {
+                Target::HttpJson(_) => "application/json",
+                _ => "application/x-protobuf",
+            };
             let workers: Vec<_> = (0..load.concurrency)
                 .map(|_| {
                     let (bodies, next, ok, failed, points, url) = (
@@ -137,7 +150,7 @@ pub fn run(load: &Load) -> LoadResult {
                             let (body, n, _) = &bodies[i as usize % bodies.len()];
                             let r = agent
                                 .post(&url)
-                                .header("Content-Type", "application/x-protobuf")
+                                .header("Content-Type", content_type)
                                 .send(&body[..]);
                             match r {
                                 Ok(mut resp) if resp.status().as_u16() == 200 => {
@@ -235,6 +248,7 @@ pub fn parse_args(args: &[String]) -> Result<Load, String> {
         let num = |v: String| v.parse::<u64>().map_err(|e| format!("{a}: {e}"));
         match a.as_str() {
             "--http" => load.target = Target::Http(val()?),
+            "--http-json" => load.target = Target::HttpJson(val()?),
             "--grpc" => load.target = Target::Grpc(val()?),
             "--requests" => load.requests = num(val()?)?,
             "--concurrency" => load.concurrency = num(val()?)?.max(1) as usize,

@@ -418,3 +418,159 @@ fn enc_log_record(r: &LogRecord) -> Value {
     put(&mut o, "body", r.body.as_ref().map(enc_any_value));
     o
 }
+
+/// Rewrites a document from `encode_*` into the other forms the OTLP/JSON spec allows,
+/// choosing at random (from `rng`) for each key and value: snake_case field names, 64-bit
+/// integers as JSON numbers, 32-bit integers and flags as decimal strings, enums by name,
+/// finite doubles as strings; some objects gain an unknown field (any JSON) or a `null` for a
+/// field they lack. The result decodes to the same request as the input.
+pub fn restyle(doc: Value, rng: &mut crate::rng::Rng) -> Value {
+    restyle_value(doc, "", rng)
+}
+
+/// 64-bit integer fields: `encode_*` writes them as decimal strings.
+const INT64_FIELDS: &[&str] = &[
+    "timeUnixNano",
+    "startTimeUnixNano",
+    "endTimeUnixNano",
+    "observedTimeUnixNano",
+    "count",
+    "zeroCount",
+    "bucketCounts",
+    "asInt",
+    "intValue",
+];
+
+/// 32-bit integer and flags fields: `encode_*` writes them as JSON numbers.
+const INT32_FIELDS: &[&str] = &[
+    "droppedAttributesCount",
+    "droppedEventsCount",
+    "droppedLinksCount",
+    "scale",
+    "offset",
+    "keyStrindex",
+    "stringValueStrindex",
+    "flags",
+];
+
+/// Double fields (and `value` of a quantile; an AnyValue's `value` is an object, left alone).
+const DOUBLE_FIELDS: &[&str] = &[
+    "asDouble",
+    "doubleValue",
+    "sum",
+    "min",
+    "max",
+    "explicitBounds",
+    "zeroThreshold",
+    "quantile",
+    "value",
+];
+
+/// Fields that are absent unless set (oneof members, optional messages and doubles), which a
+/// sender may write as `null` instead of leaving out.
+const NULLABLE_FIELDS: &[&str] = &[
+    "asInt", "asDouble", "resource", "scope", "status", "body", "value", "min", "max", "positive",
+    "negative",
+];
+
+/// Field names as the proto declares them (`timeUnixNano` → `time_unix_nano`).
+pub fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn enum_name(key: &str, n: i32) -> Option<&'static str> {
+    use opentelemetry_proto::tonic::logs::v1::SeverityNumber;
+    use opentelemetry_proto::tonic::metrics::v1::AggregationTemporality;
+    use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode};
+    match key {
+        "kind" => SpanKind::try_from(n).ok().map(|e| e.as_str_name()),
+        "code" => StatusCode::try_from(n).ok().map(|e| e.as_str_name()),
+        "severityNumber" => SeverityNumber::try_from(n).ok().map(|e| e.as_str_name()),
+        "aggregationTemporality" => AggregationTemporality::try_from(n)
+            .ok()
+            .map(|e| e.as_str_name()),
+        _ => None,
+    }
+}
+
+fn random_json(rng: &mut crate::rng::Rng, depth: u32) -> Value {
+    match rng.below(if depth == 0 { 4 } else { 6 }) {
+        0 => Value::Null,
+        1 => Value::from(rng.below(1000)),
+        2 => Value::from(["x", "é\"\\\n", ""][rng.below(3) as usize]),
+        3 => Value::from(rng.below(2) == 0),
+        4 => Value::Array(
+            (0..rng.below(3))
+                .map(|_| random_json(rng, depth - 1))
+                .collect(),
+        ),
+        _ => {
+            let mut map = serde_json::Map::new();
+            for i in 0..rng.below(3) {
+                map.insert(format!("k_{i}"), random_json(rng, depth - 1));
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+fn restyle_value(v: Value, key: &str, rng: &mut crate::rng::Rng) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let v = restyle_value(v, &k, rng);
+                let k = if rng.below(2) == 0 { snake_case(&k) } else { k };
+                out.insert(k, v);
+            }
+            if rng.below(8) == 0 {
+                out.insert("futureField".into(), random_json(rng, 3));
+            }
+            if rng.below(8) == 0 {
+                let field = rng.pick(NULLABLE_FIELDS);
+                if !out.contains_key(field) && !out.contains_key(&snake_case(field)) {
+                    out.insert(field.to_owned(), Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        // Elements of a repeated scalar field take the field's encoding.
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|e| restyle_value(e, key, rng))
+                .collect(),
+        ),
+        Value::String(s) if INT64_FIELDS.contains(&key) && rng.below(2) == 0 => {
+            if let Ok(u) = s.parse::<u64>() {
+                Value::from(u)
+            } else if let Ok(i) = s.parse::<i64>() {
+                Value::from(i)
+            } else {
+                Value::String(s)
+            }
+        }
+        Value::Number(n) if INT32_FIELDS.contains(&key) && rng.below(2) == 0 => {
+            Value::String(n.to_string())
+        }
+        Value::Number(n) if rng.below(2) == 0 => {
+            match n.as_i64().and_then(|i| i32::try_from(i).ok()) {
+                Some(i) if enum_name(key, i).is_some() => Value::from(enum_name(key, i)),
+                _ if DOUBLE_FIELDS.contains(&key) && n.is_f64() => {
+                    Value::String(n.as_f64().map_or_else(String::new, |f| f.to_string()))
+                }
+                _ => Value::Number(n),
+            }
+        }
+        other => other,
+    }
+}

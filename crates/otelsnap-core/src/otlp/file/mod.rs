@@ -475,17 +475,17 @@ impl Reading<'_, '_> {
             limit,
         };
         let mut stream = serde_json::Deserializer::from_reader(BufReader::new(limited))
-            .into_iter::<serde_json::Value>();
+            .into_iter::<json::Document>();
         let mut index: u64 = 0;
         loop {
             doc_start.set(stream.byte_offset() as u64);
             index += 1;
             match stream.next() {
                 None => break,
-                Some(Ok(value)) => match json::decode_any_value(&value) {
-                    Ok(req) => self.deliver(req)?,
-                    Err(e) => self.bad(At::File, format!("document {index}: {e}")),
-                },
+                Some(Ok(json::Document(Ok(req)))) => self.deliver(req)?,
+                Some(Ok(json::Document(Err(e)))) => {
+                    self.bad(At::File, format!("document {index}: {e}"))
+                }
                 Some(Err(e)) => {
                     if e.is_io() && read.get().saturating_sub(doc_start.get()) > limit {
                         return Err(FileError::TooLarge {

@@ -1,11 +1,7 @@
-//! OTLP/JSON decoding (spec-exact).
-//!
-//! `opentelemetry-proto`'s `with-serde` feature silently drops data on spec-compliant payloads
-//! (string-encoded int64, enum names, the metric `data` oneof), so this module walks a
-//! `serde_json::Value` and fills the prost types itself. It follows the OTLP JSON encoding:
-//! lowerCamelCase names (snake_case accepted too), 64-bit integers as strings or numbers, enums
-//! as integers or names, hex trace/span ids, oneofs as sibling keys, unknown fields ignored and
-//! `null` treated as absent.
+//! Today's OTLP/JSON decoder, kept as the reference for the streaming one: it parses the whole
+//! document into a `serde_json::Value`, then walks the tree (object keys in sorted order, as
+//! `serde_json::Map` holds them). The differential test (`tests/otlp_json_differential.rs`) and
+//! the ingest benchmark (`examples/bench_json_ingest.rs`) compare the two; nothing else uses it.
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -32,32 +28,8 @@ use opentelemetry_proto::tonic::trace::v1::{
 };
 use serde_json::{Map, Value};
 
+use super::{JsonError, MAX_ANY_VALUE_DEPTH, Path, invalid, lower_camel};
 use crate::otlp::OtlpRequest;
-
-/// How deeply AnyValue arrays/kvlists may nest; real telemetry stays in single digits, and the
-/// cap keeps the recursive walk far from the stack limit whatever serde_json lets through.
-pub const MAX_ANY_VALUE_DEPTH: usize = 32;
-
-/// Why an OTLP/JSON document could not be decoded (message names the JSON path, e.g. `resourceMetrics[0].scopeMetrics[0].metrics[2].sum.dataPoints[0].asInt`).
-#[derive(Debug, thiserror::Error)]
-pub enum JsonError {
-    /// The bytes are not JSON (or exceed serde_json's nesting limit).
-    #[error("invalid JSON: {0}")]
-    Syntax(String),
-    /// Valid JSON that is not a valid OTLP message at `path`.
-    #[error("invalid OTLP/JSON at {path}: {reason}")]
-    Invalid {
-        /// Where in the document, e.g. `resourceMetrics[0].scopeMetrics[0]`.
-        path: String,
-        /// What is wrong there.
-        reason: String,
-    },
-    /// No top-level resourceMetrics, resourceSpans or resourceLogs key.
-    #[error(
-        "unknown OTLP signal: expected a top-level resourceMetrics, resourceSpans or resourceLogs key"
-    )]
-    UnknownSignal,
-}
 
 type Result<T> = std::result::Result<T, JsonError>;
 
@@ -109,93 +81,8 @@ pub fn decode_any_value(doc: &Value) -> Result<OtlpRequest> {
     }
 }
 
-/// Response body for a fully successful OTLP/HTTP JSON export: an empty Export*ServiceResponse.
-pub fn export_response_json() -> Vec<u8> {
-    b"{}".to_vec()
-}
-
-/// A google.rpc.Status JSON error body {"code":N,"message":"..."} for OTLP/HTTP JSON errors.
-pub fn status_json(code: i32, message: &str) -> Vec<u8> {
-    let body = serde_json::json!({ "code": code, "message": message });
-    body.to_string().into_bytes()
-}
-
 fn parse(bytes: &[u8]) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|e| JsonError::Syntax(e.to_string()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON paths, built as a linked list on the stack so the happy path never allocates for them.
-
-#[derive(Clone, Copy)]
-enum Seg<'a> {
-    Root,
-    Key(&'a str),
-    Index(usize),
-}
-
-#[derive(Clone, Copy)]
-struct Path<'a> {
-    parent: Option<&'a Path<'a>>,
-    seg: Seg<'a>,
-}
-
-impl<'a> Path<'a> {
-    const ROOT: Path<'static> = Path {
-        parent: None,
-        seg: Seg::Root,
-    };
-
-    fn key(&'a self, key: &'a str) -> Path<'a> {
-        Path {
-            parent: Some(self),
-            seg: Seg::Key(key),
-        }
-    }
-
-    fn index(&'a self, index: usize) -> Path<'a> {
-        Path {
-            parent: Some(self),
-            seg: Seg::Index(index),
-        }
-    }
-
-    fn render(&self) -> String {
-        let mut segs = Vec::new();
-        let mut cur = Some(self);
-        while let Some(p) = cur {
-            segs.push(p.seg);
-            cur = p.parent;
-        }
-        let mut out = String::new();
-        for seg in segs.iter().rev() {
-            match seg {
-                Seg::Root => {}
-                Seg::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                Seg::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-            }
-        }
-        if out.is_empty() {
-            out.push_str("(document root)");
-        }
-        out
-    }
-}
-
-fn invalid(path: &Path, reason: impl Into<String>) -> JsonError {
-    JsonError::Invalid {
-        path: path.render(),
-        reason: reason.into(),
-    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -246,22 +133,6 @@ fn fields(
         f(key, value, &p)?;
     }
     Ok(())
-}
-
-fn lower_camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn list<T>(
