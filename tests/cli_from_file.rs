@@ -296,3 +296,31 @@ fn sets_naming_nothing_or_an_unreadable_file_fail_in_one_line() {
     }
     assert!(!dir.path().join("sessions/never.json.gz").exists());
 }
+
+#[test]
+fn files_without_telemetry_say_so_and_save_nothing_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, b"").unwrap();
+    let out = capture(
+        dir.path(),
+        "none",
+        &["--from-file", empty.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    // Not the listening capture's advice: there are no addresses to point senders at.
+    assert!(
+        err.contains("error: the files held no telemetry; nothing saved"),
+        "{err}"
+    );
+    assert!(!err.contains("addresses above"), "{err}");
+    assert!(!dir.path().join("sessions/none.json.gz").exists());
+    let out = capture(
+        dir.path(),
+        "none",
+        &["--allow-empty", "--from-file", empty.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("sessions/none.json.gz").exists());
+}

@@ -636,8 +636,13 @@ fn finish_and_save(
     }
     if info.requests == 0 && !args.allow_empty {
         ctx.note(summary);
+        if args.from_file.is_empty() {
+            bail!(
+                "no telemetry received; nothing saved (point senders at the addresses above, or pass --allow-empty to save an empty session)"
+            );
+        }
         bail!(
-            "no telemetry received; nothing saved (point senders at the addresses above, or pass --allow-empty to save an empty session)"
+            "the files held no telemetry; nothing saved (check that --from-file names OTLP dumps, or pass --allow-empty to save an empty session)"
         );
     }
     let empty = session.stats.metrics_count == 0
