@@ -5,42 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use otelsnap_testkit::counting_alloc::{self, Counting};
 
 use otelsnap::session::format::{self, ReadLimits};
 use otelsnap::session::{SessionError, store};
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
-        LIVE.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            // A moving realloc holds both blocks for a moment: count the new one first.
-            let now = LIVE.fetch_add(new, Ordering::SeqCst) + new;
-            PEAK.fetch_max(now, Ordering::SeqCst);
-            LIVE.fetch_sub(l.size(), Ordering::SeqCst);
-        }
-        q
-    }
-}
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -64,11 +32,10 @@ fn a_bomb_is_refused_holding_no_more_than_the_limit() {
     for (file, bytes) in [("bomb.json.gz", &bomb), ("lying.json.gz", &lying)] {
         let p = t.path().join(file);
         std::fs::write(&p, bytes).unwrap();
-        let before = LIVE.load(Ordering::SeqCst);
-        PEAK.store(before, Ordering::SeqCst);
+        let before = counting_alloc::reset_peak();
         let r = store::read_file(&p, &limits);
         assert!(matches!(r, Err(SessionError::Bomb { .. })), "{file}: {r:?}");
-        let held = PEAK.load(Ordering::SeqCst) - before;
+        let held = counting_alloc::peak() - before;
         // The file itself (0.5 MB) and the decoder's state; nothing near the 64 MiB limit.
         assert!(held < 8 * MIB, "{file}: held {} KiB", held / 1024);
     }
@@ -80,10 +47,9 @@ fn a_bomb_is_refused_holding_no_more_than_the_limit() {
     let gz = format::gzip_with_header(json.as_bytes(), None);
     let p = t.path().join("big.json.gz");
     std::fs::write(&p, &gz).unwrap();
-    let before = LIVE.load(Ordering::SeqCst);
-    PEAK.store(before, Ordering::SeqCst);
+    let before = counting_alloc::reset_peak();
     let r = store::read_file(&p, &limits);
-    let held = PEAK.load(Ordering::SeqCst) - before;
+    let held = counting_alloc::peak() - before;
     assert!(!matches!(r, Err(SessionError::Bomb { .. })), "{r:?}");
     assert!(held < json.len() + 8 * MIB, "held {} MiB", held / MIB);
 }

@@ -6,45 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use otelsnap_testkit::counting_alloc::{self, Counting};
 
 use chrono::{DateTime, Utc};
 use otelsnap::analyze::{Analyzer, AnalyzerOptions};
 use otelsnap::otlp::OtlpRequest;
 use otelsnap::session::{Session, format};
 use otelsnap_testkit::testdata::{gauge, kv_str, metrics_request, resource};
-
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
-        LIVE.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            // A moving realloc holds both blocks for a moment: count the new one first.
-            let now = LIVE.fetch_add(new, Ordering::SeqCst) + new;
-            PEAK.fetch_max(now, Ordering::SeqCst);
-            LIVE.fetch_sub(l.size(), Ordering::SeqCst);
-        }
-        q
-    }
-}
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -78,17 +46,16 @@ fn finish_cost(requests: usize) -> (usize, usize, usize, usize) {
     let mut state = 0;
     for i in 0..requests {
         let r = many_keys(i);
-        let before = LIVE.load(Ordering::SeqCst);
+        let before = counting_alloc::live();
         a.ingest(&r, at);
-        state += LIVE.load(Ordering::SeqCst) - before;
+        state += counting_alloc::live() - before;
     }
     let reserve = a.finish_reserve() as usize;
-    let base = LIVE.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
+    let base = counting_alloc::reset_peak();
     let mut shell = Session::new("x");
     let pending = a.finish_pending(&mut shell);
     let gzip = format::to_gzip_streaming(&shell, pending.metrics, pending.attributes);
-    let peak = PEAK.load(Ordering::SeqCst) - base;
+    let peak = counting_alloc::peak() - base;
     (state, peak, reserve, gzip.len())
 }
 

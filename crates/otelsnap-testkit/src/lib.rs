@@ -5,6 +5,7 @@
 //! here ships in the binary.
 
 pub mod ci_fixtures;
+pub mod counting_alloc;
 pub mod dumps;
 pub mod evalset;
 pub mod fixtures;
