@@ -164,6 +164,12 @@ pub struct CaptureArgs {
     /// Threads reading --from-file files at once (0 = one per core); the session is the same
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub from_file_jobs: usize,
+    /// Threads receiving and analyzing requests at once (0 = one per core). The analysis is
+    /// split by metric, span name and severity into shards, so threads analyze requests side
+    /// by side; the saved session is the same whatever the count. 1 gives one core's worth
+    /// and leaves the other cores to the programs under test
+    #[arg(long, value_name = "N", env = "OTELSNAP_WORKERS", default_value_t = 0)]
+    pub workers: usize,
     /// Keep only these signals (comma-separated: metrics, traces or spans, logs)
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub signals: Vec<String>,

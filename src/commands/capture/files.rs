@@ -20,6 +20,9 @@ pub(super) fn capture_files(
             ctx.note(format!("note: {flag} is ignored with --from-file"));
         }
     }
+    if args.workers != 0 {
+        ctx.note("note: --workers is ignored with --from-file (--from-file-jobs sets its threads)");
+    }
     if args.from_file.iter().filter(|f| *f == "-").count() > 1 {
         bail!("--from-file - (stdin) can be given only once");
     }

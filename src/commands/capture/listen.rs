@@ -44,6 +44,7 @@ pub(super) async fn capture_listen(
     name: SessionName,
     opts: AnalyzerOptions,
     restored: Option<Arc<Session>>,
+    workers: usize,
 ) -> anyhow::Result<u8> {
     // Signal handlers first: from here on Ctrl-C is ours to handle, never a silent kill.
     let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
@@ -69,6 +70,7 @@ pub(super) async fn capture_listen(
         args.max_state_bytes,
         !args.checkpoint.is_zero(),
         ctx.quiet,
+        workers,
     ));
     let sink: Arc<dyn Sink> = collector.clone();
     let cfg = ReceiverConfig {

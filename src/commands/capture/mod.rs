@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -30,7 +30,7 @@ use tokio::signal::unix::{Signal as UnixSignal, SignalKind, signal};
 use tokio::sync::{Notify, watch};
 
 use super::Ctx;
-use crate::analyze::{Analyzer, AnalyzerOptions, LiveCounts, limits};
+use crate::analyze::{Analyzer, AnalyzerOptions, LiveCounts, Sharded, limits};
 use crate::cli::CaptureArgs;
 use crate::otlp::file::{self, FileOptions};
 use crate::otlp::{OtlpRequest, ReceiverConfig, Refusal, Sink};
@@ -43,14 +43,27 @@ use crate::session::{CaptureInfo, Session, SessionName, Signal, now_utc};
 /// overhead from a 7 GB CI runner (BENCHMARKS.md: hostile-input memory table).
 pub const DEFAULT_MAX_STATE_BYTES: u64 = 512 * 1024 * 1024;
 
-/// The analyzer with its length caps and memory budget applied to every request.
-#[derive(Clone)]
+/// Shards per worker thread of a listening capture. Many more shards than threads make two
+/// threads rarely want the same shard at once (for two threads and 16 shards, 1 item in 16),
+/// and a checkpoint holds one shard, a sixteenth of the state, at a time. Sessions do not
+/// depend on the count (`analyze::Sharded`).
+const SHARDS_PER_WORKER: usize = 8;
+
+/// The analyzer's shards for `workers` worker threads.
+fn shard_count(workers: usize) -> usize {
+    (workers * SHARDS_PER_WORKER).clamp(SHARDS_PER_WORKER, 256)
+}
+
+/// The analyzer with its length caps and memory budget applied to every request; many
+/// threads ingest into it at once (each item under its shard's lock only).
 struct Budgeted {
-    analyzer: Analyzer,
+    analyzer: Sharded,
     /// Requests ingested.
-    ingested: u64,
-    /// Net heap bytes the analyzer's state has grown by (see [`crate::alloc_meter`]).
-    used: i64,
+    ingested: AtomicU64,
+    /// Net heap bytes the analyzer's state has grown by, summed over the ingesting threads
+    /// (see [`crate::alloc_meter`]: each thread measures its own ingests; memory one thread
+    /// frees that another allocated is subtracted where it is freed, so the sum is exact).
+    used: AtomicI64,
     /// `--max-state-bytes`.
     limit: u64,
     /// What the state itself may take: the whole budget, or half of it when checkpoints are
@@ -59,37 +72,51 @@ struct Budgeted {
     state_limit: u64,
     quiet: bool,
     /// When the budget ran out, for the session's `incomplete` note.
-    frozen_at: Option<chrono::DateTime<chrono::Utc>>,
+    frozen_at: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+/// A checkpoint's copy of the state.
+struct Snapshot {
+    analyzer: Analyzer,
+    /// Requests wholly in the copy (at least: those ingested before it began).
+    ingested: u64,
+    incomplete: Option<String>,
+    /// Longest time one shard was held for its copy: what a request could wait.
+    longest_hold: Duration,
 }
 
 impl Budgeted {
-    fn new(analyzer: Analyzer, limit: u64, checkpoints: bool, quiet: bool) -> Self {
+    fn new(analyzer: impl Into<Sharded>, limit: u64, checkpoints: bool, quiet: bool) -> Self {
         Budgeted {
-            analyzer,
-            ingested: 0,
-            used: 0,
+            analyzer: analyzer.into(),
+            ingested: AtomicU64::new(0),
+            used: AtomicI64::new(0),
             limit,
             state_limit: if checkpoints { limit / 2 } else { limit },
             quiet,
-            frozen_at: None,
+            frozen_at: Mutex::new(None),
         }
     }
 
     /// Ingests one request whose strings were already capped (`truncated` of them cut).
-    fn ingest(&mut self, req: &OtlpRequest, truncated: u64) {
+    fn ingest(&self, req: &OtlpRequest, truncated: u64) {
         self.ingest_at(req, truncated, chrono::Utc::now());
     }
 
     /// [`Self::ingest`], received at `at`.
-    fn ingest_at(&mut self, req: &OtlpRequest, truncated: u64, at: chrono::DateTime<chrono::Utc>) {
+    fn ingest_at(&self, req: &OtlpRequest, truncated: u64, at: chrono::DateTime<chrono::Utc>) {
         let before = crate::alloc_meter::thread_net();
         self.analyzer.note_truncated(truncated);
         self.analyzer.ingest(req, at);
-        self.ingested += 1;
-        self.used += crate::alloc_meter::thread_net() - before;
-        if self.charged() >= self.state_limit && self.frozen_at.is_none() && self.used > 0 {
-            self.analyzer.freeze();
-            self.frozen_at = Some(at);
+        self.ingested.fetch_add(1, Ordering::SeqCst);
+        let grew = crate::alloc_meter::thread_net() - before;
+        let used = self.used.fetch_add(grew, Ordering::Relaxed) + grew;
+        if used > 0
+            && !self.analyzer.is_frozen()
+            && self.charged(used) >= self.state_limit
+            && self.analyzer.freeze()
+        {
+            *self.frozen_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
             if !self.quiet {
                 let half = if self.state_limit < self.limit {
                     " (with --checkpoint on, the state takes at most half of it: a checkpoint copies it)"
@@ -106,20 +133,39 @@ impl Budgeted {
 
     /// What the state counts against its limit: its heap, plus what finishing it will need
     /// beside it (the catalog's choice of keys).
-    fn charged(&self) -> u64 {
-        (self.used.max(0) as u64).saturating_add(self.analyzer.finish_reserve())
+    fn charged(&self, used: i64) -> u64 {
+        (used.max(0) as u64).saturating_add(self.analyzer.finish_reserve())
     }
 
-    /// The analyzer, and why the session is incomplete, if it is.
-    fn into_parts(self) -> (Analyzer, Option<String>) {
-        let why = self.frozen_at.map(|t| {
+    fn incomplete(&self) -> Option<String> {
+        let frozen_at = *self.frozen_at.lock().unwrap_or_else(|p| p.into_inner());
+        frozen_at.map(|t| {
             format!(
                 "the analyzer's memory budget ({}, --max-state-bytes) ran out at {}: items first seen after that were dropped (counted in dropped) and the value sets of existing keys stopped growing",
                 human::human_bytes(self.limit),
                 t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )
-        });
-        (self.analyzer, why)
+        })
+    }
+
+    /// A copy of the state for a checkpoint, taken shard by shard while ingest goes on.
+    fn snapshot(&self) -> Snapshot {
+        // Read first: every request counted here completed before any shard was copied.
+        let ingested = self.ingested.load(Ordering::SeqCst);
+        let incomplete = self.incomplete();
+        let snap = self.analyzer.snapshot();
+        Snapshot {
+            analyzer: snap.analyzer,
+            ingested,
+            incomplete,
+            longest_hold: snap.longest_hold,
+        }
+    }
+
+    /// The analyzer, and why the session is incomplete, if it is.
+    fn into_parts(self) -> (Analyzer, Option<String>) {
+        let why = self.incomplete();
+        (self.analyzer.into_analyzer(), why)
     }
 }
 
@@ -154,18 +200,31 @@ pub fn run(ctx: &Ctx, args: &CaptureArgs) -> anyhow::Result<u8> {
     if args.from_file_jobs != 0 {
         bail!("--from-file-jobs only applies with --from-file FILE");
     }
+    let workers = match args.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n if n > MAX_WORKERS => bail!(
+            "--workers {n}: at most {MAX_WORKERS} worker threads; pass 0 (the default) for one per core"
+        ),
+        n => n,
+    };
     if args.no_grpc && args.no_http {
         bail!(
             "nothing to capture from: --no-grpc and --no-http disable both receivers; keep one, or read files with --from-file FILE"
         );
     }
+    // The receivers analyze each request on the runtime thread that decoded it, so the
+    // runtime's worker threads are the capture's parallelism.
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .thread_name("otelsnap-capture")
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(capture_listen(ctx, args, name, opts, restored))
+    rt.block_on(capture_listen(ctx, args, name, opts, restored, workers))
 }
+
+/// Most `--workers`: more threads than this is a typo, not a machine.
+const MAX_WORKERS: usize = 1024;
 
 /// The checkpoint an earlier capture of `name` left when it did not get to save (killed,
 /// crashed): this capture continues it, merging it into what it saves.
@@ -214,8 +273,11 @@ fn build_session(
 #[derive(Debug, Default, Clone, Copy)]
 struct CheckpointStats {
     written: u64,
-    /// Longest time the receivers waited while the state was copied.
+    /// Longest time one shard was held while the state was copied: the longest a request
+    /// could wait for a checkpoint.
     longest_pause: Duration,
+    /// Longest time copying the whole state took, shard by shard (ingest goes on meanwhile).
+    longest_copy: Duration,
     /// Longest time building and writing one checkpoint took (receivers not blocked).
     longest_write: Duration,
     failed: u64,
@@ -294,7 +356,8 @@ fn spawn_checkpoints(
             let Some(snap) = collector.snapshot() else {
                 break;
             };
-            stats.longest_pause = stats.longest_pause.max(t.elapsed());
+            stats.longest_copy = stats.longest_copy.max(t.elapsed());
+            stats.longest_pause = stats.longest_pause.max(snap.longest_hold);
             if snap.ingested == 0 && restored.is_none() {
                 continue;
             }
@@ -308,8 +371,12 @@ fn spawn_checkpoints(
             let rejected = collector.rejected.load(Ordering::SeqCst);
             let t = Instant::now();
             let r = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let requests = snap.ingested;
-                let (analyzer, incomplete) = snap.into_parts();
+                let Snapshot {
+                    analyzer,
+                    ingested: requests,
+                    incomplete,
+                    ..
+                } = snap;
                 let info = CaptureInfo {
                     started,
                     ended: now_utc(),
@@ -392,8 +459,10 @@ fn analyzer_options(args: &CaptureArgs) -> anyhow::Result<AnalyzerOptions> {
 
 /// Counts, analyzes and enforces `--max-requests`; acknowledged (Ok) means analyzed.
 struct Collector {
-    /// None with `--no-analyze`.
-    analyzer: Option<Mutex<Budgeted>>,
+    /// None with `--no-analyze`. Ingest holds the read side for the whole request (the
+    /// shards inside have their own locks); `close` takes the write side, so it waits for the
+    /// requests in flight and no request is analyzed after it.
+    analyzer: Option<RwLock<Option<Budgeted>>>,
     /// Set once the analyzer has been taken out: later requests are refused, never lost.
     closed: AtomicBool,
     requests: AtomicU64,
@@ -406,6 +475,7 @@ struct Collector {
 }
 
 impl Collector {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         opts: AnalyzerOptions,
         analyze: bool,
@@ -413,13 +483,14 @@ impl Collector {
         budget: u64,
         checkpoints: bool,
         quiet: bool,
+        workers: usize,
     ) -> Collector {
         Collector {
             analyzer: analyze.then(|| {
-                let mut a = Analyzer::new(opts);
+                let mut a = Sharded::new(opts, shard_count(workers));
                 // Live: untimed telemetry is observed from the first to the last request.
                 a.set_request_time_fallback(true);
-                Mutex::new(Budgeted::new(a, budget, checkpoints, quiet))
+                RwLock::new(Some(Budgeted::new(a, budget, checkpoints, quiet)))
             }),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
@@ -431,10 +502,10 @@ impl Collector {
         }
     }
 
-    fn lock(m: &Mutex<Budgeted>) -> MutexGuard<'_, Budgeted> {
+    fn read(m: &RwLock<Option<Budgeted>>) -> RwLockReadGuard<'_, Option<Budgeted>> {
         // A panic while analyzing aborts the process (panic hook), so poison is never observed
         // in practice; recovering keeps the data anyway.
-        m.lock().unwrap_or_else(|p| p.into_inner())
+        m.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Reserves one request slot, refusing once `--max-requests` is reached.
@@ -463,28 +534,29 @@ impl Collector {
 
     fn counts(&self) -> LiveCounts {
         match &self.analyzer {
-            Some(m) => Self::lock(m).analyzer.counts(),
+            Some(m) => Self::read(m)
+                .as_ref()
+                .map(|b| b.analyzer.counts())
+                .unwrap_or_default(),
             None => LiveCounts::default(),
         }
     }
 
     /// A copy of the analyzer's state, for a checkpoint; `None` once closed or without one.
-    fn snapshot(&self) -> Option<Budgeted> {
+    /// Requests go on being analyzed meanwhile, each waiting at most for the copy of one shard.
+    fn snapshot(&self) -> Option<Snapshot> {
         let m = self.analyzer.as_ref()?;
-        let guard = Self::lock(m);
-        if self.closed.load(Ordering::SeqCst) {
-            return None;
-        }
-        Some(guard.clone())
+        let guard = Self::read(m);
+        Some(guard.as_ref()?.snapshot())
     }
 
-    /// Takes the analyzer out; requests arriving later are refused.
+    /// Takes the analyzer out once the requests in flight are analyzed; requests arriving
+    /// later are refused.
     fn close(&self) -> Option<Budgeted> {
         let m = self.analyzer.as_ref()?;
-        let mut guard = Self::lock(m);
+        let mut guard = m.write().unwrap_or_else(|p| p.into_inner());
         self.closed.store(true, Ordering::SeqCst);
-        let empty = Budgeted::new(Analyzer::default(), u64::MAX, false, true);
-        Some(std::mem::replace(&mut *guard, empty))
+        guard.take()
     }
 
     fn idle_deadline(&self, idle: Duration) -> tokio::time::Instant {
@@ -500,12 +572,12 @@ impl Sink for Collector {
             Some(m) => {
                 // Outside the lock: requests are capped in parallel.
                 let truncated = limits::cap_request(&mut req);
-                let mut a = Self::lock(m);
-                if self.closed.load(Ordering::SeqCst) {
-                    drop(a);
+                let guard = Self::read(m);
+                let Some(a) = guard.as_ref() else {
+                    drop(guard);
                     self.requests.fetch_sub(1, Ordering::SeqCst);
                     return Err(Refusal::Stopping);
-                }
+                };
                 a.ingest(&req, truncated);
             }
             None => {
@@ -817,10 +889,11 @@ fn summary_table(
         row(
             "checkpoints",
             format!(
-                "{} written ({} failed), longest pause {} ms, longest write {} ms",
+                "{} written ({} failed), longest pause {} ms (copy {} ms, one shard at a time), longest write {} ms",
                 c.written,
                 c.failed,
                 c.longest_pause.as_millis(),
+                c.longest_copy.as_millis(),
                 c.longest_write.as_millis()
             ),
         );

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod logs;
 pub mod metrics;
 pub mod names;
+mod shard;
 pub(crate) mod state;
 pub mod traces;
 pub mod value;
@@ -39,14 +40,18 @@ use opentelemetry_proto::tonic::collector::{
     logs::v1::ExportLogsServiceRequest, metrics::v1::ExportMetricsServiceRequest,
     trace::v1::ExportTraceServiceRequest,
 };
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
+use opentelemetry_proto::tonic::trace::v1::Span;
 
 use crate::otlp::OtlpRequest;
 use crate::session::{AttributeMeta, Observed, Session, Signal};
 use logs::{LogAcc, MAX_TEMPLATES_PER_SEVERITY, severity_name};
 use metrics::{MetricAcc, point_count};
-use state::{Ctx, KeyAcc, ResView};
+use state::{Ctx, GlobalCaps, ItemKind, KeyAcc, ResView, SharedCaps};
 use traces::SpanAcc;
 
+pub use shard::{ShardSnapshot, Sharded};
 pub use state::{Cap, Gaps, UNKNOWN_SERVICE};
 
 /// Keys (and event names, services) per item at most, whatever `max_items` is: an item with
@@ -101,7 +106,7 @@ pub struct LiveCounts {
 /// Accumulates metadata from OTLP requests. Cloning it snapshots the state (for checkpoints).
 #[derive(Debug, Clone)]
 pub struct Analyzer {
-    opts: AnalyzerOptions,
+    opts: Arc<AnalyzerOptions>,
     counts: LiveCounts,
     ctx: Ctx,
     /// Boxed: a table slot is then a pointer, not a few hundred bytes that empty slots and
@@ -116,6 +121,8 @@ pub struct Analyzer {
     /// Whether telemetry without times falls back to the request window (live captures only:
     /// a file's read time says nothing about the telemetry).
     request_time_fallback: bool,
+    /// Scratch for hashing resource attributes while the request is walked.
+    res_buf: String,
 }
 
 impl Default for Analyzer {
@@ -124,14 +131,135 @@ impl Default for Analyzer {
     }
 }
 
+/// A request by reference, whichever its signal.
+#[derive(Clone, Copy)]
+pub(crate) enum ReqRef<'a> {
+    Metrics(&'a ExportMetricsServiceRequest),
+    Traces(&'a ExportTraceServiceRequest),
+    Logs(&'a ExportLogsServiceRequest),
+}
+
+impl<'a> From<&'a OtlpRequest> for ReqRef<'a> {
+    fn from(r: &'a OtlpRequest) -> Self {
+        match r {
+            OtlpRequest::Metrics(r) => ReqRef::Metrics(r),
+            OtlpRequest::Traces(r) => ReqRef::Traces(r),
+            OtlpRequest::Logs(r) => ReqRef::Logs(r),
+        }
+    }
+}
+
+/// One item of a request: what the analyzer keeps state for, by its identity.
+pub(crate) enum Item<'a> {
+    /// A metric, kept by name.
+    Metric(&'a Metric),
+    /// A span, kept by name (then kind).
+    Span(&'a Span),
+    /// A log record, kept by its severity text (the name of its number when it has none).
+    Log(&'a LogRecord, std::borrow::Cow<'a, str>),
+}
+
+impl Item<'_> {
+    /// The identity whose state the item updates, tagged by signal: all of one item's state
+    /// lives under it (a span name holds all its kinds, a severity text all its numbers).
+    pub(crate) fn identity_hash(&self) -> u64 {
+        use xxhash_rust::xxh3::xxh3_64_with_seed;
+        match self {
+            Item::Metric(m) => xxh3_64_with_seed(m.name.as_bytes(), 1),
+            Item::Span(s) => xxh3_64_with_seed(s.name.as_bytes(), 2),
+            Item::Log(_, sev) => xxh3_64_with_seed(sev.as_bytes(), 3),
+        }
+    }
+}
+
+/// Calls `f` with every item of `req` that the signal and service filters keep, in request
+/// order, with a view of its resource. False when the request's signal is filtered out (the
+/// request is then not seen at all).
+pub(crate) fn walk<'r>(
+    req: ReqRef<'r>,
+    opts: &AnalyzerOptions,
+    buf: &mut String,
+    mut f: impl FnMut(&ResView<'r>, Item<'r>),
+) -> bool {
+    let signal = match req {
+        ReqRef::Metrics(_) => Signal::Metrics,
+        ReqRef::Traces(_) => Signal::Traces,
+        ReqRef::Logs(_) => Signal::Logs,
+    };
+    if !opts
+        .signals
+        .as_ref()
+        .is_none_or(|set| set.contains(&signal))
+    {
+        return false;
+    }
+    let enabled = |res: &ResView<'_>| {
+        opts.services
+            .as_ref()
+            .is_none_or(|set| set.contains(res.service.as_ref()))
+    };
+    match req {
+        ReqRef::Metrics(r) => {
+            for rm in &r.resource_metrics {
+                let res = ResView::new(rm.resource.as_ref(), buf);
+                if !enabled(&res) {
+                    continue;
+                }
+                for sm in &rm.scope_metrics {
+                    for m in &sm.metrics {
+                        f(&res, Item::Metric(m));
+                    }
+                }
+            }
+        }
+        ReqRef::Traces(r) => {
+            for rs in &r.resource_spans {
+                let res = ResView::new(rs.resource.as_ref(), buf);
+                if !enabled(&res) {
+                    continue;
+                }
+                for ss in &rs.scope_spans {
+                    for s in &ss.spans {
+                        f(&res, Item::Span(s));
+                    }
+                }
+            }
+        }
+        ReqRef::Logs(r) => {
+            for rl in &r.resource_logs {
+                let res = ResView::new(rl.resource.as_ref(), buf);
+                if !enabled(&res) {
+                    continue;
+                }
+                for sl in &rl.scope_logs {
+                    for l in &sl.log_records {
+                        let severity = if l.severity_text.is_empty() {
+                            std::borrow::Cow::Owned(severity_name(l.severity_number))
+                        } else {
+                            std::borrow::Cow::Borrowed(l.severity_text.as_str())
+                        };
+                        f(&res, Item::Log(l, severity));
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
 impl Analyzer {
     /// A fresh analyzer.
     pub fn new(opts: AnalyzerOptions) -> Self {
+        Self::with_caps(Arc::new(opts), SharedCaps::new(KEY_BUDGET))
+    }
+
+    /// A fresh analyzer reserving from `caps` (shared with other shards, or its own).
+    pub(crate) fn with_caps(opts: Arc<AnalyzerOptions>, caps: SharedCaps) -> Self {
         let ctx = Ctx {
             samples: opts.samples,
             max_items: opts.max_items,
             keys_per_item: opts.max_items.min(MAX_KEYS_PER_ITEM),
-            key_budget: KEY_BUDGET,
+            caps,
             key_entries: 0,
             dropped: 0,
             by_cap: Default::default(),
@@ -152,6 +280,7 @@ impl Analyzer {
             logs: HashMap::new(),
             requests: None,
             request_time_fallback: false,
+            res_buf: String::new(),
         }
     }
 
@@ -177,166 +306,119 @@ impl Analyzer {
 
     /// Ingests one request of any signal, received at `at`.
     pub fn ingest(&mut self, req: &OtlpRequest, at: DateTime<Utc>) {
-        match req {
-            OtlpRequest::Metrics(r) => self.ingest_metrics(r, at),
-            OtlpRequest::Traces(r) => self.ingest_traces(r, at),
-            OtlpRequest::Logs(r) => self.ingest_logs(r, at),
+        self.ingest_ref(req.into(), at);
+    }
+
+    fn ingest_ref(&mut self, req: ReqRef<'_>, at: DateTime<Utc>) {
+        let opts = Arc::clone(&self.opts);
+        let mut buf = std::mem::take(&mut self.res_buf);
+        if walk(req, &opts, &mut buf, |res, item| {
+            self.ingest_item(res, item, at)
+        }) {
+            self.saw_request(at);
         }
-    }
-
-    fn signal_enabled(&self, s: Signal) -> bool {
-        self.opts
-            .signals
-            .as_ref()
-            .is_none_or(|set| set.contains(&s))
-    }
-
-    fn service_enabled(services: &Option<BTreeSet<String>>, service: &str) -> bool {
-        services.as_ref().is_none_or(|set| set.contains(service))
+        self.res_buf = buf;
     }
 
     /// Ingests a metrics export request.
     pub fn ingest_metrics(&mut self, req: &ExportMetricsServiceRequest, at: DateTime<Utc>) {
-        if !self.signal_enabled(Signal::Metrics) {
-            return;
-        }
-        self.saw_request(at);
+        self.ingest_ref(ReqRef::Metrics(req), at);
+    }
+
+    /// Ingests a traces export request.
+    pub fn ingest_traces(&mut self, req: &ExportTraceServiceRequest, at: DateTime<Utc>) {
+        self.ingest_ref(ReqRef::Traces(req), at);
+    }
+
+    /// Ingests a logs export request.
+    pub fn ingest_logs(&mut self, req: &ExportLogsServiceRequest, at: DateTime<Utc>) {
+        self.ingest_ref(ReqRef::Logs(req), at);
+    }
+
+    /// Ingests one item of a request received at `at`. Everything it changes is the item's
+    /// own state, this analyzer's counters (summed when shards are combined) and the shared
+    /// caps, so the item's shard alone needs to be held.
+    pub(crate) fn ingest_item(&mut self, res: &ResView<'_>, item: Item<'_>, at: DateTime<Utc>) {
         let Analyzer {
             opts,
             counts,
             ctx,
             metrics,
-            ..
-        } = self;
-        ctx.at = at;
-        for rm in &req.resource_metrics {
-            let res = ResView::new(rm.resource.as_ref(), ctx);
-            if !Self::service_enabled(&opts.services, &res.service) {
-                continue;
-            }
-            for sm in &rm.scope_metrics {
-                for m in &sm.metrics {
-                    let full = metrics.len() >= ctx.max_items || ctx.frozen;
-                    let acc = match metrics.get_mut(m.name.as_str()) {
-                        Some(a) => a,
-                        None if full => {
-                            ctx.refuse(ctx.new_item_cap(), point_count(m).max(1), None);
-                            continue;
-                        }
-                        None => metrics.entry(m.name.as_str().into()).or_default(),
-                    };
-                    acc.ingest(m, &res, ctx);
-                    counts.data_points += point_count(m);
-                }
-            }
-        }
-        counts.metrics = metrics.len() as u64;
-        counts.dropped = ctx.dropped;
-    }
-
-    /// Ingests a traces export request.
-    pub fn ingest_traces(&mut self, req: &ExportTraceServiceRequest, at: DateTime<Utc>) {
-        if !self.signal_enabled(Signal::Traces) {
-            return;
-        }
-        self.saw_request(at);
-        let Analyzer {
-            opts,
-            counts,
-            ctx,
             spans,
-            ..
-        } = self;
-        ctx.at = at;
-        for rs in &req.resource_spans {
-            let res = ResView::new(rs.resource.as_ref(), ctx);
-            if !Self::service_enabled(&opts.services, &res.service) {
-                continue;
-            }
-            for ss in &rs.scope_spans {
-                for s in &ss.spans {
-                    let kinds = spans.get_mut(&s.name);
-                    let known = kinds
-                        .as_ref()
-                        .and_then(|k| k.iter().position(|a| a.kind == s.kind));
-                    let acc = match (kinds, known) {
-                        (Some(k), Some(i)) => &mut k[i],
-                        _ if counts.span_names as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(ctx.new_item_cap(), 1, None);
-                            continue;
-                        }
-                        (kinds, _) => {
-                            counts.span_names += 1;
-                            let k = match kinds {
-                                Some(k) => k,
-                                None => spans.entry(s.name.clone()).or_default(),
-                            };
-                            k.push(SpanAcc::new(s.kind));
-                            let last = k.len() - 1;
-                            &mut k[last]
-                        }
-                    };
-                    acc.ingest(s, &res, ctx);
-                    counts.spans += 1;
-                }
-            }
-        }
-        counts.dropped = ctx.dropped;
-    }
-
-    /// Ingests a logs export request.
-    pub fn ingest_logs(&mut self, req: &ExportLogsServiceRequest, at: DateTime<Utc>) {
-        if !self.signal_enabled(Signal::Logs) {
-            return;
-        }
-        self.saw_request(at);
-        let Analyzer {
-            opts,
-            counts,
-            ctx,
             logs,
             ..
         } = self;
         ctx.at = at;
-        let max_templates = opts.max_items.min(MAX_TEMPLATES_PER_SEVERITY);
-        for rl in &req.resource_logs {
-            let res = ResView::new(rl.resource.as_ref(), ctx);
-            if !Self::service_enabled(&opts.services, &res.service) {
-                continue;
+        ctx.sync();
+        match item {
+            Item::Metric(m) => {
+                let acc = match metrics.get_mut(m.name.as_str()) {
+                    Some(a) => a,
+                    None if ctx.frozen
+                        || !ctx.caps.reserve_item(ItemKind::Metric, ctx.max_items) =>
+                    {
+                        ctx.refuse(ctx.new_item_cap(), point_count(m).max(1), None);
+                        counts.dropped = ctx.dropped;
+                        return;
+                    }
+                    None => metrics.entry(m.name.as_str().into()).or_default(),
+                };
+                acc.ingest(m, res, ctx);
+                counts.data_points += point_count(m);
+                counts.metrics = metrics.len() as u64;
             }
-            for sl in &rl.scope_logs {
-                for r in &sl.log_records {
-                    let named;
-                    let severity: &str = if r.severity_text.is_empty() {
-                        named = severity_name(r.severity_number);
-                        &named
-                    } else {
-                        &r.severity_text
-                    };
-                    let entries = logs.get_mut(severity);
-                    let known = entries
-                        .as_ref()
-                        .and_then(|e| e.iter().position(|a| a.number == r.severity_number));
-                    let acc = match (entries, known) {
-                        (Some(e), Some(i)) => &mut e[i],
-                        _ if counts.severities as usize >= ctx.max_items || ctx.frozen => {
-                            ctx.refuse(ctx.new_item_cap(), 1, None);
-                            continue;
-                        }
-                        (entries, _) => {
-                            counts.severities += 1;
-                            let e = match entries {
-                                Some(e) => e,
-                                None => logs.entry(severity.to_string()).or_default(),
-                            };
-                            e.push(LogAcc::new(r.severity_number, max_templates));
-                            let last = e.len() - 1;
-                            &mut e[last]
-                        }
-                    };
-                    acc.ingest(r, &res, ctx);
-                    counts.log_records += 1;
-                }
+            Item::Span(s) => {
+                let kinds = spans.get_mut(&s.name);
+                let known = kinds
+                    .as_ref()
+                    .and_then(|k| k.iter().position(|a| a.kind == s.kind));
+                let acc = match (kinds, known) {
+                    (Some(k), Some(i)) => &mut k[i],
+                    _ if ctx.frozen || !ctx.caps.reserve_item(ItemKind::Span, ctx.max_items) => {
+                        ctx.refuse(ctx.new_item_cap(), 1, None);
+                        counts.dropped = ctx.dropped;
+                        return;
+                    }
+                    (kinds, _) => {
+                        counts.span_names += 1;
+                        let k = match kinds {
+                            Some(k) => k,
+                            None => spans.entry(s.name.clone()).or_default(),
+                        };
+                        k.push(SpanAcc::new(s.kind));
+                        let last = k.len() - 1;
+                        &mut k[last]
+                    }
+                };
+                acc.ingest(s, res, ctx);
+                counts.spans += 1;
+            }
+            Item::Log(r, severity) => {
+                let max_templates = opts.max_items.min(MAX_TEMPLATES_PER_SEVERITY);
+                let entries = logs.get_mut(severity.as_ref());
+                let known = entries
+                    .as_ref()
+                    .and_then(|e| e.iter().position(|a| a.number == r.severity_number));
+                let acc = match (entries, known) {
+                    (Some(e), Some(i)) => &mut e[i],
+                    _ if ctx.frozen || !ctx.caps.reserve_item(ItemKind::Log, ctx.max_items) => {
+                        ctx.refuse(ctx.new_item_cap(), 1, None);
+                        counts.dropped = ctx.dropped;
+                        return;
+                    }
+                    (entries, _) => {
+                        counts.severities += 1;
+                        let e = match entries {
+                            Some(e) => e,
+                            None => logs.entry(severity.into_owned()).or_default(),
+                        };
+                        e.push(LogAcc::new(r.severity_number, max_templates));
+                        let last = e.len() - 1;
+                        &mut e[last]
+                    }
+                };
+                acc.ingest(r, res, ctx);
+                counts.log_records += 1;
             }
         }
         counts.dropped = ctx.dropped;
@@ -346,11 +428,8 @@ impl Analyzer {
     /// name is created (each refused one is counted in `dropped`) and no set of values grows;
     /// what exists keeps counting. For an analyzer past its memory budget.
     pub fn freeze(&mut self) {
-        let c = &mut self.ctx;
-        c.frozen = true;
-        c.key_budget = 0;
-        c.keys_per_item = 0;
-        c.samples = 0;
+        self.ctx.caps.freeze();
+        self.ctx.sync();
     }
 
     /// Heap bytes [`Analyzer::finish`] (or [`Analyzer::finish_pending`]) needs beyond the
@@ -359,11 +438,7 @@ impl Analyzer {
     /// the state, since the state is still held then. (The catalog's own entries are bounded
     /// by `max_items`, not by the state: a fixed cost.)
     pub fn finish_reserve(&self) -> u64 {
-        if self.ctx.names.len() > self.ctx.max_items {
-            (self.ctx.key_entries * CATALOG_CHOICE_BYTES) as u64
-        } else {
-            0
-        }
+        finish_reserve(&self.ctx.caps, self.ctx.max_items)
     }
 
     /// Whether [`Analyzer::freeze`] was called.
@@ -480,6 +555,15 @@ impl Analyzer {
                 inner: attributes.into_iter(),
             },
         }
+    }
+}
+
+/// [`Analyzer::finish_reserve`] from the caps' counters (which a sharded analyzer shares).
+fn finish_reserve(caps: &GlobalCaps, max_items: usize) -> u64 {
+    if caps.names() > max_items {
+        (caps.key_entries() * CATALOG_CHOICE_BYTES) as u64
+    } else {
+        0
     }
 }
 

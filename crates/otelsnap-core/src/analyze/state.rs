@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
@@ -440,6 +441,136 @@ impl Gaps {
     }
 }
 
+/// The caps that span all items, held in atomics so that the shards of a
+/// [`super::Sharded`] analyzer share them exactly: every shard reserves from the same counters,
+/// in the order its items arrive, so a sequential input meets each cap at the same item
+/// whatever the shard count.
+#[derive(Debug)]
+pub(crate) struct GlobalCaps {
+    /// Distinct metric names, (span name, kind) pairs and (severity, number) pairs, by
+    /// [`ItemKind`].
+    items: [AtomicUsize; 3],
+    /// Key entries that may still be created across all items.
+    key_budget: AtomicUsize,
+    /// Key entries created across all items.
+    key_entries: AtomicUsize,
+    /// Interned names across the shards (summed: a name interned by two shards counts twice,
+    /// an upper bound of the distinct names, which only a byte budget's reserve reads).
+    names: AtomicUsize,
+    /// Past the memory budget: nothing new is created, nothing grows.
+    frozen: AtomicBool,
+}
+
+/// Which item count a new item reserves from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ItemKind {
+    Metric = 0,
+    Span = 1,
+    Log = 2,
+}
+
+impl GlobalCaps {
+    fn new(key_budget: usize) -> Self {
+        GlobalCaps {
+            items: Default::default(),
+            key_budget: AtomicUsize::new(key_budget),
+            key_entries: AtomicUsize::new(0),
+            names: AtomicUsize::new(0),
+            frozen: AtomicBool::new(false),
+        }
+    }
+
+    /// Reserves one new item of `kind` if fewer than `max` exist.
+    pub(crate) fn reserve_item(&self, kind: ItemKind, max: usize) -> bool {
+        self.items[kind as usize]
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Takes one key entry from the budget, if any is left.
+    fn take_key(&self) -> bool {
+        let ok = self
+            .key_budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        if ok {
+            self.key_entries.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// Key entries created so far, across the shards.
+    pub(crate) fn key_entries(&self) -> usize {
+        self.key_entries.load(Ordering::Relaxed)
+    }
+
+    /// Interned names so far, summed over the shards.
+    pub(crate) fn names(&self) -> usize {
+        self.names.load(Ordering::Relaxed)
+    }
+
+    /// Whether the state was frozen.
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen.load(Ordering::Acquire)
+    }
+
+    /// Freezes the state; true for the call that froze it.
+    pub(crate) fn freeze(&self) -> bool {
+        self.key_budget.store(0, Ordering::Relaxed);
+        !self.frozen.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// A handle on [`GlobalCaps`]. Cloning it (as cloning an analyzer for a checkpoint does)
+/// copies the counters, so a copy never reserves from the live analyzer's caps; shards share
+/// one through [`SharedCaps::share`].
+#[derive(Debug)]
+pub(crate) struct SharedCaps(Arc<GlobalCaps>);
+
+impl Clone for SharedCaps {
+    fn clone(&self) -> Self {
+        let g = &self.0;
+        let copy = GlobalCaps {
+            items: [0, 1, 2].map(|i| AtomicUsize::new(g.items[i].load(Ordering::Relaxed))),
+            key_budget: AtomicUsize::new(g.key_budget.load(Ordering::Relaxed)),
+            key_entries: AtomicUsize::new(g.key_entries()),
+            names: AtomicUsize::new(g.names()),
+            frozen: AtomicBool::new(g.is_frozen()),
+        };
+        SharedCaps(Arc::new(copy))
+    }
+}
+
+impl std::ops::Deref for SharedCaps {
+    type Target = GlobalCaps;
+    fn deref(&self) -> &GlobalCaps {
+        &self.0
+    }
+}
+
+impl SharedCaps {
+    /// Fresh counters with `key_budget` key entries to give.
+    pub(crate) fn new(key_budget: usize) -> Self {
+        SharedCaps(Arc::new(GlobalCaps::new(key_budget)))
+    }
+
+    /// Another handle on the same counters (for a shard).
+    pub(crate) fn share(&self) -> Self {
+        SharedCaps(Arc::clone(&self.0))
+    }
+
+    /// Sets the counters of a combined analyzer from what its parts hold.
+    pub(crate) fn set_totals(&self, items: [usize; 3], key_entries: usize, names: usize) {
+        for (a, n) in self.0.items.iter().zip(items) {
+            a.store(n, Ordering::Relaxed);
+        }
+        self.0.key_entries.store(key_entries, Ordering::Relaxed);
+        self.0.names.store(names, Ordering::Relaxed);
+    }
+}
+
 /// Limits and running state every ingest step needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
@@ -449,9 +580,9 @@ pub(crate) struct Ctx {
     pub max_items: usize,
     /// Distinct keys (and event names, services) per item.
     pub keys_per_item: usize,
-    /// Key entries that may still be created across all items.
-    pub key_budget: usize,
-    /// Key entries created across all items.
+    /// The caps across all items (shared by the shards of a sharded analyzer).
+    pub caps: SharedCaps,
+    /// Key entries created by this analyzer (one shard's part when sharded).
     pub key_entries: usize,
     /// Everything refused by a cap.
     pub dropped: u64,
@@ -501,6 +632,17 @@ impl Ctx {
         }
     }
 
+    /// Takes up a freeze of the shared caps (by any shard) before an item is ingested: from
+    /// then on nothing new is created and no set grows.
+    #[inline]
+    pub(crate) fn sync(&mut self) {
+        if !self.frozen && self.caps.is_frozen() {
+            self.frozen = true;
+            self.keys_per_item = 0;
+            self.samples = 0;
+        }
+    }
+
     /// Notes a telemetry timestamp (Unix nanoseconds); 0 means "not set" in OTLP.
     #[inline]
     pub(crate) fn saw_time(&mut self, t: u64) {
@@ -543,6 +685,7 @@ impl Ctx {
         }
         let n: Arc<str> = Arc::from(name);
         self.names.insert(n.clone());
+        self.caps.names.fetch_add(1, Ordering::Relaxed);
         n
     }
 }
@@ -668,11 +811,10 @@ impl KeyMap {
             ctx.refuse(Cap::KeysPerItem, n, Some(&mut self.gaps));
             return;
         }
-        if ctx.key_budget == 0 {
+        if !ctx.caps.take_key() {
             ctx.refuse(Cap::KeyBudget, n, Some(&mut self.gaps));
             return;
         }
-        ctx.key_budget -= 1;
         ctx.key_entries += 1;
         let mut acc = KeyAcc::new(ctx.at);
         acc.observe(h, n, units, v, ctx.samples, ctx.at);
@@ -736,14 +878,14 @@ pub(crate) struct ResView<'a> {
 
 impl<'a> ResView<'a> {
     /// Reads the service name and hashes the resource attributes.
-    pub(crate) fn new(res: Option<&'a Resource>, ctx: &mut Ctx) -> Self {
+    pub(crate) fn new(res: Option<&'a Resource>, buf: &mut String) -> Self {
         let kvs: &[KeyValue] = res.map(|r| r.attributes.as_slice()).unwrap_or(&[]);
         let mut attrs = Vec::with_capacity(kvs.len());
         let mut series = 0u64;
         let mut service = None;
         for kv in kvs {
             let v = kv.value.as_ref();
-            let h = ctx.hash(v);
+            let h = hash_value(value_bytes(v, buf));
             series = series.wrapping_add(pair_hash(TAG_RESOURCE, &kv.key, h));
             attrs.push((kv.key.as_str(), h, v));
             if kv.key == "service.name" && service.is_none() {
@@ -917,7 +1059,7 @@ mod tests {
             samples: 5,
             max_items: 10,
             keys_per_item: 10,
-            key_budget: 100,
+            caps: SharedCaps::new(100),
             key_entries: 0,
             dropped: 0,
             by_cap: Default::default(),
