@@ -352,11 +352,18 @@ fn spawn_checkpoints(
                 _ = tick.tick() => {}
                 _ = stop.wait_for(|v| *v) => break,
             }
-            let t = Instant::now();
-            let Some(snap) = collector.snapshot() else {
+            // On a blocking thread: the copy takes a while, and a runtime thread is a worker
+            // that analyzes requests.
+            let c = collector.clone();
+            let copied = tokio::task::spawn_blocking(move || {
+                let t = Instant::now();
+                c.snapshot().map(|s| (s, t.elapsed()))
+            })
+            .await;
+            let Ok(Some((snap, took))) = copied else {
                 break;
             };
-            stats.longest_copy = stats.longest_copy.max(t.elapsed());
+            stats.longest_copy = stats.longest_copy.max(took);
             stats.longest_pause = stats.longest_pause.max(snap.longest_hold);
             if snap.ingested == 0 && restored.is_none() {
                 continue;
