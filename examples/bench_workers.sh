@@ -17,7 +17,7 @@ run() { # label binary transport extra-args...
   D=$(mktemp -d)
   /usr/bin/time -f "%U %S %M" -o $D/time $bin --quiet --dir $D/s capture w --grpc 127.0.0.1:0 \
      --http 127.0.0.1:0 --ready-file $D/r.json --max-requests $REQUESTS --checkpoint 0 "$@" \
-     2> $D/err &
+     > /dev/null 2> $D/err &
   P=$!
   for i in $(seq 100); do [ -s $D/r.json ] && break; sleep 0.1; done
   A=$(python3 -c "import json;print(json.load(open('$D/r.json'))['$tr'])")

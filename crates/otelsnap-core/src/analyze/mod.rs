@@ -173,13 +173,13 @@ impl Item<'_> {
 }
 
 /// Calls `f` with every item of `req` that the signal and service filters keep, in request
-/// order, with a view of its resource. False when the request's signal is filtered out (the
-/// request is then not seen at all).
+/// order, with a view of its resource, then with `None` at the end of each resource's items.
+/// False when the request's signal is filtered out (the request is then not seen at all).
 pub(crate) fn walk<'r>(
     req: ReqRef<'r>,
     opts: &AnalyzerOptions,
     buf: &mut String,
-    mut f: impl FnMut(&ResView<'r>, Item<'r>),
+    mut f: impl FnMut(&ResView<'r>, Option<Item<'r>>),
 ) -> bool {
     let signal = match req {
         ReqRef::Metrics(_) => Signal::Metrics,
@@ -207,9 +207,10 @@ pub(crate) fn walk<'r>(
                 }
                 for sm in &rm.scope_metrics {
                     for m in &sm.metrics {
-                        f(&res, Item::Metric(m));
+                        f(&res, Some(Item::Metric(m)));
                     }
                 }
+                f(&res, None);
             }
         }
         ReqRef::Traces(r) => {
@@ -220,9 +221,10 @@ pub(crate) fn walk<'r>(
                 }
                 for ss in &rs.scope_spans {
                     for s in &ss.spans {
-                        f(&res, Item::Span(s));
+                        f(&res, Some(Item::Span(s)));
                     }
                 }
+                f(&res, None);
             }
         }
         ReqRef::Logs(r) => {
@@ -238,9 +240,10 @@ pub(crate) fn walk<'r>(
                         } else {
                             std::borrow::Cow::Borrowed(l.severity_text.as_str())
                         };
-                        f(&res, Item::Log(l, severity));
+                        f(&res, Some(Item::Log(l, severity)));
                     }
                 }
+                f(&res, None);
             }
         }
     }
@@ -313,7 +316,9 @@ impl Analyzer {
         let opts = Arc::clone(&self.opts);
         let mut buf = std::mem::take(&mut self.res_buf);
         if walk(req, &opts, &mut buf, |res, item| {
-            self.ingest_item(res, item, at)
+            if let Some(item) = item {
+                self.ingest_item(res, item, at)
+            }
         }) {
             self.saw_request(at);
         }

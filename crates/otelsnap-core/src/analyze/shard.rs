@@ -113,22 +113,52 @@ impl Sharded {
     }
 
     /// Ingests one request received at `at`; callable from many threads at once.
+    ///
+    /// Items go in request order, each under its shard's lock alone. An item whose shard
+    /// another thread holds is put aside, with every later item of that shard (so each item
+    /// still sees its own observations in order), and ingested at the end of its resource's
+    /// items: two threads carrying the same names then work side by side instead of one
+    /// trailing the other from shard to shard. Without contention nothing is put aside, so a
+    /// sequential input is ingested in exactly request order.
     pub fn ingest(&self, req: &OtlpRequest, at: DateTime<Utc>) {
-        let n = self.shards.len() as u64;
+        let n = self.shards.len();
         let mut held: Option<(usize, MutexGuard<'_, Analyzer>)> = None;
+        let mut aside: Vec<(usize, super::Item<'_>)> = Vec::new();
+        let mut is_aside = vec![false; n];
         let mut buf = String::new();
         let seen = walk(ReqRef::from(req), &self.opts, &mut buf, |res, item| {
-            let i = (item.identity_hash() % n) as usize;
-            let same = matches!(&held, Some((j, _)) if *j == i);
-            if !same {
-                // Released before the next is taken: never two locks at once, so no order
-                // between shards to keep and no deadlock.
+            let Some(item) = item else {
                 held = None;
-                held = Some((i, Self::lock(&self.shards[i])));
-            }
-            if let Some((_, a)) = held.as_mut() {
+                self.ingest_aside(res, &mut aside, &mut is_aside, at);
+                return;
+            };
+            let i = (item.identity_hash() % n as u64) as usize;
+            if let Some((j, a)) = held.as_mut()
+                && *j == i
+            {
                 a.ingest_item(res, item, at);
+                return;
             }
+            // Released before another is taken: never two locks at once, so no order
+            // between shards to keep and no deadlock.
+            held = None;
+            if !is_aside[i] {
+                match self.shards[i].try_lock() {
+                    Ok(mut a) => {
+                        a.ingest_item(res, item, at);
+                        held = Some((i, a));
+                        return;
+                    }
+                    Err(std::sync::TryLockError::Poisoned(p)) => {
+                        let mut a = p.into_inner();
+                        a.ingest_item(res, item, at);
+                        held = Some((i, a));
+                        return;
+                    }
+                    Err(std::sync::TryLockError::WouldBlock) => is_aside[i] = true,
+                }
+            }
+            aside.push((i, item));
         });
         drop(held);
         if seen {
@@ -136,6 +166,57 @@ impl Sharded {
             self.first_ns.fetch_min(t, Ordering::Relaxed);
             self.last_ns.fetch_max(t, Ordering::Relaxed);
         }
+    }
+
+    /// Ingests the items put aside for busy shards, each shard's in order: whichever of their
+    /// shards is free first, waiting only when all are busy.
+    fn ingest_aside<'r>(
+        &self,
+        res: &super::state::ResView<'r>,
+        aside: &mut Vec<(usize, super::Item<'r>)>,
+        is_aside: &mut [bool],
+        at: DateTime<Utc>,
+    ) {
+        if aside.is_empty() {
+            return;
+        }
+        // Stable: each shard's items keep their request order.
+        aside.sort_by_key(|(i, _)| *i);
+        let mut groups: Vec<(usize, Vec<super::Item<'r>>)> = Vec::new();
+        for (i, item) in aside.drain(..) {
+            match groups.last_mut() {
+                Some((j, v)) if *j == i => v.push(item),
+                _ => groups.push((i, vec![item])),
+            }
+        }
+        while !groups.is_empty() {
+            let mut left = Vec::with_capacity(groups.len());
+            let mut progressed = false;
+            for (i, items) in groups {
+                let guard = match self.shards[i].try_lock() {
+                    Ok(a) => Some(a),
+                    Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                    Err(std::sync::TryLockError::WouldBlock) => None,
+                };
+                match guard {
+                    Some(mut a) => {
+                        for item in items {
+                            a.ingest_item(res, item, at);
+                        }
+                        progressed = true;
+                    }
+                    None => left.push((i, items)),
+                }
+            }
+            groups = left;
+            if !progressed && let Some((i, items)) = groups.pop() {
+                let mut a = Self::lock(&self.shards[i]);
+                for item in items {
+                    a.ingest_item(res, item, at);
+                }
+            }
+        }
+        is_aside.iter_mut().for_each(|x| *x = false);
     }
 
     /// See [`Analyzer::note_truncated`].

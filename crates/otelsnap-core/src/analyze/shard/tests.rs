@@ -369,3 +369,58 @@ fn a_snapshot_holds_every_completed_request_and_leaves_the_state_alone() {
     }
     assert!(bytes(s.into_analyzer(), reqs.len()) == bytes(plain, reqs.len()));
 }
+
+#[test]
+fn items_of_a_busy_shard_are_put_aside_in_order() {
+    // A request whose items span every shard, each name several times; one shard is held by
+    // this thread while another thread ingests it, so that shard's items are put aside (in
+    // their order) and ingested once it is free. The result is the plain analyzer's.
+    let items: Vec<(u8, Vec<(u8, u16)>)> = (0..36u32)
+        .map(|j| {
+            (
+                (j % 12) as u8,
+                vec![((j % 7) as u8, j as u16), (9, (j / 3) as u16)],
+            )
+        })
+        .collect();
+    let req = build(&Spec {
+        signal: 0,
+        service: 1,
+        items,
+    });
+    let s = Sharded::new(AnalyzerOptions::default(), 4);
+    let busy = match &req {
+        OtlpRequest::Metrics(r) => {
+            let m = &r.resource_metrics[0].scope_metrics[0].metrics[0];
+            (super::super::Item::Metric(m).identity_hash() % 4) as usize
+        }
+        _ => unreachable!(),
+    };
+    std::thread::scope(|sc| {
+        let guard = s.shards[busy].lock().unwrap_or_else(|p| p.into_inner());
+        let worker = sc.spawn(|| s.ingest(&req, t(0)));
+        // The other shards fill while this one is held.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            let others: u64 = (0..4)
+                .filter(|i| *i != busy)
+                .map(|i| Sharded::lock(&s.shards[i]).counts.data_points)
+                .sum();
+            if others > 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            guard.counts.data_points, 0,
+            "nothing entered the held shard"
+        );
+        drop(guard);
+        worker
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    });
+    let mut plain = Analyzer::default();
+    plain.ingest(&req, t(0));
+    assert!(bytes(s.into_analyzer(), 1) == bytes(plain, 1));
+}
