@@ -16,6 +16,7 @@ pub fn cmd(dir: &Path) -> Command {
         "OTELSNAP_MAX_SESSIONS",
         "OTELSNAP_MAX_DECOMPRESSED",
         "OTELSNAP_RULES",
+        "OTELSNAP_WORKERS",
         "NO_COLOR",
         "COLUMNS",
     ] {
