@@ -187,6 +187,11 @@ pub struct CaptureArgs {
     /// UNAVAILABLE) and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Bytes of requests in flight across both receivers (bodies, inflated and decoded): a
+    /// request that does not fit waits for others to finish, so many senders at once cost this
+    /// much at most beside --max-state-bytes
+    #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_IN_FLIGHT", default_value_t = crate::otlp::inflight::DEFAULT_MAX_IN_FLIGHT, value_parser = parse_bytes)]
+    pub max_in_flight: u64,
     /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
     /// and the session is marked incomplete
     #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_STATE_BYTES", default_value_t = crate::commands::capture::DEFAULT_MAX_STATE_BYTES)]
