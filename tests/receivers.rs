@@ -1676,6 +1676,21 @@ fn send_one(
     }
 }
 
+/// A receiver whose requests in flight are held under `bytes`, with a handle on its pools.
+fn start_budgeted(
+    transport: Transport,
+    sink: Arc<dyn Sink>,
+    bytes: usize,
+) -> (Running, otelsnap::otlp::inflight::InFlight) {
+    let in_flight = otelsnap::otlp::inflight::InFlight::new(bytes as u64);
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        in_flight: in_flight.clone(),
+        ..ReceiverConfig::default()
+    };
+    (start_with(transport, sink, cfg), in_flight)
+}
+
 /// A request that does not fit beside one in the sink waits for it, on both transports,
 /// compressed or not: it is neither refused nor decoded meanwhile, and both are acknowledged.
 #[test]
@@ -1690,14 +1705,9 @@ fn a_request_over_the_in_flight_budget_waits_for_room_and_is_acknowledged() {
                 entered: Mutex::new(entered_tx),
                 release: Mutex::new(release_rx),
             });
-            // Each pool holds one request's decoding (4x its bytes) and a little more, not two.
-            let in_flight = otelsnap::otlp::inflight::InFlight::new(2 * 5 * SIZE as u64);
-            let cfg = ReceiverConfig {
-                max_body: MIB,
-                in_flight: in_flight.clone(),
-                ..ReceiverConfig::default()
-            };
-            let server = start_with(transport, sink.clone(), cfg);
+            // Each pool is smaller than one request's decoding charge (6x its bytes and 4 KiB)
+            // and holds two bodies: the second is read, then waits to be decoded.
+            let (server, in_flight) = start_budgeted(transport, sink.clone(), 2 * 5 * SIZE);
             let addr = server.addr;
             let first =
                 std::thread::spawn(move || send_one(transport, addr, sized_request("a", SIZE), gz));
@@ -1745,13 +1755,7 @@ fn many_senders_under_a_small_in_flight_budget_lose_nothing() {
     const EACH: usize = 4;
     for transport in [Transport::Http, Transport::Grpc] {
         let sink = Arc::new(Recorder::default());
-        let in_flight = otelsnap::otlp::inflight::InFlight::new(2 * 6 * SIZE as u64);
-        let cfg = ReceiverConfig {
-            max_body: MIB,
-            in_flight: in_flight.clone(),
-            ..ReceiverConfig::default()
-        };
-        let server = start_with(transport, sink.clone(), cfg);
+        let (server, in_flight) = start_budgeted(transport, sink.clone(), 2 * 6 * SIZE);
         let addr = server.addr;
         let senders: Vec<_> = (0..SENDERS)
             .map(|s| {
