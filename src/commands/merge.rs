@@ -110,6 +110,9 @@ pub fn run(ctx: &Ctx, args: &MergeArgs) -> anyhow::Result<u8> {
     if let Some(w) = saved.low_disk_warning {
         ctx.note(format!("{warn} {w}"));
     }
+    // The process ends next: freeing the result's millions of small allocations one by one
+    // would only delay the exit (about 3% of a ten-session merge's CPU, BENCHMARKS.md).
+    std::mem::forget(outcome);
     Ok(0)
 }
 
