@@ -511,7 +511,7 @@ impl MapAcc {
 pub use crate::session::percentage;
 
 /// A key seen in one source, settled in place: its percentage of `denominator`, its samples
-/// deduplicated and capped as [`union_samples`] of its one list.
+/// deduplicated and capped as `union_samples` of its one list.
 fn settle_one(ks: &mut KeyStats, denominator: u64, samples: usize) {
     ks.percentage = percentage(ks.count, denominator);
     distinct_capped(&mut ks.value_samples, samples);
