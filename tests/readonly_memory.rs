@@ -16,7 +16,7 @@ static A: Counting = Counting;
 
 const MIB: usize = 1024 * 1024;
 
-/// Loads `path` with `load`; returns (bytes held at the peak beyond what is kept, bytes kept).
+/// Runs `load`; returns (bytes held at the peak beyond what it kept, bytes it kept).
 fn transient(load: impl FnOnce() -> otelsnap::session::Session) -> (usize, usize) {
     let before = counting_alloc::reset_peak();
     let s = load();
