@@ -17,6 +17,7 @@
 //! then repeated as `null`, keeps the value last written under either spelling where the tree
 //! kept the surviving spelling's.
 
+mod scan;
 mod stream;
 #[cfg(any(test, feature = "json-tree"))]
 #[doc(hidden)]
@@ -92,6 +93,29 @@ pub struct Document(pub Result<OtlpRequest>);
 impl<'de> Deserialize<'de> for Document {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         stream::deserialize(d, stream::any_request()).map(Document)
+    }
+}
+
+/// The decoder's two JSON readers apart (the fast one and serde_json), for the differential
+/// tests and the benchmark.
+#[cfg(any(test, feature = "json-tree"))]
+#[doc(hidden)]
+pub mod readers {
+    use super::{ExportMetricsServiceRequest, OtlpRequest, Result, stream};
+
+    /// [`super::decode_any`] by the fast reader alone: `None` where it gives up.
+    pub fn fast_any(bytes: &[u8]) -> Option<Result<OtlpRequest>> {
+        stream::fast(std::str::from_utf8(bytes).ok()?, stream::any_request())
+    }
+
+    /// [`super::decode_any`] by serde_json alone, as the decoder read before the fast reader.
+    pub fn serde_any(bytes: &[u8]) -> Result<OtlpRequest> {
+        stream::by_serde(bytes, stream::any_request())
+    }
+
+    /// [`super::decode_metrics`] by serde_json alone.
+    pub fn serde_metrics(bytes: &[u8]) -> Result<ExportMetricsServiceRequest> {
+        stream::by_serde(bytes, stream::metrics_request())
     }
 }
 

@@ -45,7 +45,25 @@ use crate::otlp::OtlpRequest;
 type Res<T> = Result<T, JsonError>;
 
 /// Decodes `bytes` as one JSON document of kind `k`, trailing whitespace allowed.
-pub(super) fn from_slice<K: Kind>(bytes: &[u8], k: K) -> Res<K::Out> {
+pub(super) fn from_slice<K: Kind + Copy>(bytes: &[u8], k: K) -> Res<K::Out> {
+    // The fast reader answers for valid requests; anything else (a document it gives up on,
+    // or an invalid request) is decoded again with serde_json, so that every error is worded
+    // and located as serde_json and the visitors word it.
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some(Ok(out)) = fast(text, k)
+    {
+        return Ok(out);
+    }
+    by_serde(bytes, k)
+}
+
+/// Decodes with the fast reader alone: `None` where it gives up.
+pub(super) fn fast<K: Kind>(text: &str, k: K) -> Option<Res<K::Out>> {
+    super::scan::read(text, root(k)).ok()
+}
+
+/// Decodes with serde_json alone.
+pub(super) fn by_serde<K: Kind>(bytes: &[u8], k: K) -> Res<K::Out> {
     // Read from bytes, serde_json checks the UTF-8 of every string it meets; checked once for
     // the whole document (fast on ASCII), the strings are taken as they are. Invalid UTF-8 is
     // read from bytes, so its error is the one serde_json gives there, at the same place.
@@ -86,22 +104,22 @@ fn syntax(e: serde_json::Error) -> JsonError {
 }
 
 /// An ExportMetricsServiceRequest.
-pub(super) fn metrics_request() -> impl Kind<Out = ExportMetricsServiceRequest> {
+pub(super) fn metrics_request() -> impl Kind<Out = ExportMetricsServiceRequest> + Copy {
     Msg(MetricsRequestM)
 }
 
 /// An ExportTraceServiceRequest.
-pub(super) fn traces_request() -> impl Kind<Out = ExportTraceServiceRequest> {
+pub(super) fn traces_request() -> impl Kind<Out = ExportTraceServiceRequest> + Copy {
     Msg(TracesRequestM)
 }
 
 /// An ExportLogsServiceRequest.
-pub(super) fn logs_request() -> impl Kind<Out = ExportLogsServiceRequest> {
+pub(super) fn logs_request() -> impl Kind<Out = ExportLogsServiceRequest> + Copy {
     Msg(LogsRequestM)
 }
 
 /// A request of whichever signal its top-level key names.
-pub(super) fn any_request() -> impl Kind<Out = OtlpRequest> {
+pub(super) fn any_request() -> impl Kind<Out = OtlpRequest> + Copy {
     AnyRequest
 }
 
@@ -828,11 +846,18 @@ struct KeySeed(&'static [(&'static str, &'static str)]);
 
 impl KeySeed {
     fn lookup(&self, key: &str) -> Option<Key<'static>> {
+        // Length and first byte rule out nearly every other name before bytes are compared.
+        // (An empty key is no field: the empty snake_case entries mean "same as camelCase".)
+        let (len, first) = match key.as_bytes().first() {
+            Some(first) => (key.len(), *first),
+            None => return None,
+        };
+        let named = |name: &str| name.len() == len && name.as_bytes()[0] == first && name == key;
         for (id, (camel, snake)) in self.0.iter().enumerate() {
-            if *camel == key {
+            if named(camel) {
                 return Some(Key::Known(id as u8, false));
             }
-            if !snake.is_empty() && *snake == key {
+            if named(snake) {
                 return Some(Key::Known(id as u8, true));
             }
         }
