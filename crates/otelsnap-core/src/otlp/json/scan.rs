@@ -13,6 +13,7 @@
 //! (`serde_json` runs its escape and control-character search), and every read is on a byte
 //! slice with no `Result<Option<u8>>` per peeked byte.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
@@ -42,11 +43,11 @@ impl de::Error for Bail {
     }
 }
 
-type R<T> = Result<T, Bail>;
+pub(super) type R<T> = Result<T, Bail>;
 
-/// Reads one document from `text` with `seed`: its value, or [`Bail`] for anything but a
-/// well-formed document followed by nothing but whitespace.
-pub(super) fn read<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> R<S::Value> {
+/// Reads one document from `text` with `value` (which reads one JSON value): its value, or
+/// [`Bail`] for anything but a well-formed document followed by nothing but whitespace.
+pub(super) fn read<'de, T>(text: &'de str, value: impl FnOnce(&mut Scan<'de>) -> R<T>) -> R<T> {
     let mut scan = Scan {
         text,
         s: text.as_bytes(),
@@ -54,7 +55,7 @@ pub(super) fn read<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> R<S
         depth: 0,
         scratch: String::new(),
     };
-    let value = seed.deserialize(&mut scan)?;
+    let value = value(&mut scan)?;
     scan.ws();
     if scan.i == scan.s.len() {
         Ok(value)
@@ -63,7 +64,10 @@ pub(super) fn read<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> R<S
     }
 }
 
-struct Scan<'de> {
+/// The reader: a position in the document. Besides serde's `Deserializer` (any value, through
+/// a visitor), it reads tokens one at a time for the decoder's own loops over objects and
+/// arrays, and can go back to a [`Mark`] to read a value again another way.
+pub(super) struct Scan<'de> {
     text: &'de str,
     s: &'de [u8],
     i: usize,
@@ -79,13 +83,164 @@ const POW10: [f64; 23] = [
 ];
 
 /// A number as `serde_json` delivers it.
-enum Number {
+pub(super) enum Number {
     U(u64),
     I(i64),
     F(f64),
 }
 
+/// A position to come back to.
+#[derive(Clone, Copy)]
+pub(super) struct Mark {
+    i: usize,
+    depth: u32,
+}
+
 impl<'de> Scan<'de> {
+    /// Where the reader stands.
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            i: self.i,
+            depth: self.depth,
+        }
+    }
+
+    /// Back to `mark`, to read from there again.
+    pub(super) fn reset(&mut self, mark: Mark) {
+        self.i = mark.i;
+        self.depth = mark.depth;
+    }
+
+    /// Whether `levels` more containers may open before the reader gives up on nesting.
+    pub(super) fn room(&self, levels: u32) -> bool {
+        self.depth + levels <= MAX_NESTING
+    }
+
+    /// The next byte after whitespace, not consumed.
+    #[inline]
+    pub(super) fn token(&mut self) -> R<u8> {
+        self.next_token()
+    }
+
+    /// Whitespace, then `b`, consumed (not an opening bracket: see [`Scan::open`]).
+    #[inline]
+    pub(super) fn eat(&mut self, b: u8) -> R<()> {
+        if self.next_token()? == b {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// Whitespace, then the `{` or `[` that [`Scan::token`] returned, consumed: a container
+    /// is open.
+    #[inline]
+    pub(super) fn open(&mut self) -> R<()> {
+        self.ws();
+        self.i += 1;
+        self.nest()
+    }
+
+    /// In an object: the next member's key (the colon left to read), or `None` at the
+    /// closing brace, which is consumed.
+    #[inline]
+    pub(super) fn next_member(&mut self, first: bool) -> R<Option<Cow<'de, str>>> {
+        match self.next_token()? {
+            b'}' => {
+                self.i += 1;
+                self.depth -= 1;
+                return Ok(None);
+            }
+            b',' if !first => {
+                self.i += 1;
+                if self.next_token()? != b'"' {
+                    return Err(Bail);
+                }
+            }
+            b'"' if first => {}
+            _ => return Err(Bail),
+        }
+        self.i += 1;
+        if let Ok(k) = self.key()? {
+            return Ok(Some(Cow::Borrowed(k)));
+        }
+        Ok(Some(match self.string()? {
+            Ok(k) => Cow::Borrowed(k),
+            Err(()) => Cow::Owned(self.scratch.clone()),
+        }))
+    }
+
+    /// In an array: whether another element follows (then it is next to read), or `false`
+    /// at the closing bracket, which is consumed.
+    #[inline]
+    pub(super) fn next_element(&mut self, first: bool) -> R<bool> {
+        match self.next_token()? {
+            b']' => {
+                self.i += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            b',' if !first => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ if first => Ok(true),
+            _ => Err(Bail),
+        }
+    }
+
+    /// A plain key (no escape) and its colon: `"name":`.
+    #[inline]
+    pub(super) fn plain_key(&mut self) -> R<&'de str> {
+        self.eat(b'"')?;
+        let key = self.key()?.map_err(|()| Bail)?;
+        self.eat(b':')?;
+        Ok(key)
+    }
+
+    /// A string value, as an owned `String`.
+    #[inline]
+    pub(super) fn owned_string(&mut self) -> R<String> {
+        self.eat(b'"')?;
+        Ok(match self.string()? {
+            Ok(s) => s.to_owned(),
+            Err(()) => self.scratch.clone(),
+        })
+    }
+
+    /// A string value, borrowed when it has no escape.
+    #[inline]
+    pub(super) fn str_value(&mut self) -> R<Cow<'de, str>> {
+        self.eat(b'"')?;
+        Ok(match self.string()? {
+            Ok(s) => Cow::Borrowed(s),
+            Err(()) => Cow::Owned(self.scratch.clone()),
+        })
+    }
+
+    /// `true` or `false`.
+    pub(super) fn boolean(&mut self) -> R<bool> {
+        match self.next_token()? {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => Err(Bail),
+        }
+    }
+
+    /// `null`.
+    pub(super) fn null(&mut self) -> R<()> {
+        self.ws();
+        self.literal(b"null")
+    }
+
+    /// A number value.
+    #[inline]
+    pub(super) fn number_value(&mut self) -> R<Number> {
+        self.ws();
+        self.number()
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
@@ -389,7 +544,8 @@ impl<'de> Scan<'de> {
         while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.s.get(end) {
             end += 1;
         }
-        let f: f64 = serde_json::from_str(self.text.get(start..end).ok_or(Bail)?).map_err(|_| Bail)?;
+        let f: f64 =
+            serde_json::from_str(self.text.get(start..end).ok_or(Bail)?).map_err(|_| Bail)?;
         self.i = end;
         Ok(Number::F(f))
     }
@@ -499,10 +655,15 @@ impl<'de> MapAccess<'de> for &mut Map<'_, 'de> {
             Ok(k) => k,
             Err(()) => match scan.string()? {
                 Ok(k) => k,
-                Err(()) => return seed.deserialize(StrDeserializer::new(&scan.scratch)).map(Some),
+                Err(()) => {
+                    return seed
+                        .deserialize(StrDeserializer::new(&scan.scratch))
+                        .map(Some);
+                }
             },
         };
-        seed.deserialize(BorrowedStrDeserializer::new(key)).map(Some)
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> R<V::Value> {
@@ -551,6 +712,7 @@ mod tests {
     use std::marker::PhantomData;
 
     use proptest::prelude::*;
+    use serde::de::DeserializeSeed;
     use serde_json::Value;
 
     use super::read;
@@ -559,7 +721,7 @@ mod tests {
     /// written back out by serde_json, which keeps `1` and `1.0` and `-0.0` apart).
     fn agrees(text: &str) -> bool {
         let by_serde = serde_json::from_str::<Value>(text);
-        match read(text, PhantomData::<Value>) {
+        match read(text, |s| PhantomData::<Value>.deserialize(s)) {
             Ok(v) => {
                 let want = by_serde.unwrap_or_else(|e| panic!("{text:?}: read, serde_json: {e}"));
                 assert_eq!(v.to_string(), want.to_string(), "{text:?}");
@@ -572,17 +734,48 @@ mod tests {
     #[test]
     fn numbers_are_read_as_serde_json_reads_them() {
         for n in [
-            "0", "-0", "1", "-1", "0.0", "-0.0", "12.5", "-12.5e-1", "1e3", "1E+3", "1e-3",
-            "0.1", "0.3", "2.5e-22", "9007199254740993", "9007199254740993.0", "1.5e22",
-            "4.35e-7", "18446744073709551615", "18446744073709551616", "-9223372036854775808",
-            "-9223372036854775809", "1e23", "1e308", "5e-324", "123456789012345678901.5",
-            "1.000000000000000000001", "0e400", "1.7976931348623157e308", "1e0001",
-            "1844674407370955161.5", "184467440737095516.15e2",
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.0",
+            "-0.0",
+            "12.5",
+            "-12.5e-1",
+            "1e3",
+            "1E+3",
+            "1e-3",
+            "0.1",
+            "0.3",
+            "2.5e-22",
+            "9007199254740993",
+            "9007199254740993.0",
+            "1.5e22",
+            "4.35e-7",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "1e23",
+            "1e308",
+            "5e-324",
+            "123456789012345678901.5",
+            "1.000000000000000000001",
+            "0e400",
+            "1.7976931348623157e308",
+            "1e0001",
+            "1844674407370955161.5",
+            "184467440737095516.15e2",
         ] {
             assert!(agrees(n), "{n} was given up");
-            assert!(agrees(&format!("[{n}, {n} ]")), "{n} in an array was given up");
+            assert!(
+                agrees(&format!("[{n}, {n} ]")),
+                "{n} in an array was given up"
+            );
         }
-        for bad in ["01", "-", "1.", ".5", "1e", "1e+", "+1", "1e400", "-1e400", "--1", "1.e3", "0x1"] {
+        for bad in [
+            "01", "-", "1.", ".5", "1e", "1e+", "+1", "1e400", "-1e400", "--1", "1.e3", "0x1",
+        ] {
             assert!(!agrees(bad), "{bad} was read");
         }
     }
@@ -590,12 +783,24 @@ mod tests {
     #[test]
     fn strings_are_read_as_serde_json_reads_them() {
         for s in [
-            r#""""#, r#""a""#, r#""\"\\\/\b\f\n\r\t""#, r#""\u00e9\u4e16\uD83E\uDD80x""#,
-            r#""é世🦀""#, r#""long plain run of text 0123456789 with \n late escape""#,
+            r#""""#,
+            r#""a""#,
+            r#""\"\\\/\b\f\n\r\t""#,
+            r#""\u00e9\u4e16\uD83E\uDD80x""#,
+            r#""é世🦀""#,
+            r#""long plain run of text 0123456789 with \n late escape""#,
         ] {
             assert!(agrees(s), "{s} was given up");
         }
-        for bad in [r#""\ud800""#, r#""\udc00""#, r#""\ud800\u0041""#, r#""\x""#, "\"a\u{1}\"", r#""abc"#, r#""\u12"#] {
+        for bad in [
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\x""#,
+            "\"a\u{1}\"",
+            r#""abc"#,
+            r#""\u12"#,
+        ] {
             assert!(!agrees(bad), "{bad} was read");
         }
     }
