@@ -6,9 +6,11 @@
 //! too), 64-bit integers as strings or numbers, enums as integers or names, hex trace/span ids,
 //! oneofs as sibling keys, unknown fields ignored and `null` treated as absent.
 //!
-//! The decoder (`stream`) is driven by `serde_json`'s parser as it reads: no intermediate
+//! The decoder (`stream`) fills the types as the document is read: no intermediate
 //! `serde_json::Value` tree, object keys borrowed from the input and matched against the field
-//! names. It answers what a decoder walking a parsed tree would (the reference kept in `tree`
+//! names. Its own reader (`scan`) reads valid documents, the common attribute shape in one go;
+//! anything it gives up on (and every invalid document) is read again by `serde_json`, whose
+//! words the syntax errors keep. It answers what a decoder walking a parsed tree would (the reference kept in `tree`
 //! under the `json-tree` feature, for tests and benchmarks), errors included: a syntax error
 //! anywhere wins over a semantic one, and of several semantic errors in one object the one under
 //! the smallest key is reported, as a walk over a sorted `serde_json::Map` would find first.

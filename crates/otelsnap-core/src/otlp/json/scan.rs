@@ -564,34 +564,25 @@ impl<'de> Deserializer<'de> for &mut Scan<'de> {
                 }
             }
             b'{' => {
-                self.i += 1;
-                self.nest()?;
+                self.open()?;
                 let mut map = Map {
                     scan: self,
                     first: true,
                     done: false,
                 };
                 let value = visitor.visit_map(&mut map)?;
-                if !map.done {
-                    return Err(Bail);
-                }
-                self.depth -= 1;
-                Ok(value)
+                // A visitor that stopped early left the object unread.
+                if map.done { Ok(value) } else { Err(Bail) }
             }
             b'[' => {
-                self.i += 1;
-                self.nest()?;
+                self.open()?;
                 let mut seq = Seq {
                     scan: self,
                     first: true,
                     done: false,
                 };
                 let value = visitor.visit_seq(&mut seq)?;
-                if !seq.done {
-                    return Err(Bail);
-                }
-                self.depth -= 1;
-                Ok(value)
+                if seq.done { Ok(value) } else { Err(Bail) }
             }
             b't' => {
                 self.literal(b"true")?;
@@ -632,47 +623,21 @@ impl<'de> MapAccess<'de> for &mut Map<'_, 'de> {
     type Error = Bail;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> R<Option<K::Value>> {
-        let scan = &mut *self.scan;
-        match scan.next_token()? {
-            b'}' => {
-                scan.i += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            b',' if !self.first => {
-                scan.i += 1;
-                // `{"a":1,}` is an error in serde_json.
-                if scan.next_token()? != b'"' {
-                    return Err(Bail);
-                }
-            }
-            b'"' if self.first => {}
-            _ => return Err(Bail),
-        }
-        self.first = false;
-        scan.i += 1;
-        let key = match scan.key()? {
-            Ok(k) => k,
-            Err(()) => match scan.string()? {
-                Ok(k) => k,
-                Err(()) => {
-                    return seed
-                        .deserialize(StrDeserializer::new(&scan.scratch))
-                        .map(Some);
-                }
-            },
+        let Some(key) = self.scan.next_member(self.first)? else {
+            self.done = true;
+            return Ok(None);
         };
-        seed.deserialize(BorrowedStrDeserializer::new(key))
-            .map(Some)
+        self.first = false;
+        match key {
+            Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+            Cow::Owned(k) => seed.deserialize(StrDeserializer::new(&k)),
+        }
+        .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> R<V::Value> {
-        let scan = &mut *self.scan;
-        if scan.next_token()? != b':' {
-            return Err(Bail);
-        }
-        scan.i += 1;
-        seed.deserialize(scan)
+        self.scan.eat(b':')?;
+        seed.deserialize(&mut *self.scan)
     }
 }
 
@@ -687,21 +652,12 @@ impl<'de> SeqAccess<'de> for &mut Seq<'_, 'de> {
     type Error = Bail;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> R<Option<T::Value>> {
-        let scan = &mut *self.scan;
-        match scan.next_token()? {
-            b']' => {
-                scan.i += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            b',' if !self.first => {
-                scan.i += 1;
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
+        if !self.scan.next_element(self.first)? {
+            self.done = true;
+            return Ok(None);
         }
         self.first = false;
-        seed.deserialize(&mut *scan).map(Some)
+        seed.deserialize(&mut *self.scan).map(Some)
     }
 }
 

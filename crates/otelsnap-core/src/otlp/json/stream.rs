@@ -1,5 +1,8 @@
-//! The OTLP/JSON decoder proper: serde visitors that fill the prost types while `serde_json`
-//! parses, with no `serde_json::Value` in between.
+//! The OTLP/JSON decoder proper: serde visitors that fill the prost types while the document
+//! is parsed, with no `serde_json::Value` in between. The parser is the fast reader (`scan`),
+//! through [`Kind::read`] (objects and lists read by the decoder's own loops, the common
+//! attribute shape by [`Message::quick`]), or `serde_json` through serde's traits: the same
+//! visitors, the same answers.
 //!
 //! Every value is read through a [`Kind`] (what each JSON type becomes, or why it is wrong) and
 //! every object through a [`Message`] (its field names, in both spellings, and where each
@@ -897,33 +900,34 @@ impl<S> Field<'_, '_, S> {
         S: Source<'de>,
         K::Out: Default,
     {
-        Ok(match self.src.value(self.p, Nullable(k))? {
-            Ok(Some(v)) => {
-                *slot = v;
-                Outcome::Set
-            }
-            Ok(None) => {
-                if self.reset {
-                    *slot = K::Out::default();
-                }
-                Outcome::Null
-            }
-            Err(e) => Outcome::Failed(e),
-        })
+        self.store(k, |v| *slot = v.unwrap_or_default())
     }
 
     fn put_opt<'de, K: Kind>(self, k: K, slot: &mut Option<K::Out>) -> Result<Outcome, S::Error>
     where
         S: Source<'de>,
     {
+        self.store(k, |v| *slot = v)
+    }
+
+    /// Reads the value and hands `set` what the slot now holds: `Some` value, or `None` for
+    /// a `null` that resets it.
+    fn store<'de, K: Kind>(
+        self,
+        k: K,
+        set: impl FnOnce(Option<K::Out>),
+    ) -> Result<Outcome, S::Error>
+    where
+        S: Source<'de>,
+    {
         Ok(match self.src.value(self.p, Nullable(k))? {
             Ok(Some(v)) => {
-                *slot = Some(v);
+                set(Some(v));
                 Outcome::Set
             }
             Ok(None) => {
                 if self.reset {
-                    *slot = None;
+                    set(None);
                 }
                 Outcome::Null
             }
