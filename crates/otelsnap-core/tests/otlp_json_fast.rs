@@ -78,7 +78,7 @@ const TEXTS: &[&str] = &[
 fn text(rng: &mut Rng) -> String {
     let mut s = rng.pick(TEXTS).to_owned();
     if rng.below(3) == 0 {
-        s.push_str(&rng.pick(TEXTS));
+        s.push_str(rng.pick(TEXTS));
     }
     s
 }
