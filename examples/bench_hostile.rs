@@ -7,7 +7,12 @@
 //! cargo build --release --bin otelsnap && cargo run --release --example bench_hostile
 //! cargo run --release --example bench_hostile -- --budget-mib 64
 //! cargo run --release --example bench_hostile -- --only many-keys --capture-arg --checkpoint=0
+//! cargo run --release --example bench_hostile -- --senders 16 --capture-arg --max-in-flight=100GiB
 //! ```
+//!
+//! `--senders N` posts from N connections at once (request `i` from sender `i mod N`), so the
+//! requests in flight, which the analyzer budget does not cover, show: compare the default
+//! `--max-in-flight` with a huge one in the same run.
 //!
 //! Besides the peak from `time -v`, the capture's RSS is sampled every 5 ms, to tell the peak
 //! while requests arrive from the one while it stops and saves.
@@ -168,15 +173,17 @@ fn main() {
     let mut budgets: Vec<u64> = Vec::new();
     let mut only: Option<String> = None;
     let mut extra: Vec<String> = Vec::new();
+    let mut senders: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match (a.as_str(), args.next()) {
             ("--budget-mib", Some(v)) => budgets.push(v.parse().expect("MiB")),
             ("--only", Some(v)) => only = Some(v),
             ("--capture-arg", Some(v)) => extra.push(v),
+            ("--senders", Some(v)) => senders = v.parse::<usize>().expect("N").max(1),
             _ => {
                 eprintln!(
-                    "usage: bench_hostile [--budget-mib N]... [--only SCENARIO] [--capture-arg ARG]..."
+                    "usage: bench_hostile [--budget-mib N]... [--only SCENARIO] [--capture-arg ARG]... [--senders N]"
                 );
                 std::process::exit(2);
             }
@@ -211,6 +218,14 @@ fn main() {
         .timeout_global(Some(Duration::from_secs(120)))
         .build()
         .into();
+    println!(
+        "senders at once: {senders}; capture arguments: {}\n",
+        if extra.is_empty() {
+            "(defaults)".to_string()
+        } else {
+            extra.join(" ")
+        }
+    );
     println!(
         "| scenario | input | budget | requests | kept items | dropped | incomplete | peak RSS | RSS − budget | peak receiving | peak saving |"
     );
@@ -257,9 +272,16 @@ fn main() {
                 std::thread::sleep(Duration::from_millis(10));
             };
             let url = format!("http://{http}/v1/metrics");
-            for i in 0..s.requests {
-                post(&agent, &url, &(s.body)(i).encode_to_vec());
-            }
+            std::thread::scope(|scope| {
+                for k in 0..senders {
+                    let (agent, url, body) = (agent.clone(), &url, s.body);
+                    scope.spawn(move || {
+                        for i in (k..s.requests).step_by(senders) {
+                            post(&agent, url, &body(i).encode_to_vec());
+                        }
+                    });
+                }
+            });
             sampler.phase.store(1, Ordering::SeqCst);
             let out = child.wait_with_output().expect("wait");
             let (recv_peak, save_peak) = sampler.stop();

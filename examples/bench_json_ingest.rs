@@ -1,7 +1,9 @@
 //! OTLP/JSON ingest against protobuf (issue #15): data points per CPU-second of decode +
 //! analysis, on the same requests encoded both ways, in the same run: protobuf (prost), the
 //! tree decoder JSON used to go through (`serde_json::Value`, then conversion; kept as
-//! `otlp::json::tree`) and the streaming decoder (`otlp::json`, what the receivers use).
+//! `otlp::json::tree`), the streaming decoder (`otlp::json`, what the receivers use: its own
+//! fast JSON reader, serde_json for what that gives up on) and the same decoder read by
+//! serde_json alone (`otlp::json::readers`, what it was before the fast reader).
 //!
 //! ```text
 //! cargo run --release --example bench_json_ingest
@@ -49,16 +51,23 @@ enum Mode {
     Protobuf,
     JsonTree,
     JsonStream,
+    JsonSerde,
 }
 
 impl Mode {
-    const ALL: [Mode; 3] = [Mode::Protobuf, Mode::JsonTree, Mode::JsonStream];
+    const ALL: [Mode; 4] = [
+        Mode::Protobuf,
+        Mode::JsonTree,
+        Mode::JsonStream,
+        Mode::JsonSerde,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Mode::Protobuf => "protobuf (prost)",
-            Mode::JsonTree => "JSON, tree decoder (before)",
-            Mode::JsonStream => "JSON, streaming decoder (now)",
+            Mode::JsonTree => "JSON, tree decoder (first)",
+            Mode::JsonStream => "JSON, streaming decoder, fast reader (now)",
+            Mode::JsonSerde => "JSON, streaming decoder read by serde_json (before)",
         }
     }
 
@@ -67,6 +76,7 @@ impl Mode {
             Mode::Protobuf => ExportMetricsServiceRequest::decode(proto).unwrap(),
             Mode::JsonTree => json::tree::decode_metrics(json_doc).unwrap(),
             Mode::JsonStream => json::decode_metrics(json_doc).unwrap(),
+            Mode::JsonSerde => json::readers::serde_metrics(json_doc).unwrap(),
         }
     }
 }
@@ -145,7 +155,8 @@ fn main() {
     let total = per_request * requests as u64;
     let (proto_bytes, json_bytes) = (payloads[0].0.len(), payloads[0].1.len());
 
-    // `--profile M`: only mode M (0 protobuf, 1 tree, 2 streaming), decode only, for `perf`.
+    // `--profile M`: only mode M (0 protobuf, 1 tree, 2 streaming, 3 streaming read by
+    // serde_json), decode only, for `perf`.
     let profile = arg("--profile", usize::MAX);
     if let Some(mode) = Mode::ALL.get(profile) {
         for _ in 0..rounds {
@@ -153,7 +164,7 @@ fn main() {
         }
         return;
     }
-    let mut best = [[Duration::MAX; 3]; 2];
+    let mut best = [[Duration::MAX; Mode::ALL.len()]; 2];
     for _ in 0..rounds {
         for (a, analyze) in [true, false].into_iter().enumerate() {
             for (m, mode) in Mode::ALL.into_iter().enumerate() {

@@ -2,7 +2,12 @@
 //!
 //! Run: `cargo build --release --bin otelsnap --example bench_merge &&
 //! target/release/examples/bench_merge [N_METRICS N_SESSIONS] [--bin target/release/otelsnap]
-//! [--many 100] [--seeds-only]` (`--seeds-only`: the first scenario alone in process)
+//! [--many 100 [--many-metrics M]] [--seeds-only] [--whole-only] [--base-bin OTHER]
+//! [--rounds 3] [--dir DIR]`
+//! (`--seeds-only`: the first scenario alone in process; `--whole-only`: no in-process phases,
+//! only the whole processes; `--base-bin`: another build's `merge` alternated with this one's in
+//! each round, a same-run baseline; `--rounds 0`: no whole-process rounds; `--dir`: keep the
+//! store there and reuse its sessions; `--many-metrics`: metrics per replica of `--many`)
 //!
 //! In process, three scenarios: ten sessions from different seeds (mostly different metrics,
 //! as when teams capture separately), ten perturbations of one base (the same metrics and keys,
@@ -20,8 +25,9 @@
 //! With `--bin`, whole processes in the same run: `otelsnap merge` of the ten stored sessions
 //! against `otelsnap show` of each of the ten (the command that loads a session and does
 //! little else), alternately, three rounds each. With `--many M` too: `otelsnap merge` of M
-//! replica sessions (10,000 metrics each, written as files) under `/usr/bin/time -v`, with its
-//! peak RSS, beside the merge of 2 and of 10 of them.
+//! replica sessions (10,000 metrics each unless `--many-metrics`, written as files) under
+//! `/usr/bin/time -v`, with its peak RSS, beside the merge of 2 and of 10 of them and `show` of
+//! one; then in process, folding them against merging all of them loaded at once (peak heap).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
@@ -227,11 +233,25 @@ fn timed(cmd: &mut std::process::Command) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Whole processes: `otelsnap merge` of the ten against `otelsnap show` of each, alternately.
-fn whole_processes(bin: &str, store: &Store, names: &[SessionName]) {
+/// Whole processes: `otelsnap merge` of the ten against `otelsnap show` of each, alternately,
+/// `rounds` times; with `base`, that binary's merge too in each round (a same-run baseline),
+/// and the two results compared byte for byte.
+fn whole_processes(
+    bin: &str,
+    base: Option<&str>,
+    rounds: usize,
+    store: &Store,
+    names: &[SessionName],
+) {
     let dir = store.dir.to_str().expect("utf-8 temp dir");
-    let (mut merges, mut loads) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
+    let (mut merges, mut loads, mut bases) = (Vec::new(), Vec::new(), Vec::new());
+    let merge_with = |bin: &str, out: &str| {
+        let mut args = vec!["--dir", dir, "--quiet", "merge"];
+        args.extend(names.iter().map(SessionName::as_str));
+        args.extend(["-o", out, "--force"]);
+        timed(std::process::Command::new(bin).args(&args))
+    };
+    for round in 0..rounds {
         let mut load = 0.0;
         for n in names {
             load += timed(
@@ -241,16 +261,45 @@ fn whole_processes(bin: &str, store: &Store, names: &[SessionName]) {
             );
         }
         loads.push(load);
-        let mut args = vec!["--dir", dir, "--quiet", "merge"];
-        args.extend(names.iter().map(SessionName::as_str));
-        args.extend(["-o", "whole-merged", "--force"]);
-        merges.push(timed(std::process::Command::new(bin).args(&args)));
+        // Alternate which merge goes first, so neither always follows the loads.
+        if let Some(b) = base.filter(|_| round % 2 == 1) {
+            bases.push(merge_with(b, "base-merged"));
+        }
+        merges.push(merge_with(bin, "whole-merged"));
+        if let Some(b) = base.filter(|_| round % 2 == 0) {
+            bases.push(merge_with(b, "base-merged"));
+        }
     }
     let (m, l) = (median(merges.clone()), median(loads.clone()));
     println!("## whole processes, {} sessions", names.len());
     println!("`otelsnap show` of each (load) {loads:.3?} s, median {l:.3} s");
     println!("`otelsnap merge` of all        {merges:.3?} s, median {m:.3} s");
     println!("merge / load: {:.2}", m / l);
+    if !bases.is_empty() {
+        let b = median(bases.clone());
+        println!(
+            "baseline `merge` ({})      {bases:.3?} s, median {b:.3} s",
+            base.unwrap_or("")
+        );
+        println!(
+            "baseline merge / load: {:.2}; merge / baseline merge: {:.2}",
+            b / l,
+            m / b
+        );
+        // Each run stamps its own creation time and was given its own id; everything else
+        // must be the same bytes.
+        let json = |n: &str, created| {
+            let mut s = store
+                .load(&SessionName::parse(n).expect("valid name"))
+                .expect("load");
+            s.created = created;
+            s.id.clear();
+            format::to_json(&s, false)
+        };
+        let created = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let same = json("whole-merged", created) == json("base-merged", created);
+        println!("results the same JSON as the baseline's (id and creation time aside): {same}");
+    }
     println!();
 }
 
@@ -267,6 +316,92 @@ fn merge_rss(bin: &str, store_dir: &str, files: &[String], out: &str) -> (f64, f
     let secs = start.elapsed().as_secs_f64();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
+    (secs, peak_rss(&err))
+}
+
+/// Merges of 2, 10 and `many` replica sessions of `n_metrics` metrics, as files: whole
+/// processes (this build and, with `base`, the baseline build) with their peak RSS beside
+/// `show` of one replica; then in process, the peak heap of folding them one at a time against
+/// merging all of them loaded at once.
+fn many(bin: &str, base: Option<&str>, n_metrics: usize, many: u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base_session = synth::session("base", n_metrics, 42);
+    let mut files = Vec::new();
+    let mut bytes = 0u64;
+    for i in 1..=many {
+        let s = synth::perturb(&base_session, &format!("replica-{i}"), 300, 100 + i);
+        let gz = format::to_gzip(&s);
+        bytes += gz.len() as u64;
+        let p = dir.path().join(format!("replica-{i}.json.gz"));
+        std::fs::write(&p, gz).expect("write replica");
+        files.push(p.to_str().expect("utf-8 temp dir").to_string());
+    }
+    drop(base_session);
+    let store_dir = dir.path().join("store");
+    let store_dir = store_dir.to_str().expect("utf-8 temp dir");
+    println!(
+        "## `otelsnap merge` of replica files ({n_metrics} metrics each, {:.1} MiB gzipped in all)",
+        bytes as f64 / 1048576.0
+    );
+    let (secs, rss) = show_rss(bin, &files[0]);
+    println!("show of one replica: {secs:>7.2} s, peak RSS {rss:>7.1} MiB");
+    for n in [2usize, 10, many as usize] {
+        let (secs, rss) = merge_rss(bin, store_dir, &files[..n], &format!("merged-{n}"));
+        print!("{n:>4} sources: {secs:>7.2} s, peak RSS {rss:>7.1} MiB");
+        if let Some(b) = base {
+            let (bsecs, brss) = merge_rss(b, store_dir, &files[..n], &format!("base-{n}"));
+            print!("   (baseline build: {bsecs:>7.2} s, peak RSS {brss:>7.1} MiB)");
+        }
+        println!();
+    }
+    // In process: the sources decoded from their files, as `otelsnap merge` reads them.
+    let limits = Limits::default().read();
+    let read =
+        |f: &String| format::decode(&std::fs::read(f).expect("read"), &limits, f).expect("decode");
+    let opts = || MergeOptions::new("many-merged");
+    let (folded, fold) = phase(|| {
+        let mut m = Merger::new(opts());
+        for f in &files {
+            m.add(read(f)).expect("fold");
+        }
+        m.finish().expect("finish")
+    });
+    let result = mib(LIVE.load(Ordering::Relaxed).saturating_sub(fold.before));
+    drop(folded);
+    let (loaded, load) = phase(|| files.iter().map(read).collect::<Vec<_>>());
+    let (all, mrg) = phase(|| merge(&loaded, &opts()).expect("merge"));
+    drop((all, loaded));
+    println!("in process, {many} sources (heap; the result alone holds {result:.1} MiB):");
+    for (name, p) in [
+        ("fold (load, fold, drop each)", &fold),
+        (&format!("load all {many}") as &str, &load),
+        ("merge all loaded", &mrg),
+    ] {
+        println!(
+            "{name:<30} {:>8.3} s   peak heap {:>7.1} MiB (live before {:>7.1} MiB)",
+            p.secs,
+            mib(p.peak),
+            mib(p.before)
+        );
+    }
+    println!();
+}
+
+/// `/usr/bin/time -v otelsnap show` of one file: wall seconds and peak RSS in MiB.
+fn show_rss(bin: &str, file: &str) -> (f64, f64) {
+    let start = Instant::now();
+    let o = std::process::Command::new("/usr/bin/time")
+        .args(["-v", bin, "--quiet", "show", file])
+        .output()
+        .expect("/usr/bin/time");
+    let secs = start.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    (secs, peak_rss(&err))
+}
+
+/// The peak RSS `/usr/bin/time -v` reports, in MiB.
+fn peak_rss(err: &str) -> f64 {
     let kb: f64 = err
         .lines()
         .find_map(|l| {
@@ -275,35 +410,7 @@ fn merge_rss(bin: &str, store_dir: &str, files: &[String], out: &str) -> (f64, f
         })
         .and_then(|v| v.trim().parse().ok())
         .expect("peak RSS in /usr/bin/time -v output");
-    (secs, kb / 1024.0)
-}
-
-/// Merges of 2, 10 and `many` replica sessions of `n_metrics` metrics, as files.
-fn many(bin: &str, n_metrics: usize, many: u64) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let base = synth::session("base", n_metrics, 42);
-    let mut files = Vec::new();
-    let mut bytes = 0u64;
-    for i in 1..=many {
-        let s = synth::perturb(&base, &format!("replica-{i}"), 300, 100 + i);
-        let gz = format::to_gzip(&s);
-        bytes += gz.len() as u64;
-        let p = dir.path().join(format!("replica-{i}.json.gz"));
-        std::fs::write(&p, gz).expect("write replica");
-        files.push(p.to_str().expect("utf-8 temp dir").to_string());
-    }
-    drop(base);
-    let store_dir = dir.path().join("store");
-    let store_dir = store_dir.to_str().expect("utf-8 temp dir");
-    println!(
-        "## `otelsnap merge` of replica files ({n_metrics} metrics each, {:.1} MiB gzipped in all)",
-        bytes as f64 / 1048576.0
-    );
-    for n in [2usize, 10, many as usize] {
-        let (secs, rss) = merge_rss(bin, store_dir, &files[..n], &format!("merged-{n}"));
-        println!("{n:>4} sources: {secs:>7.2} s, peak RSS {rss:>7.1} MiB");
-    }
-    println!();
+    kb / 1024.0
 }
 
 /// What one union step costs, to read the merge figures by: decode, merge, estimate, encode.
@@ -340,12 +447,19 @@ fn sketch_costs() {
 fn main() {
     let mut positional = Vec::new();
     let (mut bin, mut many_n, mut seeds_only) = (None, None, false);
+    let (mut base_bin, mut keep_dir, mut whole_only, mut rounds) = (None, None, false, 3);
+    let mut many_metrics = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bin" => bin = args.next(),
+            "--base-bin" => base_bin = args.next(),
+            "--dir" => keep_dir = args.next(),
+            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(3),
             "--many" => many_n = args.next().and_then(|v| v.parse::<u64>().ok()),
+            "--many-metrics" => many_metrics = args.next().and_then(|v| v.parse().ok()),
             "--seeds-only" => seeds_only = true,
+            "--whole-only" => whole_only = true,
             _ => positional.push(a),
         }
     }
@@ -359,23 +473,38 @@ fn main() {
         max_sessions: 1000,
         ..Limits::default()
     };
-    let store = Store::new(Some(dir.path().to_path_buf()), limits);
+    let store_dir = keep_dir.map_or_else(|| dir.path().to_path_buf(), std::path::PathBuf::from);
+    let store = Store::new(Some(store_dir), limits);
     println!(
         "# bench_merge: {n_sessions} sessions x {n_metrics} metrics ({} cores, {})\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         std::env::consts::ARCH
     );
 
-    sketch_costs();
+    let seed_name = |i: u64| SessionName::parse(&format!("seed-{i}")).expect("valid name");
+    let seed_names: Vec<SessionName> = if whole_only {
+        // Only the stored sessions are needed; those already in `--dir` are reused.
+        (1..=n_sessions)
+            .map(|i| {
+                let n = seed_name(i);
+                if !store.path_for(&n).exists() {
+                    let s = synth::session(n.as_str(), n_metrics, i);
+                    store.save(&s, true).expect("save");
+                }
+                n
+            })
+            .collect()
+    } else {
+        sketch_costs();
+        let seeds: Vec<Session> = (1..=n_sessions)
+            .map(|i| synth::session(seed_name(i).as_str(), n_metrics, i))
+            .collect();
+        let (seed_names, merged) = run("different seeds", seeds, &store);
+        gzip_options(&merged);
+        seed_names
+    };
 
-    let seeds: Vec<Session> = (1..=n_sessions)
-        .map(|i| synth::session(&format!("seed-{i}"), n_metrics, i))
-        .collect();
-    let (seed_names, merged) = run("different seeds", seeds, &store);
-    gzip_options(&merged);
-    drop(merged);
-
-    if !seeds_only {
+    if !seeds_only && !whole_only {
         let base = synth::session("base", n_metrics, 42);
         let replicas: Vec<Session> = (1..=n_sessions)
             .map(|i| synth::perturb(&base, &format!("replica-{i}"), 300, 100 + i))
@@ -391,9 +520,16 @@ fn main() {
     }
 
     if let Some(bin) = &bin {
-        whole_processes(bin, &store, &seed_names);
+        if rounds > 0 {
+            whole_processes(bin, base_bin.as_deref(), rounds, &store, &seed_names);
+        }
         if let Some(m) = many_n {
-            many(bin, n_metrics, m);
+            many(
+                bin,
+                base_bin.as_deref(),
+                many_metrics.unwrap_or(n_metrics),
+                m,
+            );
         }
     }
 }

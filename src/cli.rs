@@ -43,7 +43,10 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Largest session file read or written, in bytes
-    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = 100 * 1024 * 1024, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
+    ///
+    /// The default, 512 MiB, holds a session of 500,000 metrics (about 950 bytes each
+    /// compressed); `diff` and `show` read one without holding its text.
+    #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = crate::session::format::DEFAULT_MAX_SESSION_SIZE, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_session_size: u64,
     /// Most sessions the directory may hold
     #[arg(
@@ -56,6 +59,10 @@ pub struct GlobalArgs {
     )]
     pub max_sessions: usize,
     /// Largest decompressed session accepted when reading, in bytes (gzip-bomb guard)
+    ///
+    /// The default, 2 GiB, is the JSON of a 500,000-metric session (about 3.5 KB per metric).
+    /// `diff` and `show` parse while they inflate, so a bomb costs them time, not memory;
+    /// `merge`, `export` and `import` hold the text while parsing, up to this much.
     #[arg(long, global = true, env = "OTELSNAP_MAX_DECOMPRESSED", default_value_t = crate::session::format::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_decompressed: u64,
 }
@@ -193,6 +200,11 @@ pub struct CaptureArgs {
     /// UNAVAILABLE) and closed
     #[arg(long, value_name = "N", default_value_t = crate::otlp::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Bytes of requests in flight across both receivers (bodies, inflated and decoded): a
+    /// request that does not fit waits for others to finish, so many senders at once cost this
+    /// much at most beside --max-state-bytes
+    #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_IN_FLIGHT", default_value_t = crate::otlp::inflight::DEFAULT_MAX_IN_FLIGHT, value_parser = parse_bytes)]
+    pub max_in_flight: u64,
     /// Memory budget of the analyzer's state, in bytes: past it, new items are dropped (counted)
     /// and the session is marked incomplete
     #[arg(long, value_name = "BYTES", env = "OTELSNAP_MAX_STATE_BYTES", default_value_t = crate::commands::capture::DEFAULT_MAX_STATE_BYTES)]

@@ -1452,6 +1452,7 @@ fn grpc_connections_over_the_limit_are_refused_with_unavailable() {
         max_connections: 2,
         // Longer than the test, so the held connections are not closed as idle meanwhile.
         conn_timeout: Duration::from_secs(60),
+        ..ReceiverConfig::default()
     };
     let server = start_with(Transport::Grpc, sink.clone(), cfg);
     let endpoint = grpc_endpoint(&server);
@@ -1631,4 +1632,170 @@ fn grpc_time_in_the_sink_does_not_count_as_idle() {
         vec![OtlpRequest::Traces(traces_request())]
     );
     server.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests in flight under one byte budget
+
+/// A metrics request of about `bytes` encoded bytes (one metric's description carries the bulk).
+fn sized_request(tag: &str, bytes: usize) -> ExportMetricsServiceRequest {
+    metrics_request(&format!("{tag}:{}", "x".repeat(bytes)))
+}
+
+/// Sends `req` over `transport` (gzip-compressed when `gz`), returning whether it was
+/// acknowledged.
+fn send_one(
+    transport: Transport,
+    addr: SocketAddr,
+    req: ExportMetricsServiceRequest,
+    gz: bool,
+) -> bool {
+    match transport {
+        Transport::Http => {
+            let body = req.encode_to_vec();
+            let mut r = agent()
+                .post(format!("http://{addr}/v1/metrics"))
+                .header("Content-Type", "application/x-protobuf");
+            let body = if gz {
+                r = r.header("Content-Encoding", "gzip");
+                gzip(&body)
+            } else {
+                body
+            };
+            reply(r.send(&body[..]).expect("HTTP exchange")).status == 200
+        }
+        Transport::Grpc => client_rt().block_on(async move {
+            let mut c = MetricsServiceClient::connect(format!("http://{addr}"))
+                .await
+                .unwrap();
+            if gz {
+                c = c.send_compressed(CompressionEncoding::Gzip);
+            }
+            c.export(req).await.is_ok()
+        }),
+    }
+}
+
+/// A receiver whose requests in flight are held under `bytes`, with a handle on its pools.
+fn start_budgeted(
+    transport: Transport,
+    sink: Arc<dyn Sink>,
+    bytes: usize,
+) -> (Running, otelsnap::otlp::inflight::InFlight) {
+    let in_flight = otelsnap::otlp::inflight::InFlight::new(bytes as u64);
+    let cfg = ReceiverConfig {
+        max_body: MIB,
+        in_flight: in_flight.clone(),
+        ..ReceiverConfig::default()
+    };
+    (start_with(transport, sink, cfg), in_flight)
+}
+
+/// A request that does not fit beside one in the sink waits for it, on both transports,
+/// compressed or not: it is neither refused nor decoded meanwhile, and both are acknowledged.
+#[test]
+fn a_request_over_the_in_flight_budget_waits_for_room_and_is_acknowledged() {
+    const SIZE: usize = 64 * 1024;
+    for transport in [Transport::Http, Transport::Grpc] {
+        for gz in [false, true] {
+            let (entered_tx, entered_rx) = mpsc::channel();
+            let (release_tx, release_rx) = mpsc::channel();
+            let sink = Arc::new(Gate {
+                inner: Recorder::default(),
+                entered: Mutex::new(entered_tx),
+                release: Mutex::new(release_rx),
+            });
+            // Each pool is smaller than one request's decoding charge (6x its bytes and 4 KiB)
+            // and holds two bodies: the second is read, then waits to be decoded.
+            let (server, in_flight) = start_budgeted(transport, sink.clone(), 2 * 5 * SIZE);
+            let addr = server.addr;
+            let first =
+                std::thread::spawn(move || send_one(transport, addr, sized_request("a", SIZE), gz));
+            entered_rx
+                .recv_timeout(WAIT)
+                .expect("the first reached the sink");
+            let second =
+                std::thread::spawn(move || send_one(transport, addr, sized_request("b", SIZE), gz));
+            assert!(
+                entered_rx.recv_timeout(Duration::from_millis(500)).is_err(),
+                "the second request was decoded beside the first, past the budget"
+            );
+            assert!(
+                !second.is_finished(),
+                "the second request was answered instead of waiting"
+            );
+            release_tx.send(()).unwrap();
+            entered_rx
+                .recv_timeout(WAIT)
+                .expect("the second proceeds once the first is done");
+            release_tx.send(()).unwrap();
+            assert!(
+                first.join().unwrap() && second.join().unwrap(),
+                "both acknowledged"
+            );
+            server.stop();
+            assert_eq!(sink.inner.accepted().len(), 2);
+            assert_eq!(sink.inner.rejected_count(), 0);
+            let whole = in_flight.pool_kib() as usize;
+            assert_eq!(
+                in_flight.free_kib(),
+                (whole, whole),
+                "every reservation returned"
+            );
+        }
+    }
+}
+
+/// Many senders at once against a budget of a few requests: every request is acknowledged
+/// and recorded exactly, on both transports, with gzip and without.
+#[test]
+fn many_senders_under_a_small_in_flight_budget_lose_nothing() {
+    const SIZE: usize = 32 * 1024;
+    const SENDERS: usize = 6;
+    const EACH: usize = 4;
+    for transport in [Transport::Http, Transport::Grpc] {
+        let sink = Arc::new(Recorder::default());
+        let (server, in_flight) = start_budgeted(transport, sink.clone(), 2 * 6 * SIZE);
+        let addr = server.addr;
+        let senders: Vec<_> = (0..SENDERS)
+            .map(|s| {
+                std::thread::spawn(move || {
+                    (0..EACH)
+                        .filter(|i| {
+                            send_one(
+                                transport,
+                                addr,
+                                sized_request(&format!("{s}-{i}"), SIZE),
+                                i % 2 == 0,
+                            )
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        let acknowledged: usize = senders.into_iter().map(|t| t.join().unwrap()).sum();
+        server.stop();
+        assert_eq!(acknowledged, SENDERS * EACH);
+        let mut got: Vec<String> = sink
+            .accepted()
+            .into_iter()
+            .map(|r| match r {
+                OtlpRequest::Metrics(m) => m.resource_metrics[0].scope_metrics[0].metrics[0]
+                    .description
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = (0..SENDERS)
+            .flat_map(|s| (0..EACH).map(move |i| format!("{s}-{i}")))
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
+        let whole = in_flight.pool_kib() as usize;
+        assert_eq!(in_flight.free_kib(), (whole, whole));
+    }
 }

@@ -12,6 +12,10 @@
 //! on any more get UNAVAILABLE naming the limit, then GOAWAY), and one idle for `conn_timeout`
 //! is closed with GOAWAY. Each connection is served by hyper's HTTP/2 server directly (not
 //! tonic's `Server`, which has neither limit), with tonic's services as the routes.
+//!
+//! Each call's message is admitted under the in-flight budget shared with the HTTP receiver
+//! (`cfg.in_flight`, [`super::inflight`]) before tonic decodes it: a call that does not fit
+//! waits, and gzip messages are inflated under that budget.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::response::Response;
-use bytes::Bytes;
-use http_body_util::Empty;
+use bytes::{Bytes, BytesMut};
+use http_body_util::{Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -48,6 +52,7 @@ use tonic::codec::CompressionEncoding;
 use tonic::service::Routes;
 use tonic::{Code, Request, Status};
 
+use super::inflight::{self, InFlight};
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink};
 
 /// Transport name passed to [`Sink::rejected`].
@@ -147,6 +152,7 @@ pub async fn serve(
             Arc::clone(&sink),
             count_rejection,
         ));
+    let in_flight = cfg.in_flight.clone();
     let slots = Arc::new(Semaphore::new(cfg.max_connections.max(1)));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     // As in the HTTP receiver: connections watch `stop` to shut down gracefully, and each holds
@@ -171,6 +177,7 @@ pub async fn serve(
             continue;
         };
         let app = app.clone();
+        let in_flight = in_flight.clone();
         let mut stop = stop_rx.clone();
         let open = open_rx.clone();
         let timeout = cfg.conn_timeout;
@@ -179,6 +186,8 @@ pub async fn serve(
             let svc = Calls {
                 inner: TowerToHyperService::new(app),
                 activity: Arc::clone(&activity),
+                in_flight: in_flight.clone(),
+                max_body: max,
             };
             let io = TokioIo::new(Watched {
                 io: tcp,
@@ -361,16 +370,19 @@ impl Drop for AnalysisGuard {
     }
 }
 
-/// The service of one connection: counts its open calls and hands each call its connection's
-/// [`Activity`] (a request extension) so the handler can mark its time in the sink.
+/// The service of one connection: counts its open calls, hands each call its connection's
+/// [`Activity`] (a request extension) so the handler can mark its time in the sink, and admits
+/// each call's message under the in-flight budget ([`admit`]) before tonic sees it.
 struct Calls<S> {
     inner: S,
     activity: Arc<Activity>,
+    in_flight: InFlight,
+    max_body: usize,
 }
 
 impl<S> hyper::service::Service<hyper::Request<Incoming>> for Calls<S>
 where
-    S: hyper::service::Service<hyper::Request<Incoming>>,
+    S: hyper::service::Service<hyper::Request<Full<Bytes>>> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = S::Response;
@@ -382,14 +394,106 @@ where
         self.activity.touch_call();
         let guard = CallGuard(Arc::clone(&self.activity));
         req.extensions_mut().insert(Arc::clone(&self.activity));
-        let fut = self.inner.call(req);
+        let inner = self.inner.clone();
+        let activity = Arc::clone(&self.activity);
+        let in_flight = self.in_flight.clone();
+        let max = self.max_body;
         Box::pin(async move {
-            let res = fut.await;
+            let (req, held) = admit(req, &activity, &in_flight, max).await;
+            let res = inner.call(req).await;
+            // Held until the handler answered: the decoded request lives that long.
+            drop(held);
             drop(guard);
             res
         })
     }
 }
+
+/// Reads a call's message under the in-flight budget and returns it whole, with the
+/// reservations to hold until the call is answered.
+///
+/// The gRPC length prefix (5 bytes) says how big the message is, so its body is reserved
+/// before the rest is read; a gzip-compressed message is inflated here, under a decoding
+/// reservation of its inflated size ([`inflight::inflate_charged`]), and handed on
+/// uncompressed. Anything unusual (a message over the limit, bad gzip, a broken body) is handed
+/// on as it came, for tonic to answer exactly as it always does. Waiting for room counts as
+/// busy, not idle, so the connection timeout never closes a connection that waits.
+async fn admit(
+    req: hyper::Request<Incoming>,
+    activity: &Arc<Activity>,
+    in_flight: &InFlight,
+    max: usize,
+) -> (hyper::Request<Full<Bytes>>, Vec<inflight::Held>) {
+    use http_body_util::BodyExt as _;
+    let (mut parts, mut body) = req.into_parts();
+    let mut buf = BytesMut::new();
+    let mut held = Vec::new();
+    let mut want = PREFIX;
+    let mut ended = false;
+    while buf.len() < want {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Some(Err(_)) | None => {
+                ended = true;
+                break;
+            }
+        }
+        if want == PREFIX && buf.len() >= PREFIX {
+            let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+            if len > max {
+                // tonic refuses it from the prefix alone (OUT_OF_RANGE).
+                break;
+            }
+            want = PREFIX + len;
+            let _busy = AnalysisGuard::enter(Some(activity));
+            held.push(in_flight.body(want as u64).await);
+        }
+    }
+    let whole = !ended && want > PREFIX && buf.len() >= want;
+    if whole {
+        let compressed = buf[0] == 1;
+        let message = &buf[PREFIX..want];
+        let _busy = AnalysisGuard::enter(Some(activity));
+        if compressed {
+            let max = max as u64;
+            if let Ok((out, h)) =
+                inflight::inflate_charged(in_flight, message, max, inflight::PROTOBUF_EXPANSION)
+                    .await
+            {
+                let mut plain = BytesMut::with_capacity(PREFIX + out.len());
+                plain.extend_from_slice(&[0]);
+                plain.extend_from_slice(&(out.len() as u32).to_be_bytes());
+                plain.extend_from_slice(&out);
+                parts.headers.remove("grpc-encoding");
+                // The compressed message is dropped here, and its body reservation with it.
+                held.clear();
+                held.push(h);
+                return (
+                    hyper::Request::from_parts(parts, Full::new(plain.freeze())),
+                    held,
+                );
+            }
+            // tonic inflates it again to answer the error: that costs up to `max`.
+            let need = inflight::decoding_bytes(max, inflight::PROTOBUF_EXPANSION, true);
+            held.push(in_flight.decoding(need).await);
+        } else {
+            let need =
+                inflight::decoding_bytes(message.len() as u64, inflight::PROTOBUF_EXPANSION, false);
+            held.push(in_flight.decoding(need).await);
+        }
+    }
+    (
+        hyper::Request::from_parts(parts, Full::new(buf.freeze())),
+        held,
+    )
+}
+
+/// A gRPC message's prefix: a compressed flag and a 4-byte big-endian length.
+const PREFIX: usize = 5;
 
 /// A connection's socket that records when bytes arrive.
 struct Watched {

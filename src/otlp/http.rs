@@ -13,6 +13,10 @@
 //! - 503 the sink is stopping, or too many connections are open (then the connection closes).
 //!
 //! Every 4xx is reported through [`Sink::rejected`]; 503 is not (the sink already knows).
+//!
+//! Each request reserves its bytes under the in-flight budget shared with the gRPC receiver
+//! (`cfg.in_flight`, [`super::inflight`]) before its body is read, inflated or decoded; one
+//! that does not fit waits.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +42,7 @@ use prost::Message as _;
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::{Semaphore, watch};
 
+use super::inflight::{self, InFlight, InflateError};
 use super::{OtlpRequest, ReceiverConfig, Refusal, Sink, json};
 
 /// Transport name passed to [`Sink::rejected`].
@@ -155,6 +160,8 @@ struct Shared {
     local: SocketAddr,
     /// Longest pause allowed while a body arrives.
     body_timeout: Duration,
+    /// Requests in flight, shared with the gRPC receiver.
+    in_flight: InFlight,
 }
 
 /// Serves OTLP/HTTP on `listener` until `shutdown` resolves, then drains in-flight requests
@@ -178,6 +185,7 @@ pub async fn serve(
         max_body: cfg.max_body,
         local,
         body_timeout: cfg.conn_timeout,
+        in_flight: cfg.in_flight.clone(),
     });
     let app = Router::new().fallback(handle).with_state(shared.clone());
     let slots = Arc::new(Semaphore::new(cfg.max_connections.max(1)));
@@ -341,18 +349,46 @@ async fn process(
     let encoding = content_type.map_err(Failure::unsupported)?;
     let gzip = content_encoding_is_gzip(headers).map_err(Failure::unsupported)?;
     let max = shared.max_body;
-    if let Some(len) = headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = declared
         && len > max as u64
     {
         return Err(Failure::too_large(format!(
             "request body of {len} bytes exceeds the {max}-byte limit (--max-body)"
         )));
     }
+    // Reserved before a byte is read: a sender whose request does not fit waits here.
+    let in_flight = &shared.in_flight;
+    let mut body_held = Some(in_flight.body(declared.unwrap_or(max as u64)).await);
     let raw = read_body(body, max, shared.body_timeout).await?;
-    let bytes = if gzip { gunzip(&raw, max)? } else { raw };
+    let expansion = match encoding {
+        Encoding::Protobuf => inflight::PROTOBUF_EXPANSION,
+        Encoding::Json => inflight::JSON_EXPANSION,
+    };
+    let (bytes, _decoding) = if gzip {
+        let inflated = inflight::inflate_charged(in_flight, &raw, max as u64, expansion).await;
+        // The compressed body is no longer needed once inflated.
+        drop(raw);
+        body_held = None;
+        match inflated {
+            Ok(v) => v,
+            Err(InflateError::OverLimit) => {
+                return Err(Failure::too_large(format!(
+                    "gzip body inflates past the {max}-byte limit (--max-body)"
+                )));
+            }
+            Err(InflateError::Invalid(e)) => {
+                return Err(Failure::bad_request(format!("invalid gzip body: {e}")));
+            }
+        }
+    } else {
+        let need = inflight::decoding_bytes(raw.len() as u64, expansion, false);
+        let held = in_flight.decoding(need).await;
+        (raw, held)
+    };
     let req = match decode(signal, encoding, &bytes) {
         Ok(req) if has_data(&req) => req,
         own => {
@@ -370,7 +406,9 @@ async fn process(
             own.map_err(Failure::bad_request)?
         }
     };
-    match shared.sink.accept(req) {
+    let accepted = shared.sink.accept(req);
+    drop(body_held);
+    match accepted {
         Ok(()) => Ok(signal),
         Err(Refusal::Stopping) => Err(Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -479,18 +517,6 @@ fn other_signal(signal: SignalPath, encoding: Encoding, bytes: &[u8]) -> Option<
         .into_iter()
         .filter(|s| *s != signal)
         .find(|s| decode(*s, encoding, bytes).is_ok_and(|r| has_data(&r)))
-}
-
-/// Inflates a gzip body, never producing more than `max + 1` bytes so a gzip bomb costs at most
-/// `max` bytes of memory.
-fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Failure> {
-    match otelsnap_core::gunzip::limited(data, max as u64) {
-        Ok(out) => Ok(Bytes::from(out)),
-        Err(otelsnap_core::gunzip::GunzipError::OverLimit { .. }) => Err(Failure::too_large(
-            format!("gzip body inflates past the {max}-byte limit (--max-body)"),
-        )),
-        Err(e) => Err(Failure::bad_request(format!("invalid gzip body: {e}"))),
-    }
 }
 
 fn decode(signal: SignalPath, encoding: Encoding, bytes: &[u8]) -> Result<OtlpRequest, String> {

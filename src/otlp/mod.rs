@@ -4,6 +4,7 @@
 
 pub mod grpc;
 pub mod http;
+pub mod inflight;
 
 pub use otelsnap_core::otlp::{OtlpRequest, Refusal, file, json};
 
@@ -23,7 +24,7 @@ pub trait Sink: Send + Sync + 'static {
 }
 
 /// Receiver settings shared by gRPC and HTTP.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReceiverConfig {
     /// Largest body accepted, before or after decompression.
     pub max_body: usize,
@@ -35,6 +36,9 @@ pub struct ReceiverConfig {
     /// Connections open at once at most, per receiver; more are refused with a message (HTTP
     /// 503, gRPC UNAVAILABLE) and closed.
     pub max_connections: usize,
+    /// Bytes of requests in flight (bodies, inflated bodies, decoded requests); a request that
+    /// does not fit waits. Clones of a config share the pools, so both receivers draw on one.
+    pub in_flight: inflight::InFlight,
 }
 
 /// Default of [`ReceiverConfig::conn_timeout`]: SDK exporters send a whole request at once
@@ -52,6 +56,7 @@ impl Default for ReceiverConfig {
             max_body: 16 * 1024 * 1024,
             conn_timeout: DEFAULT_CONN_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            in_flight: inflight::InFlight::default(),
         }
     }
 }

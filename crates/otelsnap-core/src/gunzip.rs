@@ -246,6 +246,14 @@ fn inflate_into(slots: &mut [(&[u8], &mut [std::mem::MaybeUninit<u8>])]) -> bool
     if d.0.is_null() {
         return false;
     }
+    inflate_into_with(&d, slots)
+}
+
+/// [`inflate_into`] with a decompressor the caller keeps.
+fn inflate_into_with(
+    d: &Decompressor,
+    slots: &mut [(&[u8], &mut [std::mem::MaybeUninit<u8>])],
+) -> bool {
     for (m, slot) in slots.iter_mut() {
         let (mut used_in, mut used_out) = (0usize, 0usize);
         // SAFETY: `m` is readable for its length and `slot` writable for its length;
@@ -270,6 +278,95 @@ fn inflate_into(slots: &mut [(&[u8], &mut [std::mem::MaybeUninit<u8>])]) -> bool
         }
     }
     true
+}
+
+/// Largest member output [`MemberReader`] inflates (the writer's members hold 1 MiB).
+const MAX_STREAMED_MEMBER: usize = 16 << 20;
+
+/// Reads the members [`crate::gzip`] writes one at a time from a reader and inflates each on
+/// its own, so a session can be parsed while it is read without its whole text in memory.
+/// Anything else (a member that does not declare its length, damage, bytes after the last
+/// member, output past the limit) ends the reading with `Err(())`: the caller then reads the
+/// file the careful way ([`limited`]), which says precisely what is wrong.
+pub(crate) struct MemberReader<R> {
+    r: R,
+    d: Decompressor,
+    out_total: u64,
+    max_out: u64,
+}
+
+impl<R: Read> MemberReader<R> {
+    /// A reader of `r`'s members, refusing more than `max_out` bytes of output in all.
+    pub(crate) fn new(r: R, max_out: u64) -> Option<Self> {
+        // SAFETY: plain allocation; a null result is handled.
+        let d = Decompressor(unsafe { libdeflate_alloc_decompressor() });
+        (!d.0.is_null()).then_some(MemberReader {
+            r,
+            d,
+            out_total: 0,
+            max_out,
+        })
+    }
+
+    /// The next member's output; `Ok(None)` at the end of the input.
+    pub(crate) fn next_member(&mut self) -> Result<Option<Vec<u8>>, ()> {
+        let mut head = [0u8; 12];
+        let got = fill(&mut self.r, &mut head)?;
+        if got == 0 {
+            return Ok(None);
+        }
+        if got < head.len() || head[..3] != [0x1f, 0x8b, 8] || head[3] & 0x04 == 0 {
+            return Err(());
+        }
+        let xlen = u16::from_le_bytes([head[10], head[11]]) as usize;
+        let mut m = Vec::with_capacity(12 + xlen);
+        m.extend_from_slice(&head);
+        m.resize(12 + xlen, 0);
+        if fill(&mut self.r, &mut m[12..])? < xlen {
+            return Err(());
+        }
+        let len = declared_len(&m).ok_or(())?;
+        if len < 20 + m.len() {
+            return Err(());
+        }
+        let at = m.len();
+        m.resize(len, 0);
+        if fill(&mut self.r, &mut m[at..])? < len - at {
+            return Err(());
+        }
+        let size = u32::from_le_bytes(m[len - 4..].try_into().map_err(|_| ())?) as usize;
+        // Ours hold 1 MiB of text each; a larger claim is left to the careful path, so this
+        // one never allocates much for a member.
+        if size > MAX_STREAMED_MEMBER {
+            return Err(());
+        }
+        self.out_total = self.out_total.saturating_add(size as u64);
+        if self.out_total > self.max_out {
+            return Err(());
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(size.max(1));
+        let mut slot = [(m.as_slice(), &mut out.spare_capacity_mut()[..size])];
+        if !inflate_into_with(&self.d, &mut slot) {
+            return Err(());
+        }
+        // SAFETY: `inflate_into_with` filled the whole slot, the first `size` bytes.
+        unsafe { out.set_len(size) };
+        Ok(Some(out))
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> Result<usize, ()> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(()),
+        }
+    }
+    Ok(n)
 }
 
 /// Reads a whole file into one buffer of its exact size, on huge pages when large.

@@ -35,8 +35,8 @@ pub const MEMBER_SUBFIELD: [u8; 2] = *b"OM";
 /// Largest extra field the caller may pass (the gzip limit, less our own subfield).
 pub const MAX_EXTRA: usize = 65_535 - 8;
 
-/// A libdeflate compressor, freed on drop.
-struct Compressor(*mut libdeflate_compressor);
+/// A libdeflate compressor, freed on drop, with the buffer it compresses into.
+struct Compressor(*mut libdeflate_compressor, Vec<u8>);
 
 impl Compressor {
     fn new(level: i32) -> Compressor {
@@ -46,7 +46,7 @@ impl Compressor {
             // Out of memory, like any failed allocation (the level is valid).
             std::alloc::handle_alloc_error(std::alloc::Layout::new::<[u8; 1 << 20]>());
         }
-        Compressor(c)
+        Compressor(c, Vec::new())
     }
 
     /// One whole gzip member of `data`, with `extra` (already-framed subfields) before ours.
@@ -55,7 +55,11 @@ impl Compressor {
         let bound = unsafe { libdeflate_deflate_compress_bound(self.0, data.len()) };
         let xlen = extra.len() + 8;
         let head = 12 + xlen;
-        let mut out = vec![0u8; head + bound + 8];
+        // Compressed into this worker's buffer, sized for incompressible input once and
+        // reused: a fresh zeroed megabyte per member was page faults for every member
+        // (BENCHMARKS.md, issue #15 `merge3`). The member is then copied out at its size.
+        let out = &mut self.1;
+        out.resize(head + bound + 8, 0);
         // SAFETY: `data` is readable for its length and `out[head..]` writable for `bound`
         // bytes; libdeflate writes at most that many and returns how many it wrote (0 only
         // when they do not fit, which the bound rules out).
@@ -71,10 +75,6 @@ impl Compressor {
         // SAFETY: `data` is readable for its length.
         let crc = unsafe { libdeflate_crc32(0, data.as_ptr().cast(), data.len()) };
         let total = head + n + 8;
-        out.truncate(total);
-        // The buffer was sized for incompressible input; members wait for their turn to be
-        // written out, so each must hold only its own bytes.
-        out.shrink_to_fit();
         // ID1 ID2 CM=deflate FLG=FEXTRA MTIME=0 XFL=0 OS=255 (unknown), then XLEN.
         out[..10].copy_from_slice(&[0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 255]);
         out[10..12].copy_from_slice(&(xlen as u16).to_le_bytes());
@@ -84,8 +84,9 @@ impl Compressor {
         out[ours + 2..ours + 4].copy_from_slice(&4u16.to_le_bytes());
         out[ours + 4..ours + 8].copy_from_slice(&(total as u32).to_le_bytes());
         out[head + n..head + n + 4].copy_from_slice(&crc.to_le_bytes());
-        out[head + n + 4..].copy_from_slice(&(data.len() as u32).to_le_bytes());
-        out
+        out[head + n + 4..total].copy_from_slice(&(data.len() as u32).to_le_bytes());
+        // Members wait for their turn to be written out: each holds only its own bytes.
+        out[..total].to_vec()
     }
 }
 
@@ -129,8 +130,12 @@ fn compress_with_level<T>(
         let (jobs_tx, jobs_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<u8>)>();
+        // Chunk buffers come back from the workers to be filled again: a fresh megabyte per
+        // chunk was page faults for every chunk.
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         for _ in 0..threads {
             let (jobs_rx, done_tx) = (Arc::clone(&jobs_rx), done_tx.clone());
+            let spare_tx = spare_tx.clone();
             sc.spawn(move || {
                 let mut c = Compressor::new(level);
                 loop {
@@ -140,18 +145,20 @@ fn compress_with_level<T>(
                     };
                     let Ok((i, data)) = job else { return };
                     let member = c.member(&data, if i == 0 { extra } else { &[] });
-                    drop(data);
+                    // The serializer may be done and gone: then the buffer is just freed.
+                    let _ = spare_tx.send(data);
                     if done_tx.send((i, member)).is_err() {
                         return;
                     }
                 }
             });
         }
-        drop(done_tx);
+        drop((done_tx, spare_tx));
         let mut sink = Chunks {
             buf: Vec::with_capacity(CHUNK),
             next: 0,
             jobs: jobs_tx,
+            spare: spare_rx,
         };
         let value = write(&mut sink);
         sink.cut();
@@ -171,6 +178,8 @@ struct Chunks {
     buf: Vec<u8>,
     next: usize,
     jobs: mpsc::SyncSender<(usize, Vec<u8>)>,
+    /// Buffers the workers are done with.
+    spare: mpsc::Receiver<Vec<u8>>,
 }
 
 impl Chunks {
@@ -179,7 +188,14 @@ impl Chunks {
         if self.buf.is_empty() && self.next > 0 {
             return;
         }
-        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let next = match self.spare.try_recv() {
+            Ok(mut b) => {
+                b.clear();
+                b
+            }
+            Err(_) => Vec::with_capacity(CHUNK),
+        };
+        let data = std::mem::replace(&mut self.buf, next);
         // The workers live until every sender is gone, so this cannot fail.
         let _ = self.jobs.send((self.next, data));
         self.next += 1;

@@ -77,6 +77,7 @@ pub(super) async fn capture_listen(
         max_body: args.max_body,
         conn_timeout: args.conn_timeout,
         max_connections: args.max_connections,
+        in_flight: crate::otlp::inflight::InFlight::new(args.max_in_flight),
     };
     for (addr, flag) in [(grpc_addr, "--grpc"), (http_addr, "--http")] {
         if let Some(w) = addr.and_then(|a| exposure_warning(a, flag)) {
@@ -95,12 +96,22 @@ pub(super) async fn capture_listen(
     let mut sources = Vec::new();
     if let (Some(l), Some(a)) = (grpc, grpc_addr) {
         sources.push(format!("grpc://{a}"));
-        let fut: BoxFuture = Box::pin(crate::otlp::grpc::serve(l, sink.clone(), cfg, shutdown()));
+        let fut: BoxFuture = Box::pin(crate::otlp::grpc::serve(
+            l,
+            sink.clone(),
+            cfg.clone(),
+            shutdown(),
+        ));
         tasks.push(spawn_receiver("gRPC", fut, fail_tx.clone()));
     }
     if let (Some(l), Some(a)) = (http, http_addr) {
         sources.push(format!("http://{a}"));
-        let fut: BoxFuture = Box::pin(crate::otlp::http::serve(l, sink.clone(), cfg, shutdown()));
+        let fut: BoxFuture = Box::pin(crate::otlp::http::serve(
+            l,
+            sink.clone(),
+            cfg.clone(),
+            shutdown(),
+        ));
         tasks.push(spawn_receiver("HTTP", fut, fail_tx.clone()));
     }
     drop(fail_tx);

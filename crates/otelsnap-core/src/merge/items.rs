@@ -10,23 +10,29 @@ use crate::session::model::{
 };
 
 use super::MergeError;
-use super::keys::{EstAcc, EvAcc, KeyCtx, MapAcc, Part, implied_denominator};
+use super::keys::{EstAcc, EvAcc, KeyCtx, MapAcc, Part, implied_denominator, settle_map};
 
-/// Service counts summed, trimmed to the kept services (`--services`).
+/// Service counts summed, trimmed to the kept services (`--services`): the sources' sorted
+/// maps merged (most items have one or two services).
 #[derive(Debug, Default)]
-pub(crate) struct ServicesAcc(BTreeMap<String, u64>);
+pub(crate) struct ServicesAcc(ServiceCounts);
 
 impl ServicesAcc {
-    fn add(&mut self, m: ServiceCounts, keep: Option<&BTreeSet<String>>) {
+    fn add(&mut self, mut m: ServiceCounts, keep: Option<&BTreeSet<String>>) {
+        if let Some(keep) = keep {
+            m.retain(|k, _| keep.contains(k));
+        }
+        if self.0.is_empty() {
+            self.0 = m;
+            return;
+        }
         for (k, v) in m {
-            if keep.is_none_or(|s| s.contains(&k)) {
-                *self.0.entry(k).or_default() += v;
-            }
+            *self.0.get_or_default(&k) += v;
         }
     }
 
     fn finish(self) -> ServiceCounts {
-        self.0.into_iter().collect()
+        self.0
     }
 }
 
@@ -76,14 +82,46 @@ pub(crate) struct VariantAcc {
     incomplete: Option<Incomplete>,
 }
 
-/// One metric name: its variants by (type, unit); the one with the most samples is kept.
-#[derive(Debug, Default)]
-pub(crate) struct MetricAcc {
-    variants: BTreeMap<(&'static str, String), VariantAcc>,
-    next: u32,
+impl VariantAcc {
+    fn new(metric_type: MetricType, unit: String) -> VariantAcc {
+        VariantAcc {
+            metric_type,
+            unit,
+            items: Vec::new(),
+            sample_count: 0,
+            data_point_count: 0,
+            description: String::new(),
+            label_keys: MapAcc::default(),
+            resource_keys: MapAcc::default(),
+            series: EstAcc::default(),
+            services: ServicesAcc::default(),
+            aggregation_temporality: None,
+            is_monotonic: None,
+            explicit_bounds: Vec::new(),
+            scales: Vec::new(),
+            quantiles: Vec::new(),
+            conflicts: Vec::new(),
+            incomplete: None,
+        }
+    }
+}
+
+/// One metric name across the sources folded so far.
+// `One` is the common case and is held inline in the merger's map: boxing it would add an
+// allocation per metric to save space only on the metrics seen more than once.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum MetricAcc {
+    /// Seen in one source so far, kept whole as it came: the common case when sessions hold
+    /// mostly different metrics, and settled in place at the end instead of being taken apart
+    /// into accumulators and rebuilt. A second source replays it into `Many`.
+    One(usize, MetricMeta),
+    /// Seen in several sources.
+    Many(ManyMetric),
 }
 
 impl MetricAcc {
+    /// Folds one more source's metric in (the first is kept by `One`).
     pub(crate) fn add(
         &mut self,
         ctx: &mut KeyCtx,
@@ -91,29 +129,120 @@ impl MetricAcc {
         m: MetricMeta,
         keep: Option<&BTreeSet<String>>,
     ) -> Result<(), MergeError> {
+        if let MetricAcc::One(..) = self {
+            let MetricAcc::One(first_src, first) =
+                std::mem::replace(self, MetricAcc::Many(ManyMetric::default()))
+            else {
+                unreachable!("checked above")
+            };
+            if let MetricAcc::Many(acc) = self {
+                acc.add(ctx, first_src, first, keep)?;
+            }
+        }
+        match self {
+            MetricAcc::Many(acc) => acc.add(ctx, src, m, keep),
+            MetricAcc::One(..) => unreachable!("made Many above"),
+        }
+    }
+
+    /// The merged metric, and the warnings about variants that were not kept.
+    pub(crate) fn finish(
+        self,
+        ctx: &mut KeyCtx,
+        name: String,
+        samples: usize,
+        keep: Option<&BTreeSet<String>>,
+        warnings: &mut Vec<String>,
+    ) -> Result<MetricMeta, MergeError> {
+        match self {
+            MetricAcc::One(src, m) => finish_one(ctx, src, m, samples, keep),
+            MetricAcc::Many(acc) => acc.finish(ctx, name, samples, warnings),
+        }
+    }
+}
+
+/// What `ManyMetric` makes of a single source's metric, computed on the metric in place: the
+/// same settling (percentages of its own sample count, samples deduplicated and capped, the
+/// estimate judged by `EstAcc`, lists sorted and deduplicated, services trimmed), without the
+/// accumulators. `one_metric_settles_as_the_accumulators_do` holds the two to each other.
+fn finish_one(
+    ctx: &mut KeyCtx,
+    src: usize,
+    mut m: MetricMeta,
+    samples: usize,
+    keep: Option<&BTreeSet<String>>,
+) -> Result<MetricMeta, MergeError> {
+    let n = m.sample_count;
+    settle_map(&mut m.label_keys, n, samples);
+    settle_map(&mut m.resource_keys, n, samples);
+    let mut series = EstAcc::default();
+    let what = || format!("the series sketch of metric '{}'", m.name);
+    series.add(
+        ctx,
+        Part {
+            src,
+            estimate: m.active_series,
+            sketch: m.series_sketch.take(),
+            approximate: m.series_approximate,
+        },
+        &what,
+    )?;
+    let series = series.finish(ctx, &what)?;
+    if let Some(keep) = keep {
+        m.services.retain(|s, _| keep.contains(s));
+    }
+    // No more series than data points (a sketch's error could say otherwise).
+    m.active_series = series.estimate.min(m.data_point_count.max(n));
+    m.series_sketch = series.sketch;
+    m.series_approximate = series.approximate;
+    m.occ_series_hll = None;
+    sort_dedup(&mut m.explicit_bounds, f64::total_cmp);
+    sort_dedup(&mut m.scales, Ord::cmp);
+    sort_dedup(&mut m.quantiles, f64::total_cmp);
+    if !m.conflicts.is_empty() {
+        m.conflicts.sort();
+        m.conflicts.dedup();
+    }
+    Ok(m)
+}
+
+/// Sorted and deduplicated in place, as `add_sorted` leaves a list.
+fn sort_dedup<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if v.is_empty() {
+        return;
+    }
+    v.sort_by(&cmp);
+    v.dedup_by(|a, b| cmp(a, b).is_eq());
+}
+
+/// One metric name seen in several sources: its variants by (type, unit); the one with the
+/// most samples is kept.
+#[derive(Debug, Default)]
+pub(crate) struct ManyMetric {
+    /// Sorted by (type, unit); nearly always one (a map would allocate a node of eleven).
+    variants: Vec<((&'static str, String), VariantAcc)>,
+    next: u32,
+}
+
+impl ManyMetric {
+    fn add(
+        &mut self,
+        ctx: &mut KeyCtx,
+        src: usize,
+        m: MetricMeta,
+        keep: Option<&BTreeSet<String>>,
+    ) -> Result<(), MergeError> {
         let name = m.name;
-        let v = self
-            .variants
-            .entry((m.metric_type.as_str(), m.unit.clone()))
-            .or_insert_with(|| VariantAcc {
-                metric_type: m.metric_type,
-                unit: m.unit,
-                items: Vec::new(),
-                sample_count: 0,
-                data_point_count: 0,
-                description: String::new(),
-                label_keys: MapAcc::default(),
-                resource_keys: MapAcc::default(),
-                series: EstAcc::default(),
-                services: ServicesAcc::default(),
-                aggregation_temporality: None,
-                is_monotonic: None,
-                explicit_bounds: Vec::new(),
-                scales: Vec::new(),
-                quantiles: Vec::new(),
-                conflicts: Vec::new(),
-                incomplete: None,
-            });
+        let vkey = (m.metric_type.as_str(), m.unit);
+        let at = match self.variants.binary_search_by(|(k, _)| k.cmp(&vkey)) {
+            Ok(at) => at,
+            Err(at) => {
+                let v = VariantAcc::new(m.metric_type, vkey.1.clone());
+                self.variants.insert(at, (vkey, v));
+                at
+            }
+        };
+        let v = &mut self.variants[at].1;
         v.items.push((self.next, src as u32, m.sample_count));
         self.next += 1;
         v.sample_count += m.sample_count;
@@ -153,32 +282,31 @@ impl MetricAcc {
         Ok(())
     }
 
-    /// The merged metric, and the warnings about variants that were not kept.
-    pub(crate) fn finish(
+    fn finish(
         self,
         ctx: &mut KeyCtx,
         name: String,
         samples: usize,
         warnings: &mut Vec<String>,
     ) -> Result<MetricMeta, MergeError> {
-        let Some((kept_key, _)) = self
+        let Some(kept) = self
             .variants
             .iter()
-            .max_by(|a, b| a.1.sample_count.cmp(&b.1.sample_count).then(b.0.cmp(a.0)))
-            .map(|(k, v)| (k.clone(), v.sample_count))
+            .enumerate()
+            .max_by(|(_, a), (_, b)| a.1.sample_count.cmp(&b.1.sample_count).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i)
         else {
             unreachable!("a metric accumulator is made with its first variant")
         };
         let mut variants = self.variants;
-        let Some(mut v) = variants.remove(&kept_key) else {
-            unreachable!("the key was just found")
-        };
+        let (_, mut v) = variants.remove(kept);
         if !variants.is_empty() {
             let (ty, unit) = (v.metric_type, v.unit.clone());
             let kept_n = v.sample_count;
             // Lost source items in the order they came, as one merge of all would list them.
             let mut lost: Vec<(u32, u32, u64, &VariantAcc)> = variants
-                .values()
+                .iter()
+                .map(|(_, l)| l)
                 .flat_map(|l| l.items.iter().map(move |&(o, s, n)| (o, s, n, l)))
                 .collect();
             lost.sort_by_key(|x| x.0);
@@ -215,7 +343,7 @@ impl MetricAcc {
                     )
                 });
             }
-            for l in variants.into_values() {
+            for (_, l) in variants {
                 v.conflicts.extend(l.conflicts);
             }
         }
@@ -514,5 +642,143 @@ impl AttrAcc {
             occ_hll: None,
             evidence: self.ev.finish(est.estimate).map(Box::new),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::model::{Conflict, KeyStats, SketchData};
+    use crate::sketch::Sketch;
+
+    fn sketch_of(values: impl Iterator<Item = String>) -> (u64, SketchData) {
+        let mut s = Sketch::new();
+        for v in values {
+            s.insert(v.as_bytes());
+        }
+        (s.estimate(), s.to_data())
+    }
+
+    fn key(count: u64, samples: &[&str], distinct: u64) -> KeyStats {
+        let (est, sk) = sketch_of((0..distinct).map(|i| format!("v{i}")));
+        KeyStats {
+            count,
+            percentage: 12.5,
+            estimated_cardinality: est,
+            value_samples: samples.iter().map(|s| s.to_string()).collect(),
+            sketch: Some(Box::new(sk)),
+            ..Default::default()
+        }
+    }
+
+    /// Metrics covering what settling a single source's metric changes.
+    fn metrics() -> Vec<MetricMeta> {
+        let (series, sk) = sketch_of((0..40).map(|i| format!("s{i}")));
+        let base = MetricMeta {
+            name: "m".into(),
+            description: "d".into(),
+            unit: "ms".into(),
+            metric_type: MetricType::Histogram,
+            label_keys: [
+                (
+                    "a".to_string(),
+                    key(7, &["x", "y", "x", "z", "w", "v", "u"], 9),
+                ),
+                ("b".to_string(), key(3, &["q"], 1)),
+            ]
+            .into(),
+            resource_keys: [("r".to_string(), key(10, &["1", "1", "2"], 2))].into(),
+            sample_count: 10,
+            data_point_count: 12,
+            services: [("a".to_string(), 4), ("b".to_string(), 6)].into(),
+            active_series: series,
+            series_sketch: Some(sk),
+            explicit_bounds: vec![5.0, 1.0, 5.0, 2.5],
+            scales: vec![3, -1, 3],
+            quantiles: vec![0.99, 0.5],
+            conflicts: vec![
+                Conflict {
+                    field: "unit".into(),
+                    other: "s".into(),
+                    source: "z".into(),
+                },
+                Conflict {
+                    field: "type".into(),
+                    other: "sum".into(),
+                    source: "a".into(),
+                },
+                Conflict {
+                    field: "unit".into(),
+                    other: "s".into(),
+                    source: "z".into(),
+                },
+            ],
+            incomplete: Some(Incomplete {
+                dropped: 3,
+                caps: vec!["keys".into(), "items".into()],
+            }),
+            ..Default::default()
+        };
+        let mut out = vec![base.clone()];
+        // An estimate without a sketch, an approximate one, none at all, and one above the
+        // data points.
+        let mut m = base.clone();
+        m.series_sketch = None;
+        out.push(m);
+        let mut m = base.clone();
+        m.series_approximate = true;
+        m.active_series = 1000;
+        out.push(m);
+        let mut m = base.clone();
+        m.series_sketch = None;
+        m.active_series = 0;
+        out.push(m);
+        let mut m = base.clone();
+        m.data_point_count = 3;
+        m.sample_count = 2;
+        out.push(m);
+        out.push(MetricMeta {
+            name: "empty".into(),
+            ..Default::default()
+        });
+        out
+    }
+
+    #[test]
+    fn one_metric_settles_as_the_accumulators_do() {
+        let keep: BTreeSet<String> = ["b".to_string()].into();
+        for m in metrics() {
+            for samples in [0, 2, 5] {
+                for keep in [None, Some(&keep)] {
+                    let mut ctx = KeyCtx {
+                        ids: vec!["s".into()],
+                        cap: samples,
+                        ..KeyCtx::default()
+                    };
+                    let mut acc = ManyMetric::default();
+                    acc.add(&mut ctx, 0, m.clone(), keep).unwrap();
+                    let (mut w1, mut w2) = (Vec::new(), Vec::new());
+                    let want = acc.finish(&mut ctx, m.name.clone(), samples, &mut w1);
+                    let mut ctx2 = KeyCtx {
+                        ids: vec!["s".into()],
+                        cap: samples,
+                        ..KeyCtx::default()
+                    };
+                    let got = MetricAcc::One(0, m.clone()).finish(
+                        &mut ctx2,
+                        m.name.clone(),
+                        samples,
+                        keep,
+                        &mut w2,
+                    );
+                    assert_eq!(got.unwrap(), want.unwrap(), "{m:?} at {samples}, {keep:?}");
+                    assert_eq!(w1, w2);
+                    assert_eq!(
+                        (ctx.decoded, ctx.approximate_keys, ctx.refused_at),
+                        (ctx2.decoded, ctx2.approximate_keys, ctx2.refused_at)
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Per-key merging, one source at a time: counts, HyperLogLog unions, percentages, value
 //! samples and evidence are accumulated as each source is folded in and settled at the end.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::session::evidence::{KeyEvidence, ShapeSample};
 use crate::session::model::{KeyStats, KeyStatsMap, SketchData};
-use crate::sketch::{self, Sketch};
+use crate::sketch::{self, Sketch, SketchError};
 
 use super::MergeError;
 use super::dense;
@@ -95,8 +96,9 @@ pub(crate) struct EstAcc {
     approximate: bool,
     /// The largest estimate of the parts without a mergeable sketch.
     approx_max: u64,
-    /// The first sketch's source, precision and encoding (its data left empty).
-    first: Option<(usize, SketchData)>,
+    /// The first sketch's source, precision and encoding (ours borrowed, not copied: most
+    /// estimates have a sketch in our encoding, and a copy per key adds up).
+    first: Option<(usize, u8, Cow<'static, str>)>,
     sketch: SketchAcc,
 }
 
@@ -122,22 +124,33 @@ impl EstAcc {
         };
         match &self.first {
             None => {
-                self.first = Some((
-                    p.src,
-                    SketchData {
-                        precision: d.precision,
-                        encoding: d.encoding.clone(),
-                        data: String::new(),
-                    },
-                ));
+                let encoding = if d.encoding == sketch::ENCODING {
+                    Cow::Borrowed(sketch::ENCODING)
+                } else {
+                    Cow::Owned(d.encoding.clone())
+                };
+                self.first = Some((p.src, d.precision, encoding));
             }
-            Some((src, proto)) => {
-                sketch::check_compatible(proto, &d).map_err(|reason| MergeError::Incompatible {
-                    what: what(),
-                    a: ctx.id(*src),
-                    b: ctx.id(p.src),
-                    reason,
-                })?;
+            Some((src, precision, encoding)) => {
+                // What `sketch::check_compatible` says of the first sketch and this one.
+                let reason = if *precision != d.precision {
+                    Some(SketchError::PrecisionMismatch(*precision, d.precision))
+                } else if *encoding != d.encoding.as_str() {
+                    Some(SketchError::EncodingMismatch(
+                        encoding.to_string(),
+                        d.encoding.clone(),
+                    ))
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    return Err(MergeError::Incompatible {
+                        what: what(),
+                        a: ctx.id(*src),
+                        b: ctx.id(p.src),
+                        reason,
+                    });
+                }
             }
         }
         let corrupt = |ctx: &KeyCtx, src: usize, reason| MergeError::Corrupt {
@@ -411,9 +424,7 @@ impl KeyAcc {
     ) -> Result<KeyStats, MergeError> {
         match self {
             KeyAcc::One(_, mut ks) => {
-                ks.percentage = percentage(ks.count, denominator);
-                ks.value_samples = union_samples([&ks.value_samples], samples);
-                ks.occ_hll = None;
+                settle_one(&mut ks, denominator, samples);
                 Ok(ks)
             }
             KeyAcc::Many(m) => {
@@ -442,12 +453,14 @@ impl KeyAcc {
     }
 }
 
-/// One key map of an item (label keys, resource keys, …) across sources.
+/// One key map of an item (label keys, resource keys, …) across sources: a vector sorted by
+/// key, as the sources' maps are, so a source folds in by one merge-join pass (a `BTreeMap`
+/// allocates a node of eleven entries even for the two or three keys most items have).
 #[derive(Debug, Default)]
-pub(crate) struct MapAcc(BTreeMap<String, KeyAcc>);
+pub(crate) struct MapAcc(Vec<(String, KeyAcc)>);
 
 impl MapAcc {
-    /// Folds one source's map in.
+    /// Folds one source's map in, key by key in key order.
     pub(crate) fn add(
         &mut self,
         ctx: &mut KeyCtx,
@@ -455,14 +468,26 @@ impl MapAcc {
         map: KeyStatsMap,
         what: &dyn Fn(&str) -> String,
     ) -> Result<(), MergeError> {
+        if map.is_empty() {
+            return Ok(());
+        }
+        let old = std::mem::take(&mut self.0);
+        let mut out = Vec::with_capacity(old.len().max(map.len()));
+        let mut old = old.into_iter().peekable();
         for (k, ks) in map {
-            match self.0.get_mut(k.as_str()) {
-                Some(acc) => acc.add(ctx, src, ks, &|| what(&k))?,
-                None => {
-                    self.0.insert(k, KeyAcc::One(src, ks));
+            while let Some(o) = old.next_if(|o| o.0 < k) {
+                out.push(o);
+            }
+            match old.next_if(|o| o.0 == k) {
+                Some((k, mut acc)) => {
+                    acc.add(ctx, src, ks, &|| what(&k))?;
+                    out.push((k, acc));
                 }
+                None => out.push((k, KeyAcc::One(src, ks))),
             }
         }
+        out.extend(old);
+        self.0 = out;
         Ok(())
     }
 
@@ -485,7 +510,41 @@ impl MapAcc {
 
 pub use crate::session::percentage;
 
-/// Distinct samples in first-seen order, at most `cap`.
+/// A key seen in one source, settled in place: its percentage of `denominator`, its samples
+/// deduplicated and capped as `union_samples` of its one list.
+fn settle_one(ks: &mut KeyStats, denominator: u64, samples: usize) {
+    ks.percentage = percentage(ks.count, denominator);
+    distinct_capped(&mut ks.value_samples, samples);
+    ks.occ_hll = None;
+}
+
+/// Every key of a map seen in one source, settled in place (what [`MapAcc`] makes of it).
+pub(crate) fn settle_map(map: &mut KeyStatsMap, denominator: u64, samples: usize) {
+    for ks in map.values_mut() {
+        settle_one(ks, denominator, samples);
+    }
+}
+
+/// The first `cap` distinct values of `v` in first-seen order, in place: `union_samples([v],
+/// cap)` without copying the strings.
+fn distinct_capped(v: &mut Vec<String>, cap: usize) {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if kept >= cap {
+            break;
+        }
+        if !v[..kept].contains(&v[i]) {
+            // Everything between `kept` and `i` repeats a kept value: swap it out of the way.
+            v.swap(kept, i);
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
+}
+
+/// Distinct samples in first-seen order, at most `cap` (the reference `distinct_capped` and
+/// `KeyCtx::add_samples` are held to).
+#[cfg(test)]
 pub(crate) fn union_samples<'a>(
     lists: impl IntoIterator<Item = &'a Vec<String>>,
     cap: usize,
@@ -558,6 +617,25 @@ mod tests {
         assert_eq!(union_samples([&a, &b], 3), ["x", "y", "z"]);
         assert_eq!(union_samples([&b, &a], 5), ["y", "z", "w", "x"]);
         assert!(union_samples([&a], 0).is_empty());
+    }
+
+    #[test]
+    fn samples_settled_in_place_equal_the_union_of_one_list() {
+        let lists: [&[&str]; 5] = [
+            &[],
+            &["a", "b", "c"],
+            &["a", "a", "b", "a", "c", "b", "d"],
+            &["x", "x", "x"],
+            &["p", "q", "p", "r", "q", "s", "t"],
+        ];
+        for list in lists {
+            let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            for cap in 0..=8 {
+                let mut v = list.clone();
+                distinct_capped(&mut v, cap);
+                assert_eq!(v, union_samples([&list], cap), "{list:?} at {cap}");
+            }
+        }
     }
 
     #[test]

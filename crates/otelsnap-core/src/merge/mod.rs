@@ -40,6 +40,7 @@ mod keys;
 #[cfg(test)]
 mod tests;
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -330,8 +331,12 @@ impl Merger {
         if self.want(Signal::Metrics) {
             for m in metrics {
                 if self.keep(&m.services) {
-                    let acc = self.metrics.entry(m.name.clone()).or_default();
-                    acc.add(&mut self.ctx, src, m, keep)?;
+                    match self.metrics.entry(m.name.clone()) {
+                        Entry::Vacant(e) => {
+                            e.insert(MetricAcc::One(src, m));
+                        }
+                        Entry::Occupied(e) => e.into_mut().add(&mut self.ctx, src, m, keep)?,
+                    }
                 }
             }
         }
@@ -398,9 +403,10 @@ impl Merger {
         } = self;
         let mut warnings = Vec::new();
         let mut data = SessionData::default();
+        let keep = opts.services.as_ref();
         for (name, acc) in metrics {
             data.metrics
-                .push(acc.finish(&mut ctx, name, samples, &mut warnings)?);
+                .push(acc.finish(&mut ctx, name, samples, keep, &mut warnings)?);
         }
         for ((name, kind), acc) in spans {
             data.spans.push(acc.finish(&mut ctx, name, kind, samples)?);

@@ -31,18 +31,25 @@ pub struct ReadLimits {
     pub max_decompressed: u64,
 }
 
-/// Default decompression limit: 512 MiB. A CI runner has 7 GB of memory (GitHub's standard
-/// Linux runner; many have less to spare beside the build). A session costs about 2x its
-/// JSON in memory once parsed, and `diff` loads two, so two sessions at this limit need about
-/// 2 GiB: it fits with room for the rest of the job. It is still 3x the largest session
-/// measured (50,000 metrics: 174 MB of JSON, BENCHMARKS.md). Decompression never holds more
-/// than the limit, so a gzip bomb costs at most this much before it is refused.
-pub const DEFAULT_MAX_DECOMPRESSED: u64 = 512 * 1024 * 1024;
+/// Default limit on a session file's size: 512 MiB of gzip, room for a session of 500,000
+/// metrics (about 950 bytes each compressed, with five label keys and their sketches:
+/// BENCHMARKS.md). `diff` and `show` read such a file in a few GiB (they never hold its text
+/// whole: [`super::store::read_file`]); what writes or merges sessions holds one whole.
+pub const DEFAULT_MAX_SESSION_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Default decompression limit: 2 GiB, the JSON of a session at [`DEFAULT_MAX_SESSION_SIZE`]
+/// (about 3.5 KB per metric, so 500,000 metrics are 1.7 GB). The read-only commands (`diff`,
+/// `show`) parse while they inflate, so neither a large session nor a gzip bomb makes them
+/// hold the text: a bomb costs them time, not memory. Commands that load a session whole
+/// (`merge`, `export`, `import`) hold its text while parsing, so a bomb costs them at most
+/// this much before it is refused (decompression never holds more than the limit); lower it
+/// with the flag where memory is tighter than that.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 2 * 1024 * 1024 * 1024;
 
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_file: 100 * 1024 * 1024,
+            max_file: DEFAULT_MAX_SESSION_SIZE,
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
         }
     }
@@ -359,10 +366,15 @@ pub fn decode(bytes: &[u8], limits: &ReadLimits, origin: &str) -> Result<Session
         }
     };
     let parsed: Result<Session, _> = serde_json::from_str(text);
-    let mut session = match parsed {
-        Ok(s) => s,
-        Err(e) => return Err(explain(text.as_bytes(), e, origin)),
-    };
+    match parsed {
+        Ok(s) => accept(s, origin),
+        Err(e) => Err(explain(text.as_bytes(), e, origin)),
+    }
+}
+
+/// The checks every parsed session passes, however it was parsed: a version this build reads,
+/// OCC's fields normalized, and the model's rules ([`super::validate::check`]).
+pub(crate) fn accept(mut session: Session, origin: &str) -> Result<Session, SessionError> {
     if u64::from(session.version) > u64::from(FORMAT_VERSION) {
         return Err(SessionError::NewerVersion {
             origin: origin.into(),

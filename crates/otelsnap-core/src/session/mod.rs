@@ -9,6 +9,7 @@ pub mod name;
 pub mod occ;
 pub mod sorted_map;
 pub mod store;
+mod stream;
 pub mod validate;
 
 pub use error::SessionError;

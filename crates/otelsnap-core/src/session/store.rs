@@ -1,7 +1,7 @@
 //! The session directory: atomic, never-clobbering writes, limits, and header-only listing.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -32,7 +32,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_session_size: 100 * 1024 * 1024,
+            max_session_size: format::DEFAULT_MAX_SESSION_SIZE,
             max_sessions: 50,
             max_decompressed: format::DEFAULT_MAX_DECOMPRESSED,
         }
@@ -196,6 +196,15 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Session, SessionErr
             size: meta.len(),
             limit: limits.max_file,
         });
+    }
+    // A read-only load parses while it inflates, never holding the whole text; anything
+    // unusual (or any problem) is read again the whole way, which explains it precisely.
+    if crate::sketch::skipping_data() {
+        if let Some(s) = super::stream::read(&mut f, limits) {
+            return format::accept(s, &origin);
+        }
+        f.seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| SessionError::io("read", path, e))?;
     }
     let bytes = crate::gunzip::read_file(&mut f, meta.len())
         .map_err(|e| SessionError::io("read", path, e))?;

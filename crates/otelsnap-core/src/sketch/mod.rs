@@ -89,6 +89,11 @@ pub fn without_data<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// True inside [`without_data`]: the decode under way is read-only.
+pub(crate) fn skipping_data() -> bool {
+    SKIP_DATA.with(|c| c.get())
+}
+
 impl<'de> Deserialize<'de> for SketchData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]

@@ -6,9 +6,11 @@
 //! too), 64-bit integers as strings or numbers, enums as integers or names, hex trace/span ids,
 //! oneofs as sibling keys, unknown fields ignored and `null` treated as absent.
 //!
-//! The decoder (`stream`) is driven by `serde_json`'s parser as it reads: no intermediate
+//! The decoder (`stream`) fills the types as the document is read: no intermediate
 //! `serde_json::Value` tree, object keys borrowed from the input and matched against the field
-//! names. It answers what a decoder walking a parsed tree would (the reference kept in `tree`
+//! names. Its own reader (`scan`) reads valid documents, the common attribute shape in one go;
+//! anything it gives up on (and every invalid document) is read again by `serde_json`, whose
+//! words the syntax errors keep. It answers what a decoder walking a parsed tree would (the reference kept in `tree`
 //! under the `json-tree` feature, for tests and benchmarks), errors included: a syntax error
 //! anywhere wins over a semantic one, and of several semantic errors in one object the one under
 //! the smallest key is reported, as a walk over a sorted `serde_json::Map` would find first.
@@ -17,6 +19,7 @@
 //! then repeated as `null`, keeps the value last written under either spelling where the tree
 //! kept the surviving spelling's.
 
+mod scan;
 mod stream;
 #[cfg(any(test, feature = "json-tree"))]
 #[doc(hidden)]
@@ -92,6 +95,29 @@ pub struct Document(pub Result<OtlpRequest>);
 impl<'de> Deserialize<'de> for Document {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         stream::deserialize(d, stream::any_request()).map(Document)
+    }
+}
+
+/// The decoder's two JSON readers apart (the fast one and serde_json), for the differential
+/// tests and the benchmark.
+#[cfg(any(test, feature = "json-tree"))]
+#[doc(hidden)]
+pub mod readers {
+    use super::{ExportMetricsServiceRequest, OtlpRequest, Result, stream};
+
+    /// [`super::decode_any`] by the fast reader alone: `None` where it gives up.
+    pub fn fast_any(bytes: &[u8]) -> Option<Result<OtlpRequest>> {
+        stream::fast(std::str::from_utf8(bytes).ok()?, stream::any_request())
+    }
+
+    /// [`super::decode_any`] by serde_json alone, as the decoder read before the fast reader.
+    pub fn serde_any(bytes: &[u8]) -> Result<OtlpRequest> {
+        stream::by_serde(bytes, stream::any_request())
+    }
+
+    /// [`super::decode_metrics`] by serde_json alone.
+    pub fn serde_metrics(bytes: &[u8]) -> Result<ExportMetricsServiceRequest> {
+        stream::by_serde(bytes, stream::metrics_request())
     }
 }
 

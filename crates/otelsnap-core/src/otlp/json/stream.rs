@@ -1,5 +1,8 @@
-//! The OTLP/JSON decoder proper: serde visitors that fill the prost types while `serde_json`
-//! parses, with no `serde_json::Value` in between.
+//! The OTLP/JSON decoder proper: serde visitors that fill the prost types while the document
+//! is parsed, with no `serde_json::Value` in between. The parser is the fast reader (`scan`),
+//! through [`Kind::read`] (objects and lists read by the decoder's own loops, the common
+//! attribute shape by [`Message::quick`]), or `serde_json` through serde's traits: the same
+//! visitors, the same answers.
 //!
 //! Every value is read through a [`Kind`] (what each JSON type becomes, or why it is wrong) and
 //! every object through a [`Message`] (its field names, in both spellings, and where each
@@ -39,13 +42,32 @@ use opentelemetry_proto::tonic::trace::v1::{
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::scan::{Bail, Number, Scan};
 use super::{JsonError, MAX_ANY_VALUE_DEPTH, Path, invalid, lower_camel};
 use crate::otlp::OtlpRequest;
 
 type Res<T> = Result<T, JsonError>;
 
 /// Decodes `bytes` as one JSON document of kind `k`, trailing whitespace allowed.
-pub(super) fn from_slice<K: Kind>(bytes: &[u8], k: K) -> Res<K::Out> {
+pub(super) fn from_slice<K: Kind + Copy>(bytes: &[u8], k: K) -> Res<K::Out> {
+    // The fast reader answers for valid requests; anything else (a document it gives up on,
+    // or an invalid request) is decoded again with serde_json, so that every error is worded
+    // and located as serde_json and the visitors word it.
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some(Ok(out)) = fast(text, k)
+    {
+        return Ok(out);
+    }
+    by_serde(bytes, k)
+}
+
+/// Decodes with the fast reader alone: `None` where it gives up.
+pub(super) fn fast<K: Kind>(text: &str, k: K) -> Option<Res<K::Out>> {
+    super::scan::read(text, |s| k.read(&Path::ROOT, s)).ok()
+}
+
+/// Decodes with serde_json alone.
+pub(super) fn by_serde<K: Kind>(bytes: &[u8], k: K) -> Res<K::Out> {
     // Read from bytes, serde_json checks the UTF-8 of every string it meets; checked once for
     // the whole document (fast on ASCII), the strings are taken as they are. Invalid UTF-8 is
     // read from bytes, so its error is the one serde_json gives there, at the same place.
@@ -86,22 +108,22 @@ fn syntax(e: serde_json::Error) -> JsonError {
 }
 
 /// An ExportMetricsServiceRequest.
-pub(super) fn metrics_request() -> impl Kind<Out = ExportMetricsServiceRequest> {
+pub(super) fn metrics_request() -> impl Kind<Out = ExportMetricsServiceRequest> + Copy {
     Msg(MetricsRequestM)
 }
 
 /// An ExportTraceServiceRequest.
-pub(super) fn traces_request() -> impl Kind<Out = ExportTraceServiceRequest> {
+pub(super) fn traces_request() -> impl Kind<Out = ExportTraceServiceRequest> + Copy {
     Msg(TracesRequestM)
 }
 
 /// An ExportLogsServiceRequest.
-pub(super) fn logs_request() -> impl Kind<Out = ExportLogsServiceRequest> {
+pub(super) fn logs_request() -> impl Kind<Out = ExportLogsServiceRequest> + Copy {
     Msg(LogsRequestM)
 }
 
 /// A request of whichever signal its top-level key names.
-pub(super) fn any_request() -> impl Kind<Out = OtlpRequest> {
+pub(super) fn any_request() -> impl Kind<Out = OtlpRequest> + Copy {
     AnyRequest
 }
 
@@ -151,6 +173,23 @@ pub(super) trait Kind: Sized {
         let err = wrong(p, &self.expected(), "an array");
         skip_seq(seq)?;
         Ok(Err(err))
+    }
+
+    /// The value read by the fast reader: through serde's visitor, unless the kind reads its
+    /// objects and arrays itself (messages, lists), which saves a visitor per value and lets
+    /// a message try a shortcut.
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<Self::Out>, Bail> {
+        Seed { p, k: self }.deserialize(s)
+    }
+}
+
+impl From<Number> for Num {
+    fn from(n: Number) -> Num {
+        match n {
+            Number::U(u) => Num::U(u),
+            Number::I(i) => Num::I(i),
+            Number::F(f) => Num::F(f),
+        }
     }
 }
 
@@ -325,6 +364,14 @@ impl<K: Kind> Kind for Nullable<K> {
     fn array<'de, A: SeqAccess<'de>>(self, p: &Path, seq: A) -> Result<Res<Self::Out>, A::Error> {
         Ok(self.0.array(p, seq)?.map(Some))
     }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<Self::Out>, Bail> {
+        if s.token()? == b'n' {
+            s.null()?;
+            return Ok(Ok(None));
+        }
+        Ok(self.0.read(p, s)?.map(Some))
+    }
 }
 
 /// A list element: `null` is an error.
@@ -361,6 +408,14 @@ impl<K: Kind> Kind for Element<K> {
     fn array<'de, A: SeqAccess<'de>>(self, p: &Path, seq: A) -> Result<Res<Self::Out>, A::Error> {
         self.0.array(p, seq)
     }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<Self::Out>, Bail> {
+        if s.token()? == b'n' {
+            s.null()?;
+            return Ok(self.null(p));
+        }
+        self.0.read(p, s)
+    }
 }
 
 /// A repeated field: a JSON array of `K`; the first bad element is the error.
@@ -395,6 +450,27 @@ impl<K: Kind + Copy> Kind for List<K> {
                 }
             }
         }
+    }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<Self::Out>, Bail> {
+        if s.token()? != b'[' {
+            return Seed { p, k: self }.deserialize(s);
+        }
+        s.open()?;
+        let mut out = Vec::new();
+        while s.next_element(out.is_empty())? {
+            let at = p.index(out.len());
+            match Element(self.0).read(&at, s)? {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    while s.next_element(false)? {
+                        let _present = Skip.read(&Path::ROOT, s)?;
+                    }
+                    return Ok(Err(e));
+                }
+            }
+        }
+        Ok(Ok(out))
     }
 }
 
@@ -721,15 +797,83 @@ trait Message: Copy {
     const ONEOFS: &'static [(u32, &'static str)] = &[];
 
     /// Reads field `id`'s value from `f` into `b`.
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut Self::Builder,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error>;
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error>;
 
     /// The message, once the object is read without error.
     fn finish(b: Self::Builder) -> Self::Out;
+
+    /// The message read by the fast reader in one go, for the shape most documents give it,
+    /// or `None` for any other (the reader then goes back and reads the object field by
+    /// field). What it returns is what reading field by field would.
+    fn quick(self, _: &mut Scan<'_>) -> Option<Self::Out> {
+        None
+    }
+}
+
+/// Where an object's keys and values come from: serde (any deserializer's `MapAccess`) or
+/// the fast reader.
+trait Source<'de> {
+    type Error;
+
+    /// The next key, looked up in `fields`; `None` at the end of the object.
+    fn next_key(
+        &mut self,
+        fields: &'static [(&'static str, &'static str)],
+    ) -> Result<Option<Key<'de>>, Self::Error>;
+
+    /// The value of the key just read, as `k`, at `p`.
+    fn value<K: Kind>(&mut self, p: &Path, k: K) -> Result<Res<K::Out>, Self::Error>;
+}
+
+/// An object read through serde.
+struct Serde<A>(A);
+
+impl<'de, A: MapAccess<'de>> Source<'de> for Serde<A> {
+    type Error = A::Error;
+
+    fn next_key(
+        &mut self,
+        fields: &'static [(&'static str, &'static str)],
+    ) -> Result<Option<Key<'de>>, A::Error> {
+        self.0.next_key_seed(KeySeed(fields))
+    }
+
+    fn value<K: Kind>(&mut self, p: &Path, k: K) -> Result<Res<K::Out>, A::Error> {
+        self.0.next_value_seed(Seed { p, k })
+    }
+}
+
+/// An object read by the fast reader, its opening brace read.
+struct Members<'a, 'de> {
+    s: &'a mut Scan<'de>,
+    first: bool,
+}
+
+impl<'de> Source<'de> for Members<'_, 'de> {
+    type Error = Bail;
+
+    fn next_key(
+        &mut self,
+        fields: &'static [(&'static str, &'static str)],
+    ) -> Result<Option<Key<'de>>, Bail> {
+        let Some(name) = self.s.next_member(self.first)? else {
+            return Ok(None);
+        };
+        self.first = false;
+        Ok(Some(
+            KeySeed(fields).lookup(&name).unwrap_or(Key::Unknown(name)),
+        ))
+    }
+
+    fn value<K: Kind>(&mut self, p: &Path, k: K) -> Result<Res<K::Out>, Bail> {
+        self.s.eat(b':')?;
+        k.read(p, self.s)
+    }
 }
 
 /// What reading one field's value did.
@@ -743,61 +887,52 @@ enum Outcome {
 }
 
 /// One field's value, ready to be read into its slot.
-struct Field<'a, 'p, A> {
-    map: &'a mut A,
+struct Field<'a, 'p, S> {
+    src: &'a mut S,
     p: &'a Path<'p>,
     /// `null` resets the slot: the field's other spelling is not present to hold its value.
     reset: bool,
 }
 
-impl<A> Field<'_, '_, A> {
-    fn put<'de, K: Kind>(self, k: K, slot: &mut K::Out) -> Result<Outcome, A::Error>
+impl<S> Field<'_, '_, S> {
+    fn put<'de, K: Kind>(self, k: K, slot: &mut K::Out) -> Result<Outcome, S::Error>
     where
-        A: MapAccess<'de>,
+        S: Source<'de>,
         K::Out: Default,
     {
-        Ok(
-            match self.map.next_value_seed(Seed {
-                p: self.p,
-                k: Nullable(k),
-            })? {
-                Ok(Some(v)) => {
-                    *slot = v;
-                    Outcome::Set
-                }
-                Ok(None) => {
-                    if self.reset {
-                        *slot = K::Out::default();
-                    }
-                    Outcome::Null
-                }
-                Err(e) => Outcome::Failed(e),
-            },
-        )
+        self.store(k, |v| *slot = v.unwrap_or_default())
     }
 
-    fn put_opt<'de, K: Kind>(self, k: K, slot: &mut Option<K::Out>) -> Result<Outcome, A::Error>
+    fn put_opt<'de, K: Kind>(self, k: K, slot: &mut Option<K::Out>) -> Result<Outcome, S::Error>
     where
-        A: MapAccess<'de>,
+        S: Source<'de>,
     {
-        Ok(
-            match self.map.next_value_seed(Seed {
-                p: self.p,
-                k: Nullable(k),
-            })? {
-                Ok(Some(v)) => {
-                    *slot = Some(v);
-                    Outcome::Set
+        self.store(k, |v| *slot = v)
+    }
+
+    /// Reads the value and hands `set` what the slot now holds: `Some` value, or `None` for
+    /// a `null` that resets it.
+    fn store<'de, K: Kind>(
+        self,
+        k: K,
+        set: impl FnOnce(Option<K::Out>),
+    ) -> Result<Outcome, S::Error>
+    where
+        S: Source<'de>,
+    {
+        Ok(match self.src.value(self.p, Nullable(k))? {
+            Ok(Some(v)) => {
+                set(Some(v));
+                Outcome::Set
+            }
+            Ok(None) => {
+                if self.reset {
+                    set(None);
                 }
-                Ok(None) => {
-                    if self.reset {
-                        *slot = None;
-                    }
-                    Outcome::Null
-                }
-                Err(e) => Outcome::Failed(e),
-            },
-        )
+                Outcome::Null
+            }
+            Err(e) => Outcome::Failed(e),
+        })
     }
 }
 
@@ -812,7 +947,21 @@ impl<M: Message> Kind for Msg<M> {
     }
 
     fn object<'de, A: MapAccess<'de>>(self, p: &Path, map: A) -> Result<Res<M::Out>, A::Error> {
-        let walked = walk(self.0, p, map)?;
+        let walked = walk(self.0, p, &mut Serde(map))?;
+        Ok(walked.judge::<M>(p).map(M::finish))
+    }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<M::Out>, Bail> {
+        if s.token()? != b'{' {
+            return Seed { p, k: self }.deserialize(s);
+        }
+        let mark = s.mark();
+        if let Some(out) = self.0.quick(s) {
+            return Ok(Ok(out));
+        }
+        s.reset(mark);
+        s.open()?;
+        let walked = walk(self.0, p, &mut Members { s, first: true })?;
         Ok(walked.judge::<M>(p).map(M::finish))
     }
 }
@@ -828,11 +977,18 @@ struct KeySeed(&'static [(&'static str, &'static str)]);
 
 impl KeySeed {
     fn lookup(&self, key: &str) -> Option<Key<'static>> {
+        // Length and first byte rule out nearly every other name before bytes are compared.
+        // (An empty key is no field: the empty snake_case entries mean "same as camelCase".)
+        let (len, first) = match key.as_bytes().first() {
+            Some(first) => (key.len(), *first),
+            None => return None,
+        };
+        let named = |name: &str| name.len() == len && name.as_bytes()[0] == first && name == key;
         for (id, (camel, snake)) in self.0.iter().enumerate() {
-            if *camel == key {
+            if named(camel) {
                 return Some(Key::Known(id as u8, false));
             }
-            if !snake.is_empty() && *snake == key {
+            if named(snake) {
                 return Some(Key::Known(id as u8, true));
             }
         }
@@ -883,11 +1039,11 @@ struct Walked<'de, B> {
     errors: Vec<(u8, bool, JsonError)>,
 }
 
-fn walk<'de, M: Message, A: MapAccess<'de>>(
+fn walk<'de, M: Message, S: Source<'de>>(
     m: M,
     p: &Path,
-    mut map: A,
-) -> Result<Walked<'de, M::Builder>, A::Error> {
+    src: &mut S,
+) -> Result<Walked<'de, M::Builder>, S::Error> {
     let mut w = Walked {
         b: M::Builder::default(),
         camel: 0,
@@ -895,7 +1051,7 @@ fn walk<'de, M: Message, A: MapAccess<'de>>(
         unknown: Vec::new(),
         errors: Vec::new(),
     };
-    while let Some(key) = map.next_key_seed(KeySeed(M::FIELDS))? {
+    while let Some(key) = src.next_key(M::FIELDS)? {
         match key {
             Key::Known(id, snake) => {
                 let bit = 1u32 << id;
@@ -906,7 +1062,7 @@ fn walk<'de, M: Message, A: MapAccess<'de>>(
                 }
                 let other = if snake { w.camel } else { w.snake };
                 let f = Field {
-                    map: &mut map,
+                    src: &mut *src,
                     p: &at,
                     reset: other & bit == 0,
                 };
@@ -922,7 +1078,7 @@ fn walk<'de, M: Message, A: MapAccess<'de>>(
                 }
             }
             Key::Unknown(key) => {
-                let present = matches!(map.next_value_seed(root(Skip))?, Ok(true));
+                let present = matches!(src.value(&Path::ROOT, Skip)?, Ok(true));
                 if !w.unknown.is_empty() {
                     w.unknown.retain(|u| *u != key);
                 }
@@ -1076,6 +1232,13 @@ impl Kind for AnyK {
             None => self.inner().array(p, seq),
         }
     }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<AnyValue>, Bail> {
+        if self.depth > MAX_ANY_VALUE_DEPTH {
+            return Seed { p, k: self }.deserialize(s);
+        }
+        self.inner().read(p, s)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -1111,12 +1274,12 @@ impl Message for AnyValueM {
     ];
     const ONEOFS: &'static [(u32, &'static str)] = &[(0xff, "AnyValue.value")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut AnyValueB,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         let depth = self.depth;
         match id {
             0 => f.put_opt(Str, &mut b.string),
@@ -1158,12 +1321,12 @@ impl Message for ArrayValueM {
     type Builder = ArrayValue;
     const FIELDS: &'static [(&'static str, &'static str)] = &[("values", "")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut ArrayValue,
         _: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         let depth = self.depth + 1;
         f.put(List(AnyK { depth }), &mut b.values)
     }
@@ -1184,12 +1347,12 @@ impl Message for KvListM {
     type Builder = KeyValueList;
     const FIELDS: &'static [(&'static str, &'static str)] = &[("values", "")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut KeyValueList,
         _: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         let depth = self.depth + 1;
         f.put(List(Msg(KeyValueM { depth })), &mut b.values)
     }
@@ -1210,12 +1373,12 @@ impl Message for KeyValueM {
     const FIELDS: &'static [(&'static str, &'static str)] =
         &[("key", ""), ("value", ""), ("keyStrindex", "key_strindex")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut KeyValue,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         match id {
             0 => f.put(Str, &mut b.key),
             1 => f.put_opt(AnyK { depth: self.depth }, &mut b.value),
@@ -1226,6 +1389,56 @@ impl Message for KeyValueM {
     fn finish(b: KeyValue) -> KeyValue {
         b
     }
+
+    /// `{"key":…,"value":{"stringValue"|"intValue"|"doubleValue"|"boolValue":…}}`, in either
+    /// order: nearly every attribute of every document.
+    fn quick(self, s: &mut Scan<'_>) -> Option<KeyValue> {
+        // Deeper, the value would be an error; two more levels could reach the reader's limit.
+        if self.depth > MAX_ANY_VALUE_DEPTH || !s.room(2) {
+            return None;
+        }
+        s.eat(b'{').ok()?;
+        let (mut key, mut value) = (None, None);
+        for i in 0..2 {
+            if i == 1 {
+                s.eat(b',').ok()?;
+            }
+            match s.plain_key().ok()? {
+                "key" if key.is_none() => key = Some(s.owned_string().ok()?),
+                "value" if value.is_none() => value = Some(quick_scalar(s)?),
+                _ => return None,
+            }
+        }
+        s.eat(b'}').ok()?;
+        Some(KeyValue {
+            key: key?,
+            value: Some(value?),
+            key_strindex: 0,
+        })
+    }
+}
+
+/// An AnyValue object holding one string, integer, double or boolean (any other shape,
+/// or an invalid value, is `None`), as [`AnyValueM`] would read it.
+fn quick_scalar(s: &mut Scan<'_>) -> Option<AnyValue> {
+    use any_value::Value as V;
+    s.eat(b'{').ok()?;
+    let p = &Path::ROOT;
+    let value = match s.plain_key().ok()? {
+        "stringValue" => V::StringValue(s.owned_string().ok()?),
+        "intValue" => V::IntValue(match s.token().ok()? {
+            b'"' => INT64.string(p, &s.str_value().ok()?).ok()?,
+            _ => INT64.number(p, s.number_value().ok()?.into()).ok()?,
+        }),
+        "doubleValue" => V::DoubleValue(match s.token().ok()? {
+            b'"' => Double.string(p, &s.str_value().ok()?).ok()?,
+            _ => Double.number(p, s.number_value().ok()?.into()).ok()?,
+        }),
+        "boolValue" => V::BoolValue(s.boolean().ok()?),
+        _ => return None,
+    };
+    s.eat(b'}').ok()?;
+    Some(AnyValue { value: Some(value) })
 }
 
 /// Attributes: key-values whose values are AnyValues at depth 1.
@@ -1246,12 +1459,12 @@ macro_rules! message {
             type Builder = $out;
             const FIELDS: &'static [(&'static str, &'static str)] = &[$(($camel, $snake)),+];
 
-            fn field<'de, A: MapAccess<'de>>(
+            fn field<'de, S: Source<'de>>(
                 self,
                 $b: &mut $out,
                 $id: u8,
-                $f: Field<'_, '_, A>,
-            ) -> Result<Outcome, A::Error> {
+                $f: Field<'_, '_, S>,
+            ) -> Result<Outcome, S::Error> {
                 $body
             }
 
@@ -1356,12 +1569,12 @@ impl Message for MetricM {
     ];
     const ONEOFS: &'static [(u32, &'static str)] = &[(0b1_1111_0000, "Metric.data")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut MetricB,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         match id {
             0 => f.put(Str, &mut b.metric.name),
             1 => f.put(Str, &mut b.metric.description),
@@ -1456,12 +1669,12 @@ impl Message for NumberDataPointM {
     ];
     const ONEOFS: &'static [(u32, &'static str)] = &[(0b1_1000, "NumberDataPoint.value")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut NumberDataPointB,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         match id {
             0 => f.put(ATTRIBUTES, &mut b.point.attributes),
             1 => f.put(UINT64, &mut b.point.time_unix_nano),
@@ -1586,12 +1799,12 @@ impl Message for ExemplarM {
     ];
     const ONEOFS: &'static [(u32, &'static str)] = &[(0b11_0000, "Exemplar.value")];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut ExemplarB,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         match id {
             0 => f.put(ATTRIBUTES, &mut b.exemplar.filtered_attributes),
             1 => f.put(UINT64, &mut b.exemplar.time_unix_nano),
@@ -1783,12 +1996,12 @@ impl Message for AnyRequestM {
         ("resourceLogs", "resource_logs"),
     ];
 
-    fn field<'de, A: MapAccess<'de>>(
+    fn field<'de, S: Source<'de>>(
         self,
         b: &mut AnyRequestB,
         id: u8,
-        f: Field<'_, '_, A>,
-    ) -> Result<Outcome, A::Error> {
+        f: Field<'_, '_, S>,
+    ) -> Result<Outcome, S::Error> {
         match id {
             0 => f.put(List(Msg(ResourceMetricsM)), &mut b.metrics),
             1 => f.put(List(Msg(ResourceSpansM)), &mut b.spans),
@@ -1813,29 +2026,43 @@ impl Kind for AnyRequest {
         p: &Path,
         map: A,
     ) -> Result<Res<OtlpRequest>, A::Error> {
-        let walked = walk(AnyRequestM, p, map)?;
-        let present = walked.camel | walked.snake;
-        Ok(match present {
-            0 => Err(JsonError::UnknownSignal),
-            0b001 => walked.judge::<AnyRequestM>(p).map(|b| {
-                OtlpRequest::Metrics(ExportMetricsServiceRequest {
-                    resource_metrics: b.metrics,
-                })
-            }),
-            0b010 => walked.judge::<AnyRequestM>(p).map(|b| {
-                OtlpRequest::Traces(ExportTraceServiceRequest {
-                    resource_spans: b.spans,
-                })
-            }),
-            0b100 => walked.judge::<AnyRequestM>(p).map(|b| {
-                OtlpRequest::Logs(ExportLogsServiceRequest {
-                    resource_logs: b.logs,
-                })
-            }),
-            _ => Err(invalid(
-                p,
-                "more than one signal in one document (resourceMetrics/resourceSpans/resourceLogs)",
-            )),
-        })
+        Ok(request(p, walk(AnyRequestM, p, &mut Serde(map))?))
+    }
+
+    fn read(self, p: &Path, s: &mut Scan<'_>) -> Result<Res<OtlpRequest>, Bail> {
+        if s.token()? != b'{' {
+            return Seed { p, k: self }.deserialize(s);
+        }
+        s.open()?;
+        Ok(request(
+            p,
+            walk(AnyRequestM, p, &mut Members { s, first: true })?,
+        ))
+    }
+}
+
+/// The request of whichever signal the top-level object holds.
+fn request(p: &Path, walked: Walked<'_, AnyRequestB>) -> Res<OtlpRequest> {
+    match walked.camel | walked.snake {
+        0 => Err(JsonError::UnknownSignal),
+        0b001 => walked.judge::<AnyRequestM>(p).map(|b| {
+            OtlpRequest::Metrics(ExportMetricsServiceRequest {
+                resource_metrics: b.metrics,
+            })
+        }),
+        0b010 => walked.judge::<AnyRequestM>(p).map(|b| {
+            OtlpRequest::Traces(ExportTraceServiceRequest {
+                resource_spans: b.spans,
+            })
+        }),
+        0b100 => walked.judge::<AnyRequestM>(p).map(|b| {
+            OtlpRequest::Logs(ExportLogsServiceRequest {
+                resource_logs: b.logs,
+            })
+        }),
+        _ => Err(invalid(
+            p,
+            "more than one signal in one document (resourceMetrics/resourceSpans/resourceLogs)",
+        )),
     }
 }
