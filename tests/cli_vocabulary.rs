@@ -155,6 +155,42 @@ fn capture_summary_uses_plurals() {
         .stderr(predicate::str::contains("0 names, 0 spans"));
 }
 
+/// The summary's attribute count is the saved catalog's, also when the catalog was streamed
+/// into the file and never held whole (it read 0 then).
+#[test]
+fn capture_summary_counts_the_attribute_catalog() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("attrs.otlp.json");
+    std::fs::write(
+        &input,
+        r#"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{"asInt":"1","attributes":[{"key":"route","value":{"stringValue":"/a"}},{"key":"method","value":{"stringValue":"GET"}}]}]}}]}]}]}"#,
+    )
+    .unwrap();
+    let out = common::cmd(d.path())
+        .args(["capture", "attrs", "--from-file"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shown = common::cmd(d.path())
+        .args(["show", "attrs", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let catalog = v["attributes"]["total"].as_u64().unwrap() as usize;
+    assert!(catalog >= 2, "route and method at least: {catalog}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let row = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("attributes"))
+        .unwrap_or_else(|| panic!("no attributes row in:\n{stderr}"));
+    assert_eq!(
+        row.split_whitespace().last(),
+        Some(catalog.to_string().as_str()),
+        "{row}"
+    );
+}
+
 #[test]
 fn delete_of_a_missing_name_does_not_suggest_a_path() {
     let d = tempfile::tempdir().unwrap();

@@ -869,7 +869,10 @@ fn summary_table(
                 human::plural(counts.log_records, "log record", "log records")
             ),
         );
-        row("attributes", human::with_commas(d.attributes.len() as u64));
+        row(
+            "attributes",
+            human::with_commas(session.stats.attributes_count),
+        );
         row(
             "services",
             if session.stats.services.is_empty() {
