@@ -453,6 +453,20 @@ async fn admit(
             held.push(in_flight.body(want as u64).await);
         }
     }
+    if !ended && want > PREFIX {
+        // On to the end of the stream, as tonic reads a unary call (for its trailers): the call
+        // is answered once the client has finished sending. Bounded, should it send on.
+        while buf.len() <= want + TAIL_LIMIT {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        buf.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(_)) | None => break,
+            }
+        }
+    }
     let whole = !ended && want > PREFIX && buf.len() >= want;
     if whole {
         let compressed = buf[0] == 1;
@@ -494,6 +508,10 @@ async fn admit(
 
 /// A gRPC message's prefix: a compressed flag and a 4-byte big-endian length.
 const PREFIX: usize = 5;
+
+/// Bytes read past a unary call's message while waiting for its stream to end; what a
+/// misbehaving client sends beyond it is left unread (tonic then answers the call as it is).
+const TAIL_LIMIT: usize = 64 * 1024;
 
 /// A connection's socket that records when bytes arrive.
 struct Watched {
