@@ -28,8 +28,11 @@ use libdeflate_sys::{
 
 /// Input bytes per gzip member.
 pub const CHUNK: usize = 1 << 20;
-/// libdeflate's compression level (1 fastest … 12 smallest; BENCHMARKS.md has the sizes).
-pub const LEVEL: i32 = 6;
+/// libdeflate's compression level (1 fastest … 12 smallest). 4, its last greedy level: on a
+/// ten-session merge's 314 MiB of JSON, 2.3% more bytes than 6 for 26% less time; 1 would be
+/// 14% more bytes for 43% less (BENCHMARKS.md, issue #15). Saving a fleet's merge is waited
+/// for; a few percent of a file is not.
+pub const LEVEL: i32 = 4;
 /// The extra subfield id carrying a member's length.
 pub const MEMBER_SUBFIELD: [u8; 2] = *b"OM";
 /// Largest extra field the caller may pass (the gzip limit, less our own subfield).
@@ -110,14 +113,39 @@ fn workers() -> usize {
 /// each `id id len len data`, at most [`MAX_EXTRA`] bytes) goes in the first member's header.
 /// What `write` returns is returned beside the bytes; writing into the members cannot fail.
 pub fn compress_with<T>(extra: &[u8], write: impl FnOnce(&mut dyn Write) -> T) -> (Vec<u8>, T) {
-    compress_with_level(LEVEL, extra, write)
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    match compress_into(&mut out, LEVEL, extra, write) {
+        Ok((_, value)) => (out, value),
+        Err(_) => unreachable_in_memory(),
+    }
 }
 
-fn compress_with_level<T>(
+/// [`compress_with`] straight into `sink`: each member is written as soon as it and the ones
+/// before it are done, so the whole output is never held (saving a ten-session merge held
+/// its 89 MB twice, the members and their concatenation). Returns the bytes written and what
+/// `write` returned, or the first error writing to `sink` (what `write` writes after it is
+/// still taken, and dropped).
+pub fn compress_to<T>(
+    sink: &mut dyn Write,
+    extra: &[u8],
+    write: impl FnOnce(&mut dyn Write) -> T,
+) -> std::io::Result<(u64, T)> {
+    compress_into(sink, LEVEL, extra, write)
+}
+
+/// For a `Vec` sink, which never fails a write.
+#[cold]
+fn unreachable_in_memory() -> ! {
+    unreachable!("writing into a Vec cannot fail")
+}
+
+fn compress_into<T>(
+    sink: &mut dyn Write,
     level: i32,
     extra: &[u8],
     write: impl FnOnce(&mut dyn Write) -> T,
-) -> (Vec<u8>, T) {
+) -> std::io::Result<(u64, T)> {
     let level = level.clamp(1, 12);
     let extra = if extra.len() > MAX_EXTRA {
         &[][..]
@@ -154,35 +182,82 @@ fn compress_with_level<T>(
             });
         }
         drop((done_tx, spare_tx));
-        let mut sink = Chunks {
+        let mut chunks = Chunks {
             buf: Vec::with_capacity(CHUNK),
             next: 0,
-            jobs: jobs_tx,
+            jobs: Some(jobs_tx),
             spare: spare_rx,
+            out: Ordered {
+                sink,
+                done: done_rx,
+                waiting: std::collections::BTreeMap::new(),
+                next: 0,
+                bytes: 0,
+                error: None,
+            },
         };
-        let value = write(&mut sink);
-        sink.cut();
-        drop(sink);
-        let mut members: Vec<(usize, Vec<u8>)> = done_rx.iter().collect();
-        members.sort_unstable_by_key(|m| m.0);
-        let mut out = Vec::with_capacity(members.iter().map(|m| m.1.len()).sum());
-        for (_, m) in members {
-            out.extend_from_slice(&m);
+        let value = write(&mut chunks);
+        chunks.cut();
+        // No more jobs: the workers finish what they have and leave, closing `done`.
+        chunks.jobs = None;
+        let mut out = chunks.out;
+        while let Ok((i, member)) = out.done.recv() {
+            out.take(i, member);
         }
-        (out, value)
+        match out.error {
+            Some(e) => Err(e),
+            None => Ok((out.bytes, value)),
+        }
     })
 }
 
-/// The writer `compress_with` hands out: cuts the stream into chunks for the workers.
-struct Chunks {
-    buf: Vec<u8>,
+/// Done members, written to the sink in their order as they come in.
+struct Ordered<'a> {
+    sink: &'a mut dyn Write,
+    done: mpsc::Receiver<(usize, Vec<u8>)>,
+    /// Members done before one that precedes them.
+    waiting: std::collections::BTreeMap<usize, Vec<u8>>,
+    /// The member to write next.
     next: usize,
-    jobs: mpsc::SyncSender<(usize, Vec<u8>)>,
-    /// Buffers the workers are done with.
-    spare: mpsc::Receiver<Vec<u8>>,
+    bytes: u64,
+    error: Option<std::io::Error>,
 }
 
-impl Chunks {
+impl Ordered<'_> {
+    /// Takes member `i`, and writes it and whatever it unblocks.
+    fn take(&mut self, i: usize, member: Vec<u8>) {
+        self.waiting.insert(i, member);
+        while let Some(m) = self.waiting.remove(&self.next) {
+            if self.error.is_none() {
+                match self.sink.write_all(&m) {
+                    Ok(()) => self.bytes += m.len() as u64,
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            self.next += 1;
+        }
+    }
+
+    /// Writes what is done so far, without waiting.
+    fn poll(&mut self) {
+        while let Ok((i, member)) = self.done.try_recv() {
+            self.take(i, member);
+        }
+    }
+}
+
+/// The writer `compress_into` hands out: cuts the stream into chunks for the workers.
+struct Chunks<'a> {
+    buf: Vec<u8>,
+    next: usize,
+    /// `None` once the stream is complete.
+    jobs: Option<mpsc::SyncSender<(usize, Vec<u8>)>>,
+    /// Buffers the workers are done with.
+    spare: mpsc::Receiver<Vec<u8>>,
+    out: Ordered<'a>,
+}
+
+impl Chunks<'_> {
     /// Sends the buffered bytes off as the next member (the first even when empty).
     fn cut(&mut self) {
         if self.buf.is_empty() && self.next > 0 {
@@ -196,13 +271,16 @@ impl Chunks {
             Err(_) => Vec::with_capacity(CHUNK),
         };
         let data = std::mem::replace(&mut self.buf, next);
-        // The workers live until every sender is gone, so this cannot fail.
-        let _ = self.jobs.send((self.next, data));
+        if let Some(jobs) = &self.jobs {
+            // The workers live until every sender is gone, so this cannot fail.
+            let _ = jobs.send((self.next, data));
+        }
         self.next += 1;
+        self.out.poll();
     }
 }
 
-impl Write for Chunks {
+impl Write for Chunks<'_> {
     fn write(&mut self, mut data: &[u8]) -> std::io::Result<usize> {
         let n = data.len();
         while !data.is_empty() {
@@ -229,11 +307,14 @@ pub fn compress(data: &[u8], extra: &[u8]) -> Vec<u8> {
 
 /// [`compress`] at another libdeflate level (1–12), to measure the trade-off.
 pub fn compress_at(level: i32, data: &[u8], extra: &[u8]) -> Vec<u8> {
-    compress_with_level(level, extra, |w| {
-        // Writing into the members cannot fail.
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    match compress_into(&mut out, level, extra, |w| {
         let _ = w.write_all(data);
-    })
-    .0
+    }) {
+        Ok(_) => out,
+        Err(_) => unreachable_in_memory(),
+    }
 }
 
 #[cfg(test)]
@@ -291,5 +372,65 @@ mod tests {
         assert_eq!(v, 42);
         assert_eq!(pieces, whole);
         assert_eq!(compress(&data, &[]), whole);
+    }
+
+    /// A sink that takes `room` bytes, then fails every write.
+    struct Full {
+        room: usize,
+        got: Vec<u8>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            if self.got.len() + data.len() > self.room {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.got.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn compress_to_writes_the_same_members_in_order_and_reports_a_failing_sink() {
+        let data = sample(5 * CHUNK + 777);
+        let whole = compress(&data, b"XY\x02\x00hi");
+        let mut sink = Full {
+            room: usize::MAX,
+            got: Vec::new(),
+        };
+        let (n, seen) = compress_to(&mut sink, b"XY\x02\x00hi", |w| {
+            // In odd pieces, so members are cut inside writes.
+            for piece in data.chunks(333_333) {
+                w.write_all(piece).unwrap();
+            }
+            data.len()
+        })
+        .unwrap();
+        assert_eq!(seen, data.len());
+        assert_eq!(n, whole.len() as u64);
+        assert!(
+            sink.got == whole,
+            "streamed members differ from the buffered ones"
+        );
+
+        // A sink that fills up: the error comes back, the writer still runs to its end.
+        let mut full = Full {
+            room: whole.len() / 2,
+            got: Vec::new(),
+        };
+        let mut wrote = 0;
+        let err = compress_to(&mut full, &[], |w| {
+            for piece in data.chunks(CHUNK / 2) {
+                w.write_all(piece).unwrap();
+                wrote += piece.len();
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(wrote, data.len());
+        assert!(full.got.len() <= whole.len() / 2);
     }
 }

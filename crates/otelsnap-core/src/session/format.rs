@@ -118,12 +118,26 @@ pub fn to_json(session: &Session, pretty: bool) -> Vec<u8> {
 /// in memory.
 pub fn to_gzip(session: &Session) -> Vec<u8> {
     crate::gzip::compress_with(&header_extra(Some(&Header::of(session))), |w| {
-        let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
-        // Writing into memory cannot fail, and our model always serializes.
-        let _ = serde_json::to_writer(&mut w, session);
-        let _ = w.flush();
+        serialize_into(session, w)
     })
     .0
+}
+
+/// [`to_gzip`] written to `sink` as it is made (the same bytes), so the file is never held
+/// whole in memory; the bytes written, or the first error writing them.
+pub fn to_gzip_into(session: &Session, sink: &mut dyn Write) -> std::io::Result<u64> {
+    crate::gzip::compress_to(sink, &header_extra(Some(&Header::of(session))), |w| {
+        serialize_into(session, w)
+    })
+    .map(|(n, ())| n)
+}
+
+/// The session's compact JSON into the gzip members' writer.
+fn serialize_into(session: &Session, w: &mut dyn Write) {
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    // Writing into the members cannot fail, and our model always serializes.
+    let _ = serde_json::to_writer(&mut w, session);
+    let _ = w.flush();
 }
 
 /// Gzips `shell` (a session whose `data.metrics` and `data.attributes` are empty, with stats

@@ -230,6 +230,19 @@ pub type WriteFn = fn(&Path, &[u8], bool) -> Result<(), SessionError>;
 /// (with `force`) or hard link (without: fails if the name exists, so of two racing writers
 /// exactly one wins). Readers never see a partial file under `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), SessionError> {
+    write_atomic_with(path, force, |f, tmp| {
+        f.write_all(bytes)
+            .map_err(|e| SessionError::io("write", tmp, e))
+    })
+}
+
+/// [`write_atomic`] of what `fill` writes into the temporary file (given with its path, for
+/// errors); an error from `fill` leaves nothing behind.
+pub fn write_atomic_with(
+    path: &Path,
+    force: bool,
+    fill: impl FnOnce(&mut fs::File, &Path) -> Result<(), SessionError>,
+) -> Result<(), SessionError> {
     check_replaceable(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -240,8 +253,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Sessio
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| SessionError::io("create a temporary file in", &dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| SessionError::io("write", tmp.path(), e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    fill(tmp.as_file_mut(), &tmp_path)?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| SessionError::io("sync", tmp.path(), e))?;
@@ -363,8 +376,40 @@ impl Store {
     }
 
     /// Saves a session under its id (validated), atomically; refuses to replace without `force`.
+    /// The gzip is written to the temporary file as it is made, never held whole (a large
+    /// merge's result is tens of megabytes); a session over the size limit is refused once its
+    /// bytes are counted, and its temporary file removed.
     pub fn save(&self, session: &Session, force: bool) -> Result<Saved, SessionError> {
-        self.save_with(session, force, write_atomic)
+        let name = SessionName::parse(&session.id)?;
+        self.check_target(&name, force)?;
+        self.ensure_dir()?;
+        let path = self.path_for(&name);
+        let limit = self.limits.max_session_size;
+        let mut bytes = 0;
+        write_atomic_with(&path, force, |f, tmp| {
+            bytes =
+                format::to_gzip_into(session, f).map_err(|e| SessionError::io("write", tmp, e))?;
+            if bytes > limit {
+                return Err(SessionError::TooLarge {
+                    origin: format!("session '{name}'"),
+                    size: bytes,
+                    limit,
+                });
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            SessionError::FileExists { .. } => SessionError::AlreadyExists {
+                name: name.to_string(),
+                dir: self.dir.clone(),
+            },
+            other => other,
+        })?;
+        Ok(Saved {
+            path,
+            bytes,
+            low_disk_warning: low_disk_warning(&self.dir),
+        })
     }
 
     /// [`Store::save`] through `write`, so tests can make the write itself fail.
@@ -648,6 +693,43 @@ mod tests {
         assert!(st.exists(&n), "nothing deleted when one name is missing");
         st.delete(std::slice::from_ref(&n)).unwrap();
         assert!(!st.exists(&n));
+    }
+
+    #[test]
+    fn save_streams_the_same_bytes_and_refuses_an_oversized_session_leaving_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let mut st = store(t.path());
+        let mut s = session("big");
+        // Enough metrics for several gzip members.
+        for i in 0..30_000 {
+            s.data.metrics.push(crate::session::model::MetricMeta {
+                name: format!("m.{i:06}"),
+                description: format!("metric number {i}, described at some length"),
+                ..Default::default()
+            });
+        }
+        s.canonicalize();
+        let saved = st.save(&s, false).unwrap();
+        let want = format::to_gzip(&s);
+        assert!(format::to_json(&s, false).len() > 2 * crate::gzip::CHUNK);
+        assert_eq!(saved.bytes, want.len() as u64);
+        assert!(fs::read(&saved.path).unwrap() == want);
+
+        st.limits.max_session_size = saved.bytes - 1;
+        let before = fs::read(&saved.path).unwrap();
+        assert!(matches!(
+            st.save(&s, true),
+            Err(SessionError::TooLarge { size, .. }) if size == saved.bytes
+        ));
+        assert!(
+            fs::read(&saved.path).unwrap() == before,
+            "the old file is untouched"
+        );
+        let left: Vec<_> = fs::read_dir(&st.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("big.json.gz")]);
     }
 
     #[test]
