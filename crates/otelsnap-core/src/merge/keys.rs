@@ -12,7 +12,7 @@ use super::MergeError;
 use super::dense;
 
 /// Shared state of one merge: source ids for messages, the samples cap, running tallies.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct KeyCtx {
     /// Source ids in the order they were added.
     pub ids: Vec<String>,

@@ -786,3 +786,48 @@ fn a_fold_of_nothing_is_refused() {
         Err(MergeError::Empty)
     ));
 }
+
+#[test]
+fn settling_on_threads_is_settling_in_order() {
+    // Three sources: metrics in one source only, in several (sketch unions), with a type
+    // conflict (a warning each), and without a sketch (approximate, a tally).
+    let sources: Vec<Session> = (0..3)
+        .map(|s| {
+            let mut src = session(&format!("s{s}"));
+            for i in 0..40 {
+                if i % 3 != s && i % 4 != 0 {
+                    continue;
+                }
+                let mut m = metric(
+                    &format!("m.{i:02}"),
+                    10 + i as u64 + s as u64,
+                    &[("k", 5, &["a", "b"]), ("only", 2, &["x"])],
+                );
+                if i % 5 == 0 && s == 1 {
+                    m.metric_type = MetricType::Gauge;
+                }
+                if i % 7 == 0 {
+                    m.series_sketch = None;
+                }
+                src.data.metrics.push(m);
+            }
+            src
+        })
+        .collect();
+    let finish = |threads| {
+        let mut m = Merger::new(opts());
+        for s in &sources {
+            m.add(s.clone()).unwrap();
+        }
+        m.finish_on(threads).unwrap()
+    };
+    let one = finish(1);
+    assert!(!one.warnings.is_empty(), "the sources have type conflicts");
+    assert!(one.warnings.iter().any(|w| w.contains("approximate")));
+    for threads in [2, 3, 7, 64] {
+        let many = finish(threads);
+        assert!(many.session == one.session, "{threads} threads");
+        assert_eq!(many.warnings, one.warnings, "{threads} threads");
+        assert_eq!(many.sketches_decoded, one.sketches_decoded);
+    }
+}
