@@ -451,6 +451,10 @@ async fn admit(
             want = PREFIX + len;
             let _busy = AnalysisGuard::enter(Some(activity));
             held.push(in_flight.body(want as u64).await);
+            // Sized once, now that it is reserved: growing it frame by frame reallocates and
+            // copies it a dozen times for a 100 KB message, each step a fresh allocation that
+            // (freed 10 ms later, `main.rs`'s purge delay) faults its pages in again.
+            buf.reserve(want - buf.len());
         }
     }
     if !ended && want > PREFIX {
