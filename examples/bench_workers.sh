@@ -1,14 +1,15 @@
 #!/bin/bash
 # Capture throughput with 1 and 2 worker threads (--workers), over OTLP/HTTP protobuf and
 # OTLP/gRPC, alternating in the same run; optionally a baseline binary (BASE=path, e.g. main's
-# capture copied aside, run with --workers $BASE_WORKERS).
+# capture copied aside, run with each of --workers $BASE_WORKERS).
 # Needs: cargo build --release --bin otelsnap --example otlp_load
 # Settings (environment): ROUNDS (3), REQUESTS (2000), WORKERS ("1 2"), TRANSPORTS ("http grpc"),
 # LOAD (extra otlp_load flags), BASE (a baseline otelsnap binary, optional), BASE_WORKERS (its
-# --workers, default 2), CONNECTIONS (gRPC: the HTTP/2 connections the generator's 4 callers
+# --workers settings, default "2"), CONNECTIONS (gRPC: the HTTP/2 connections the generator's 4 callers
 # share, e.g. "1 4"; default 4, one each; OTLP/HTTP always has one connection per caller).
-# Prints per run: the load generator's acknowledged points/s and the capture process's CPU
-# seconds (user+sys, /usr/bin/time), so points per server CPU-second can be compared too.
+# Prints per run: the load generator's acknowledged points/s, the capture process's CPU seconds
+# (user+sys, /usr/bin/time), so points per server CPU-second can be compared too, and the
+# generator's own CPU seconds (it shares the machine's cores with the capture).
 # Loopback only; every run is bounded by --max-requests and the generator's request count.
 B="$(cd "$(dirname "$0")/.." && pwd)/target/release"
 REQUESTS=${REQUESTS:-2000}
@@ -26,10 +27,11 @@ run() { # label binary transport connections extra-args...
   A=$(python3 -c "import json;print(json.load(open('$D/r.json'))['$tr'])")
   local C=""
   [ "$tr" = grpc ] && C="--connections $conns" && label="$label conns=$conns"
-  OUT=$($B/examples/otlp_load --$tr $A --requests $REQUESTS $C $LOAD)
+  OUT=$(/usr/bin/time -f "%U %S" -o $D/ltime $B/examples/otlp_load --$tr $A --requests $REQUESTS $C $LOAD)
   wait $P
   read U S M < $D/time
-  echo "$label $tr: $OUT; server cpu $(echo "$U + $S" | bc) s, peak $((M / 1024)) MiB"
+  read LU LS < $D/ltime
+  echo "$label $tr: $OUT; server cpu $(echo "$U + $S" | bc) s, peak $((M / 1024)) MiB; generator cpu $(echo "$LU + $LS" | bc) s"
   rm -rf $D
 }
 for round in $(seq ${ROUNDS:-3}); do
@@ -41,7 +43,9 @@ for round in $(seq ${ROUNDS:-3}); do
       for w in $WORKERS; do
         run "workers=$w" $B/otelsnap $tr $c --workers $w
       done
-      [ -n "$BASE" ] && run "base" $BASE $tr $c --workers $BASE_WORKERS
+      if [ -n "$BASE" ]; then
+        for w in $BASE_WORKERS; do run "base workers=$w" $BASE $tr $c --workers $w; done
+      fi
     done
   done
 done
