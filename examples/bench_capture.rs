@@ -119,6 +119,7 @@ fn main() {
         target,
         requests: n,
         concurrency: 4,
+        connections: 4,
         metrics: 50,
         points: 20,
         attrs: 5,

@@ -281,6 +281,7 @@ fn capture_cpu_per_point(bin: &Path, json_bodies: bool, requests: u64) -> f64 {
         target,
         requests,
         concurrency: 4,
+        connections: 4,
         metrics: 50,
         points: 20,
         attrs: 5,

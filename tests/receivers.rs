@@ -1352,6 +1352,79 @@ fn grpc_bad_messages_are_refused_and_counted() {
     server.stop();
 }
 
+/// The receiver decodes a whole message itself before tonic sees the call (`grpc::admit`); tonic
+/// still checks the call's headers and flag byte first, so what it refuses is never taken.
+#[test]
+fn grpc_calls_tonic_refuses_are_not_taken_though_their_message_decodes() {
+    let sink = Arc::new(Recorder::default());
+    let server = start(Transport::Grpc, sink.clone(), MIB);
+    let endpoint = grpc_endpoint(&server);
+    let rt = client_rt();
+    let message = metrics_request("refused").encode_to_vec();
+
+    // A plain message under an encoding this receiver does not accept: UNIMPLEMENTED.
+    let st = rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        let mut req = tonic::Request::new(message.clone());
+        req.metadata_mut()
+            .insert("grpc-encoding", "zstd".parse().unwrap());
+        grpc.unary::<Vec<u8>, Vec<u8>, _>(
+            req,
+            tonic::codegen::http::uri::PathAndQuery::from_static(METRICS_EXPORT),
+            RawCodec,
+        )
+        .await
+        .expect_err("server refuses the encoding")
+    });
+    assert_eq!(st.code(), tonic::Code::Unimplemented, "{st:?}");
+    sink.wait_rejected(1);
+    assert!(sink.last_rejection().1.starts_with("Unimplemented: "));
+
+    // The same message with an invalid compressed flag (2): INTERNAL, by hand-made frames
+    // (a client never sends that flag).
+    let headers = hpack_literals(&[
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", METRICS_EXPORT),
+        (":authority", "127.0.0.1"),
+        ("content-type", "application/grpc"),
+        ("te", "trailers"),
+    ]);
+    let mut flagged = vec![2u8];
+    flagged.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    flagged.extend_from_slice(&message);
+    let mut raw = TcpStream::connect(server.addr).unwrap();
+    raw.write_all(H2_PREFACE).unwrap();
+    raw.write_all(&h2_frame(1, 0x4, 1, &headers)).unwrap();
+    raw.write_all(&h2_frame(0, 0x1, 1, &flagged)).unwrap();
+    sink.wait_rejected(2);
+    let (transport, reason) = sink.last_rejection();
+    assert_eq!(transport, "grpc");
+    assert!(reason.starts_with("Internal: "), "{reason}");
+    drop(raw);
+
+    assert!(sink.accepted().is_empty(), "a refused call was taken");
+    // The same message, sent properly, is taken exactly.
+    rt.block_on(async {
+        let mut c = MetricsServiceClient::connect(endpoint.clone())
+            .await
+            .unwrap();
+        c.export(metrics_request("refused")).await.unwrap();
+    });
+    assert_eq!(
+        sink.accepted(),
+        vec![OtlpRequest::Metrics(metrics_request("refused"))]
+    );
+    drop(rt);
+    server.stop();
+}
+
 #[test]
 fn grpc_oversize_and_gzip_bomb_are_refused() {
     let sink = Arc::new(Recorder::default());
