@@ -384,21 +384,37 @@ impl Store {
         self.check_target(&name, force)?;
         self.ensure_dir()?;
         let path = self.path_for(&name);
-        let limit = self.limits.max_session_size;
         let mut bytes = 0;
-        write_atomic_with(&path, force, |f, tmp| {
+        let written = write_atomic_with(&path, force, |f, tmp| {
             bytes =
                 format::to_gzip_into(session, f).map_err(|e| SessionError::io("write", tmp, e))?;
-            if bytes > limit {
-                return Err(SessionError::TooLarge {
-                    origin: format!("session '{name}'"),
-                    size: bytes,
-                    limit,
-                });
-            }
-            Ok(())
-        })
-        .map_err(|e| match e {
+            self.within_size(&name, bytes)
+        });
+        self.saved(&name, path, bytes, written)
+    }
+
+    /// Refuses a session of `bytes` over the size limit.
+    fn within_size(&self, name: &SessionName, bytes: u64) -> Result<(), SessionError> {
+        let limit = self.limits.max_session_size;
+        if bytes > limit {
+            return Err(SessionError::TooLarge {
+                origin: format!("session '{name}'"),
+                size: bytes,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// What a save of `name` to `path` tells its caller, from how the write went.
+    fn saved(
+        &self,
+        name: &SessionName,
+        path: PathBuf,
+        bytes: u64,
+        written: Result<(), SessionError>,
+    ) -> Result<Saved, SessionError> {
+        written.map_err(|e| match e {
             SessionError::FileExists { .. } => SessionError::AlreadyExists {
                 name: name.to_string(),
                 dir: self.dir.clone(),
@@ -435,27 +451,11 @@ impl Store {
     ) -> Result<Saved, SessionError> {
         let name = SessionName::parse(id)?;
         self.check_target(&name, force)?;
-        if bytes.len() as u64 > self.limits.max_session_size {
-            return Err(SessionError::TooLarge {
-                origin: format!("session '{name}'"),
-                size: bytes.len() as u64,
-                limit: self.limits.max_session_size,
-            });
-        }
+        self.within_size(&name, bytes.len() as u64)?;
         self.ensure_dir()?;
         let path = self.path_for(&name);
-        write(&path, bytes, force).map_err(|e| match e {
-            SessionError::FileExists { .. } => SessionError::AlreadyExists {
-                name: name.to_string(),
-                dir: self.dir.clone(),
-            },
-            other => other,
-        })?;
-        Ok(Saved {
-            path,
-            bytes: bytes.len() as u64,
-            low_disk_warning: low_disk_warning(&self.dir),
-        })
+        let written = write(&path, bytes, force);
+        self.saved(&name, path, bytes.len() as u64, written)
     }
 
     /// Writes `session` to a rescue file after a failed save, so nothing acknowledged is lost:
