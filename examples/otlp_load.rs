@@ -19,53 +19,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::{Buf as _, BufMut as _, Bytes};
+use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use otelsnap_testkit::grpc_raw::RawCodec;
 use otelsnap_testkit::testdata;
 use prost::Message;
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
 
 /// The OTLP metrics export method's path.
 const EXPORT_METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-
-/// A gRPC codec that sends pre-encoded messages as they are and ignores the reply's body (an
-/// empty `ExportMetricsServiceResponse`; a call's status still says whether it was accepted).
-#[derive(Debug, Clone, Copy)]
-struct RawCodec;
-
-impl Codec for RawCodec {
-    type Encode = Bytes;
-    type Decode = ();
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-    fn encoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-    fn decoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-}
-
-impl Encoder for RawCodec {
-    type Item = Bytes;
-    type Error = tonic::Status;
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for RawCodec {
-    type Item = ();
-    type Error = tonic::Status;
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
-        let n = src.remaining();
-        src.advance(n);
-        Ok(Some(()))
-    }
-}
 
 /// Where to send.
 #[derive(Debug, Clone)]
@@ -263,7 +226,7 @@ pub fn run(load: &Load) -> LoadResult {
                             let sent = match client.ready().await {
                                 Ok(()) => {
                                     client
-                                        .unary::<_, (), _>(
+                                        .unary::<_, Vec<u8>, _>(
                                             tonic::Request::new(Bytes::clone(body)),
                                             PathAndQuery::from_static(EXPORT_METRICS),
                                             RawCodec,

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
+use otelsnap_testkit::grpc_raw;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -515,62 +516,14 @@ fn bad_input_gets_its_status_and_the_capture_goes_on() {
 
 /// Sends raw bytes as a gRPC metrics export.
 async fn grpc_raw(url: &str, bytes: Vec<u8>) -> Result<(), tonic::Status> {
-    let channel = tonic::transport::Channel::from_shared(url.to_string())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready().await.unwrap();
-    let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+    grpc_raw::call(
+        url,
         "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-    );
-    grpc.unary(tonic::Request::new(bytes), path, RawCodec)
-        .await
-        .map(|_| ())
-}
-
-/// A gRPC codec that sends bytes as they are and ignores the reply's.
-#[derive(Clone, Copy)]
-struct RawCodec;
-
-impl tonic::codec::Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = ();
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-    fn encoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-    fn decoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-}
-
-impl tonic::codec::Encoder for RawCodec {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn encode(
-        &mut self,
-        item: Vec<u8>,
-        dst: &mut tonic::codec::EncodeBuf<'_>,
-    ) -> Result<(), tonic::Status> {
-        bytes::BufMut::put_slice(dst, &item);
-        Ok(())
-    }
-}
-
-impl tonic::codec::Decoder for RawCodec {
-    type Item = ();
-    type Error = tonic::Status;
-    fn decode(
-        &mut self,
-        src: &mut tonic::codec::DecodeBuf<'_>,
-    ) -> Result<Option<()>, tonic::Status> {
-        let n = bytes::Buf::remaining(src);
-        bytes::Buf::advance(src, n);
-        Ok(Some(()))
-    }
+        bytes.into(),
+        &[],
+    )
+    .await
+    .map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BufMut};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use opentelemetry_proto::tonic::collector::logs::v1::{
@@ -32,6 +31,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span};
 use otelsnap::otlp::http::RpcStatus;
 use otelsnap::otlp::{OtlpRequest, ReceiverConfig, Refusal, Sink, grpc, http};
+use otelsnap_testkit::grpc_raw;
 use prost::Message;
 use tonic::codec::CompressionEncoding;
 
@@ -1242,63 +1242,10 @@ fn grpc_sink_stopping_is_unavailable_and_not_a_rejection() {
     server.stop();
 }
 
-/// Sends raw bytes as a gRPC message, bypassing prost, to test what the server does with them.
-#[derive(Clone, Copy)]
-struct RawCodec;
-
-impl tonic::codec::Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = Vec<u8>;
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-    fn encoder(&mut self) -> Self::Encoder {
-        RawCodec
-    }
-    fn decoder(&mut self) -> Self::Decoder {
-        RawCodec
-    }
-}
-
-impl tonic::codec::Encoder for RawCodec {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn encode(
-        &mut self,
-        item: Vec<u8>,
-        dst: &mut tonic::codec::EncodeBuf<'_>,
-    ) -> Result<(), tonic::Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl tonic::codec::Decoder for RawCodec {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn decode(
-        &mut self,
-        src: &mut tonic::codec::DecodeBuf<'_>,
-    ) -> Result<Option<Vec<u8>>, tonic::Status> {
-        let out = src.copy_to_bytes(src.remaining()).to_vec();
-        Ok(Some(out))
-    }
-}
-
 async fn grpc_raw(endpoint: &str, path: &'static str, body: Vec<u8>) -> tonic::Status {
-    let channel = tonic::transport::Endpoint::from_shared(endpoint.to_string())
-        .unwrap()
-        .connect()
+    grpc_raw::call(endpoint, path, body.into(), &[])
         .await
-        .unwrap();
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready().await.unwrap();
-    grpc.unary::<Vec<u8>, Vec<u8>, _>(
-        tonic::Request::new(body),
-        tonic::codegen::http::uri::PathAndQuery::from_static(path),
-        RawCodec,
-    )
-    .await
-    .expect_err("server refuses the message")
+        .expect_err("server refuses the message")
 }
 
 const METRICS_EXPORT: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
@@ -1336,20 +1283,45 @@ fn grpc_bad_messages_are_refused_and_counted() {
     sink.wait_rejected(3);
 
     // Still serving.
-    rt.block_on(async {
-        let mut c = MetricsServiceClient::connect(endpoint.clone())
-            .await
-            .unwrap();
-        c.export(metrics_request("after")).await.unwrap();
-    });
-    assert_eq!(
-        sink.accepted(),
-        vec![OtlpRequest::Metrics(metrics_request("after"))]
-    );
+    taken_exactly(&rt, &endpoint, &sink, "after");
     // An idle client runtime never answers the server's GOAWAY ping, which would hold the
     // drain until its timeout; the clients go first, as real ones would close their channels.
     drop(rt);
     server.stop();
+}
+
+/// The HPACK headers of a metrics export call, sent by hand.
+fn export_headers() -> Vec<u8> {
+    hpack_literals(&[
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", METRICS_EXPORT),
+        (":authority", "127.0.0.1"),
+        ("content-type", "application/grpc"),
+        ("te", "trailers"),
+    ])
+}
+
+/// A gRPC length-prefixed message with this compressed flag.
+fn grpc_message(flag: u8, message: &[u8]) -> Vec<u8> {
+    let mut out = vec![flag];
+    out.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+/// Exports `id` as a real client does; it must be the one request the receiver took.
+fn taken_exactly(rt: &tokio::runtime::Runtime, endpoint: &str, sink: &Recorder, id: &str) {
+    rt.block_on(async {
+        let mut c = MetricsServiceClient::connect(endpoint.to_string())
+            .await
+            .unwrap();
+        c.export(metrics_request(id)).await.unwrap();
+    });
+    assert_eq!(
+        sink.accepted(),
+        vec![OtlpRequest::Metrics(metrics_request(id))]
+    );
 }
 
 /// The receiver decodes a whole message itself before tonic sees the call (`grpc::admit`); tonic
@@ -1363,42 +1335,22 @@ fn grpc_calls_tonic_refuses_are_not_taken_though_their_message_decodes() {
     let message = metrics_request("refused").encode_to_vec();
 
     // A plain message under an encoding this receiver does not accept: UNIMPLEMENTED.
-    let st = rt.block_on(async {
-        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let mut grpc = tonic::client::Grpc::new(channel);
-        grpc.ready().await.unwrap();
-        let mut req = tonic::Request::new(message.clone());
-        req.metadata_mut()
-            .insert("grpc-encoding", "zstd".parse().unwrap());
-        grpc.unary::<Vec<u8>, Vec<u8>, _>(
-            req,
-            tonic::codegen::http::uri::PathAndQuery::from_static(METRICS_EXPORT),
-            RawCodec,
-        )
-        .await
-        .expect_err("server refuses the encoding")
-    });
+    let st = rt
+        .block_on(grpc_raw::call(
+            &endpoint,
+            METRICS_EXPORT,
+            message.clone().into(),
+            &[("grpc-encoding", "zstd")],
+        ))
+        .expect_err("server refuses the encoding");
     assert_eq!(st.code(), tonic::Code::Unimplemented, "{st:?}");
     sink.wait_rejected(1);
     assert!(sink.last_rejection().1.starts_with("Unimplemented: "));
 
     // The same message with an invalid compressed flag (2): INTERNAL, by hand-made frames
     // (a client never sends that flag).
-    let headers = hpack_literals(&[
-        (":method", "POST"),
-        (":scheme", "http"),
-        (":path", METRICS_EXPORT),
-        (":authority", "127.0.0.1"),
-        ("content-type", "application/grpc"),
-        ("te", "trailers"),
-    ]);
-    let mut flagged = vec![2u8];
-    flagged.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
-    flagged.extend_from_slice(&message);
+    let headers = export_headers();
+    let flagged = grpc_message(2, &message);
     let mut raw = TcpStream::connect(server.addr).unwrap();
     raw.write_all(H2_PREFACE).unwrap();
     raw.write_all(&h2_frame(1, 0x4, 1, &headers)).unwrap();
@@ -1411,16 +1363,7 @@ fn grpc_calls_tonic_refuses_are_not_taken_though_their_message_decodes() {
 
     assert!(sink.accepted().is_empty(), "a refused call was taken");
     // The same message, sent properly, is taken exactly.
-    rt.block_on(async {
-        let mut c = MetricsServiceClient::connect(endpoint.clone())
-            .await
-            .unwrap();
-        c.export(metrics_request("refused")).await.unwrap();
-    });
-    assert_eq!(
-        sink.accepted(),
-        vec![OtlpRequest::Metrics(metrics_request("refused"))]
-    );
+    taken_exactly(&rt, &endpoint, &sink, "refused");
     drop(rt);
     server.stop();
 }
@@ -1610,18 +1553,9 @@ fn grpc_idle_and_stalled_connections_are_closed() {
     );
     // The same hand-made frames, completed, make a call the server takes: so the stall
     // below is a stall, not frames the server refused.
-    let headers = hpack_literals(&[
-        (":method", "POST"),
-        (":scheme", "http"),
-        (":path", METRICS_EXPORT),
-        (":authority", "127.0.0.1"),
-        ("content-type", "application/grpc"),
-        ("te", "trailers"),
-    ]);
+    let headers = export_headers();
     let message = metrics_request("raw").encode_to_vec();
-    let mut whole = vec![0u8];
-    whole.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
-    whole.extend_from_slice(&message);
+    let whole = grpc_message(0, &message);
     let mut complete = TcpStream::connect(server.addr).unwrap();
     complete.write_all(H2_PREFACE).unwrap();
     complete.write_all(&h2_frame(1, 0x4, 1, &headers)).unwrap();
