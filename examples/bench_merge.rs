@@ -5,8 +5,8 @@
 //! [--many 100 [--many-metrics M]] [--seeds-only] [--whole-only] [--base-bin OTHER]
 //! [--rounds 3] [--dir DIR]`
 //! (`--seeds-only`: the first scenario alone in process; `--whole-only`: no in-process phases,
-//! only the whole processes; `--base-bin`: another build's `merge` alternated with this one's in
-//! each round, a same-run baseline; `--rounds 0`: no whole-process rounds; `--dir`: keep the
+//! only the whole processes, also for `--many`; `--base-bin`: another build's `merge`
+//! alternated with this one's in each round, a same-run baseline; `--rounds 0`: no whole-process rounds; `--dir`: keep the
 //! store there and reuse its sessions; `--many-metrics`: metrics per replica of `--many`)
 //!
 //! In process, three scenarios: ten sessions from different seeds (mostly different metrics,
@@ -326,7 +326,7 @@ fn merge_rss(bin: &str, store_dir: &str, files: &[String], out: &str) -> (f64, f
 /// processes (this build and, with `base`, the baseline build) with their peak RSS beside
 /// `show` of one replica; then in process, the peak heap of folding them one at a time against
 /// merging all of them loaded at once.
-fn many(bin: &str, base: Option<&str>, n_metrics: usize, many: u64) {
+fn many(bin: &str, base: Option<&str>, n_metrics: usize, many: u64, whole_only: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let base_session = synth::session("base", n_metrics, 42);
     let mut files = Vec::new();
@@ -356,6 +356,9 @@ fn many(bin: &str, base: Option<&str>, n_metrics: usize, many: u64) {
             print!("   (baseline build: {bsecs:>7.2} s, peak RSS {brss:>7.1} MiB)");
         }
         println!();
+    }
+    if whole_only {
+        return;
     }
     // In process: the sources decoded from their files, as `otelsnap merge` reads them.
     let limits = Limits::default().read();
@@ -532,6 +535,7 @@ fn main() {
                 base_bin.as_deref(),
                 many_metrics.unwrap_or(n_metrics),
                 m,
+                whole_only,
             );
         }
     }
