@@ -521,7 +521,7 @@ mod tests {
                     count: 3,
                     estimated_cardinality: 1,
                     value_samples: vec!["é🚀".into()],
-                    sketch: Some(Box::new(sk.to_data())),
+                    sketch: Some(std::sync::Arc::new(sk.to_data())),
                     ..Default::default()
                 },
             );
