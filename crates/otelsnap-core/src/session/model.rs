@@ -413,7 +413,7 @@ pub struct KeyStats {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "samples"
+        deserialize_with = "key_samples"
     )]
     /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
@@ -481,9 +481,26 @@ mod shared_sketch {
     }
 }
 
-// Set while a lean decode leaves value samples out ([`estimates_only`]).
+// Set while a lean decode leaves value samples out: every one ([`estimates_only`]), or those of
+// per-item keys only ([`without_key_samples`]).
 thread_local! {
     static SKIP_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SKIP_KEY_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with `flag` set, restoring it after (also on unwinding).
+fn with_flag<T>(
+    flag: &'static std::thread::LocalKey<std::cell::Cell<bool>>,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Reset(&'static std::thread::LocalKey<std::cell::Cell<bool>>, bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            self.0.with(|c| c.set(self.1));
+        }
+    }
+    let _reset = Reset(flag, flag.with(|c| c.replace(true)));
+    f()
 }
 
 /// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
@@ -495,27 +512,40 @@ pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
     super::key::interning(|| crate::sketch::without_data(f))
 }
 
+/// As [`without_sketch_data`], and the value samples of per-item keys ([`KeyStats`]) come back
+/// empty (their shape is still checked); the attribute catalog keeps its samples. For `show`'s
+/// overview, which shows the catalog's samples and no item's: with many keys per item, the
+/// samples are most of what a lean load holds.
+pub fn without_key_samples<T>(f: impl FnOnce() -> T) -> T {
+    with_flag(&SKIP_KEY_SAMPLES, || without_sketch_data(f))
+}
+
 /// As [`without_sketch_data`], and value samples come back empty too (their shape is still
 /// checked). For `diff`, which compares estimates and counts only.
 pub fn estimates_only<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            SKIP_SAMPLES.with(|c| c.set(self.0));
-        }
-    }
-    let _reset = Reset(SKIP_SAMPLES.with(|c| c.replace(true)));
-    super::key::interning(|| crate::sketch::without_data(f))
+    with_flag(&SKIP_SAMPLES, || without_sketch_data(f))
 }
 
 fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     if SKIP_SAMPLES.with(|c| c.get()) {
-        // A Vec of zero-sized values never allocates.
-        Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
+        skip_samples(d)
     } else {
         // Kept as read for the whole session: without the growth slack.
         null_as_default(d).map(super::sorted_map::exact)
     }
+}
+
+fn key_samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    if SKIP_KEY_SAMPLES.with(|c| c.get()) {
+        skip_samples(d)
+    } else {
+        samples(d)
+    }
+}
+
+fn skip_samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    // A Vec of zero-sized values never allocates.
+    Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
 }
 
 /// Metric type.

@@ -743,4 +743,34 @@ mod tests {
         assert_eq!(full_sketches.len(), sketches.len());
         assert!(full_sketches.iter().all(|d| !d.data.is_empty()));
     }
+
+    #[test]
+    fn an_overview_load_drops_the_samples_of_item_keys_and_keeps_the_catalogs() {
+        let mut s = sample();
+        s.data.attributes[0].value_samples = vec!["a".into(), "b".into()];
+        let gz = to_gzip(&s);
+        let lim = ReadLimits::default();
+        let lean = crate::session::without_sketch_data(|| read(&gz[..], &lim)).unwrap();
+        let overview = crate::session::without_key_samples(|| read(&gz[..], &lim)).unwrap();
+        let samples = |s: &Session| -> usize {
+            s.data
+                .key_maps()
+                .flat_map(|m| m.values())
+                .map(|k| k.value_samples.len())
+                .sum()
+        };
+        assert!(samples(&lean) > 0);
+        assert_eq!(samples(&overview), 0);
+        assert_eq!(overview.data.attributes, lean.data.attributes);
+        assert_eq!(overview.data.attributes[0].value_samples, ["a", "b"]);
+        // Everything else reads the same.
+        let mut emptied = lean.clone();
+        for ks in emptied.data.key_maps_mut().flat_map(|m| m.values_mut()) {
+            ks.value_samples.clear();
+        }
+        assert_eq!(overview, emptied);
+        // The flag ends with its call.
+        let after = crate::session::without_sketch_data(|| read(&gz[..], &lim)).unwrap();
+        assert_eq!(after, lean);
+    }
 }
