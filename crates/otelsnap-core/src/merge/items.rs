@@ -27,7 +27,7 @@ impl ServicesAcc {
             return;
         }
         for (k, v) in m {
-            *self.0.get_or_default(&k) += v;
+            *self.0.get_or_default_key(&k) += v;
         }
     }
 
