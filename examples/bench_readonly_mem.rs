@@ -7,6 +7,7 @@
 //! bench_readonly_mem gen DIR 100000 20     # 20 label keys per metric instead of 5
 //! bench_readonly_mem big DIR 500000        # DIR/big.json.gz, written streamed (little memory)
 //! bench_readonly_mem run DIR ROUNDS BIN…   # alternates the builds; prints wall and peak RSS
+//! bench_readonly_mem heap DIR               # in process: heap kept per metric by each load
 //! ```
 //!
 //! `run` times `BIN diff DIR/a.json.gz DIR/b.json.gz --format json` and
@@ -20,7 +21,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use otelsnap::session::{KeyStatsMap, MetricMeta, Session, format};
+use otelsnap_testkit::counting_alloc::{self, Counting};
 use otelsnap_testkit::synth;
+
+// Counts this process's heap for `heap`; `run` measures child processes, which it does not touch.
+#[global_allocator]
+static A: Counting = Counting;
 
 /// Adds `extra` label keys to every metric, copies of its existing ones under new names, so a
 /// session has `5 + extra` label keys per metric with realistic statistics.
@@ -157,6 +163,46 @@ fn run(dir: &Path, rounds: usize, bins: &[PathBuf]) {
     }
 }
 
+/// Heap bytes a load of `DIR/a.json.gz` keeps, per metric, and the peak beyond it: for the two
+/// read-only loads (`diff`'s and `show`'s) and the full one (`merge`'s), in this build.
+fn heap(dir: &Path) {
+    use otelsnap::session::{estimates_only, store, without_sketch_data};
+    let a = dir.join("a.json.gz");
+    let lim = format::ReadLimits {
+        max_file: u64::MAX,
+        max_decompressed: u64::MAX,
+    };
+    let read = || store::read_file(&a, &lim);
+    let loads: [(&str, &dyn Fn() -> Session); 3] = [
+        ("estimates only (diff)", &|| {
+            estimates_only(read).expect("load")
+        }),
+        ("without sketch data (show)", &|| {
+            without_sketch_data(read).expect("load")
+        }),
+        ("full (merge)", &|| read().expect("load")),
+    ];
+    println!("| load | metrics | kept | per metric | peak beyond kept | time |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, load) in loads {
+        let before = counting_alloc::reset_peak();
+        let t = Instant::now();
+        let s = load();
+        let wall = t.elapsed();
+        let kept = counting_alloc::live() - before;
+        let peak = counting_alloc::peak() - before;
+        let n = s.data.metrics.len().max(1);
+        println!(
+            "| {name} | {n} | {:.1} MiB | {:.0} B | {:.1} MiB | {:.2} s |",
+            kept as f64 / 1048576.0,
+            kept as f64 / n as f64,
+            (peak - kept) as f64 / 1048576.0,
+            wall.as_secs_f64()
+        );
+        drop(s);
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
@@ -165,6 +211,7 @@ fn main() {
             generate(Path::new(dir), n.parse().unwrap(), extra.parse().unwrap())
         }
         [mode, dir, n] if mode == "big" => generate_big(Path::new(dir), n.parse().unwrap()),
+        [mode, dir] if mode == "heap" => heap(Path::new(dir)),
         [mode, dir, rounds, bins @ ..] if mode == "run" && !bins.is_empty() => run(
             Path::new(dir),
             rounds.parse().unwrap(),
@@ -172,7 +219,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: bench_readonly_mem gen DIR N [EXTRA_LABELS] | big DIR N | run DIR ROUNDS BIN…"
+                "usage: bench_readonly_mem gen DIR N [EXTRA_LABELS] | big DIR N | run DIR ROUNDS BIN… | heap DIR"
             );
             std::process::exit(2);
         }

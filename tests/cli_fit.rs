@@ -258,7 +258,7 @@ fn long_session(dir: &Path) -> std::path::PathBuf {
         "a-value-that-is-much-longer-than-any-column-could-ever-hold-at-eighty-columns".into(),
         "short".into(),
     ];
-    m.label_keys.insert(long_key.into(), ks);
+    m.label_keys.insert(long_key, ks);
     let mut attr = s.data.attributes[0].clone();
     attr.key = long_key.into();
     attr.value_samples = vec!["a-value-that-is-much-longer-than-any-column-could-ever-hold".into()];

@@ -351,7 +351,7 @@ fn incompatible_sketches_are_refused() {
     let m = &mut b.data.metrics[0];
     let (key, ks) = m.label_keys.iter_mut().next().unwrap();
     let key = key.clone();
-    ks.sketch.as_mut().unwrap().precision = 12;
+    std::sync::Arc::make_mut(ks.sketch.as_mut().unwrap()).precision = 12;
     let name = m.name.clone();
     // Written as a file: the store would refuse to save a sketch it cannot read.
     let file = d.join("b.json");

@@ -141,12 +141,12 @@ fn estimates(s: &Session) -> Vec<(String, String, u64)> {
     for m in &s.data.metrics {
         out.push((m.name.clone(), "active_series".into(), m.active_series));
         for (k, st) in m.label_keys.iter() {
-            out.push((m.name.clone(), k.clone(), st.estimated_cardinality));
+            out.push((m.name.clone(), k.to_string(), st.estimated_cardinality));
         }
     }
     for sp in &s.data.spans {
         for (k, st) in sp.attribute_keys.iter() {
-            out.push((sp.name.clone(), k.clone(), st.estimated_cardinality));
+            out.push((sp.name.clone(), k.to_string(), st.estimated_cardinality));
         }
     }
     out

@@ -160,19 +160,19 @@ fn check_filters_match(
                 d.metrics
                     .iter()
                     .flat_map(|m| m.services.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
             services.extend(
                 d.spans
                     .iter()
                     .flat_map(|m| m.services.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
             services.extend(
                 d.logs
                     .iter()
                     .flat_map(|m| m.services.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
         }
         if !services.contains(want.as_str()) {

@@ -13,8 +13,16 @@ use crate::session::{Session, SessionRef};
 pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
     let sections = Sections::parse(&args.signal).map_err(anyhow::Error::msg)?;
     let r = SessionRef::parse(&args.session)?;
-    // Show prints estimates, never sketch bytes: skip them while parsing.
-    let mut session = crate::session::without_sketch_data(|| r.load(&ctx.store))?;
+    // Show prints estimates, never sketch bytes: skip them while parsing. The overview as a
+    // table or JSON shows no item's key samples either (the HTML page and drill-downs do).
+    let one_item = [&args.metric, &args.span, &args.log, &args.attribute];
+    let overview = args.format != ShowFormat::Html && one_item.iter().all(|f| f.is_none());
+    let load = || r.load(&ctx.store);
+    let mut session = if overview {
+        crate::session::without_key_samples(load)?
+    } else {
+        crate::session::without_sketch_data(load)?
+    };
     session.canonicalize();
     let origin = origin_of(ctx, &r);
     let style = TableStyle {
@@ -23,7 +31,6 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<u8> {
     };
     if args.format == ShowFormat::Html {
         // The page holds every item in full; drill-down flags select one for the text formats.
-        let one_item = [&args.metric, &args.span, &args.log, &args.attribute];
         if one_item.iter().any(|f| f.is_some()) {
             anyhow::bail!(
                 "--format html shows the whole session, where every item expands in full; \

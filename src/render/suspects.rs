@@ -77,11 +77,16 @@ fn key_suspects(
             signal,
             item: item.to_string(),
             scope: Some(scope.to_string()),
-            key: Some(k.clone()),
+            key: Some(k.to_string()),
             verdict: Some(ev.verdict),
             confidence: Some(ev.confidence),
             reason: ev.reason.clone(),
-            profile: Some(ev.profile.iter().map(|(k, v)| (k.clone(), *v)).collect()),
+            profile: Some(
+                ev.profile
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+            ),
             growth: Some(ev.growth.clone()),
             units: Some(ev.units),
             distinct: ks.estimated_cardinality,
@@ -249,7 +254,12 @@ pub fn suspects(
                 p.examples.join(", "),
                 ev.reason
             ),
-            profile: Some(ev.profile.iter().map(|(k, v)| (k.clone(), *v)).collect()),
+            profile: Some(
+                ev.profile
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+            ),
             growth: None,
             units: Some(ev.units),
             distinct: p.names,

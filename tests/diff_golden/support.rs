@@ -47,7 +47,7 @@ pub fn ks(card: u64) -> KeyStats {
         count: card.max(1) * 10,
         percentage: 100.0,
         estimated_cardinality: card,
-        sketch: sketch(card).map(Box::new),
+        sketch: sketch(card).map(std::sync::Arc::new),
         ..Default::default()
     }
 }

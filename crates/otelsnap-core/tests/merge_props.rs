@@ -74,7 +74,7 @@ fn key_stats(key: &str, g: &KeyGen, total: u64, all: bool) -> KeyStats {
         percentage: percentage(count, total),
         estimated_cardinality: sk.estimate(),
         value_samples: values.into_iter().take(5).collect(),
-        sketch: Some(Box::new(sk.to_data())),
+        sketch: Some(std::sync::Arc::new(sk.to_data())),
         ..Default::default()
     }
 }
@@ -264,7 +264,7 @@ fn build(id: &str, g: &SessionGen) -> Session {
             scope: ["resource", "attribute"][*k as usize % 2].into(),
             first_seen: Some(t(i64::from(*k) + a)),
             last_seen: Some(t(i64::from(*k) + b + 2000)),
-            sketch: ks.sketch.map(|b| *b),
+            sketch: ks.sketch.map(std::sync::Arc::unwrap_or_clone),
             approximate: ks.approximate,
             ..Default::default()
         });

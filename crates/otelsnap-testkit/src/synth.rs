@@ -110,7 +110,7 @@ fn key_stats(key: &str, card: u64, count: u64, samples: u64) -> KeyStats {
         percentage: percentage(count, samples),
         estimated_cardinality: estimate,
         value_samples,
-        sketch: Some(Box::new(sketch)),
+        sketch: Some(std::sync::Arc::new(sketch)),
         approximate: false,
         occ_hll: None,
         evidence: None,
@@ -273,9 +273,9 @@ fn metric(name: String, rng: &mut Rng) -> MetricMeta {
     }
     let svc_count = m.services.len() as u64;
     m.resource_keys
-        .insert("service.name".into(), key_stats_from(&m.services, samples));
+        .insert("service.name", key_stats_from(&m.services, samples));
     m.resource_keys.insert(
-        "service.instance.id".into(),
+        "service.instance.id",
         key_stats(
             "service.instance.id",
             svc_count * rng.range(1, 4),
@@ -285,7 +285,7 @@ fn metric(name: String, rng: &mut Rng) -> MetricMeta {
     );
     if rng.below(2) == 0 {
         m.resource_keys.insert(
-            "host.name".into(),
+            "host.name",
             key_stats("host.name", rng.range(1, 6), samples, samples),
         );
     }
@@ -303,8 +303,12 @@ fn key_stats_from(services: &ServiceCounts, samples: u64) -> KeyStats {
         count: samples,
         percentage: percentage(samples, samples),
         estimated_cardinality: sketch.estimate(),
-        value_samples: services.keys().take(MAX_SAMPLES).cloned().collect(),
-        sketch: Some(Box::new(sketch.to_data())),
+        value_samples: services
+            .keys()
+            .take(MAX_SAMPLES)
+            .map(String::from)
+            .collect(),
+        sketch: Some(std::sync::Arc::new(sketch.to_data())),
         approximate: false,
         occ_hll: None,
         evidence: None,
@@ -334,7 +338,7 @@ fn span(name: &str, kind: i32, svc: &str, rng: &mut Rng) -> SpanMeta {
             .insert(k.to_string(), key_stats(k, card, samples, samples));
     }
     s.resource_keys.insert(
-        "service.name".into(),
+        "service.name",
         key_stats_from(&ServiceCounts::from([(svc.to_string(), samples)]), samples),
     );
     s.services.insert(svc.to_string(), samples);
@@ -364,11 +368,11 @@ fn log(severity: &str, number: i32, rng: &mut Rng) -> LogMeta {
     };
     let card = cardinality(rng);
     l.attribute_keys.insert(
-        "error.type".into(),
+        "error.type",
         key_stats("error.type", card, samples / 2, samples),
     );
     l.resource_keys.insert(
-        "service.name".into(),
+        "service.name",
         key_stats_from(&ServiceCounts::from([(svc.to_string(), samples)]), samples),
     );
     l.services.insert(svc.to_string(), samples);
@@ -463,7 +467,7 @@ fn rebuild_catalog(s: &mut Session) {
                 .to_string(),
                 first_seen,
                 last_seen,
-                sketch: ks.sketch.take().map(|b| *b),
+                sketch: ks.sketch.take().map(std::sync::Arc::unwrap_or_clone),
                 approximate: false,
                 occ_hll: None,
                 evidence: None,
@@ -629,7 +633,7 @@ pub fn perturb(base: &Session, id: &str, n_changes: usize, seed: u64) -> Session
             // A removed label key.
             55..70 => {
                 let m = &mut s.data.metrics[idx];
-                let keys: Vec<String> = m.label_keys.keys().cloned().collect();
+                let keys: Vec<String> = m.label_keys.keys().map(String::from).collect();
                 if keys.len() > 1 {
                     let k = rng.pick(&keys);
                     let card = m
@@ -685,7 +689,7 @@ pub fn perturb(base: &Session, id: &str, n_changes: usize, seed: u64) -> Session
 
 /// Multiplies one label key's cardinality (and the metric's series) by `factor`.
 fn scale_key(m: &mut MetricMeta, factor: u64, rng: &mut Rng) {
-    let keys: Vec<String> = m.label_keys.keys().cloned().collect();
+    let keys: Vec<String> = m.label_keys.keys().map(String::from).collect();
     if keys.is_empty() {
         return;
     }

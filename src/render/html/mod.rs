@@ -251,7 +251,7 @@ fn all_items<'a>(s: &'a Session, sections: Sections, service: Option<&str>) -> I
                     m.label_keys
                         .keys()
                         .chain(m.resource_keys.keys())
-                        .map(String::as_str),
+                        .map(|k| k.as_str()),
                 );
             }
             for x in d.spans.iter().filter(|x| x.services.contains_key(svc)) {
@@ -259,7 +259,7 @@ fn all_items<'a>(s: &'a Session, sections: Sections, service: Option<&str>) -> I
                     x.attribute_keys
                         .keys()
                         .chain(x.resource_keys.keys())
-                        .map(String::as_str),
+                        .map(|k| k.as_str()),
                 );
             }
             for x in d.logs.iter().filter(|x| x.services.contains_key(svc)) {
@@ -267,7 +267,7 @@ fn all_items<'a>(s: &'a Session, sections: Sections, service: Option<&str>) -> I
                     x.attribute_keys
                         .keys()
                         .chain(x.resource_keys.keys())
-                        .map(String::as_str),
+                        .map(|k| k.as_str()),
                 );
             }
             k
@@ -325,7 +325,7 @@ fn top_of(keys: &KeyStatsMap) -> Top<'_> {
 }
 
 fn service_names(m: &crate::session::ServiceCounts) -> Vec<&str> {
-    m.keys().map(String::as_str).collect()
+    m.keys().map(|k| k.as_str()).collect()
 }
 
 /// A metric's row of a session page (see [`Rows::metrics`]).

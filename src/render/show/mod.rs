@@ -139,7 +139,7 @@ pub struct TopKey {
 }
 
 fn top_key<'a>(maps: impl IntoIterator<Item = &'a KeyStatsMap>) -> Option<TopKey> {
-    let mut best: Option<(&String, &KeyStats)> = None;
+    let mut best: Option<(&crate::session::Key, &KeyStats)> = None;
     for m in maps {
         for (k, ks) in m {
             // Ties go to the first key by name: maps iterate in order and only `>` replaces.
@@ -149,7 +149,7 @@ fn top_key<'a>(maps: impl IntoIterator<Item = &'a KeyStatsMap>) -> Option<TopKey
         }
     }
     best.map(|(k, ks)| TopKey {
-        key: k.clone(),
+        key: k.to_string(),
         estimated_cardinality: ks.estimated_cardinality,
         approximate: ks.approximate,
     })
@@ -238,7 +238,7 @@ pub struct Overview<'a> {
 const TOP_TEMPLATES: usize = 3;
 
 fn services_of(m: &ServiceCounts) -> Vec<&str> {
-    m.keys().map(String::as_str).collect()
+    m.keys().map(|k| k.as_str()).collect()
 }
 
 fn has_service(m: &ServiceCounts, service: Option<&str>) -> bool {
@@ -277,7 +277,7 @@ pub fn overview<'a>(
                 m.label_keys
                     .keys()
                     .chain(m.resource_keys.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
         }
         for x in &spans {
@@ -285,7 +285,7 @@ pub fn overview<'a>(
                 x.attribute_keys
                     .keys()
                     .chain(x.resource_keys.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
         }
         for x in &logs {
@@ -293,7 +293,7 @@ pub fn overview<'a>(
                 x.attribute_keys
                     .keys()
                     .chain(x.resource_keys.keys())
-                    .map(String::as_str),
+                    .map(|k| k.as_str()),
             );
         }
     }

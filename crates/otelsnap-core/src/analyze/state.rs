@@ -336,7 +336,7 @@ impl KeyAcc {
             // A sketch can overshoot; there are never more distinct values than occurrences.
             estimated_cardinality: estimated_cardinality.min(self.count),
             value_samples,
-            sketch: Some(Box::new(sketch)),
+            sketch: Some(std::sync::Arc::new(sketch)),
             evidence: Some(Box::new(evidence)),
             ..Default::default()
         }

@@ -86,8 +86,11 @@ fn checkout_metrics_are_recorded_exactly() {
     );
     assert!(c.series_sketch.is_some());
     assert_eq!(
-        c.services.iter().collect::<Vec<_>>(),
-        [(&"checkout".to_string(), &6)]
+        c.services
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect::<Vec<_>>(),
+        [("checkout", 6)]
     );
     assert_eq!(
         c.label_keys.keys().collect::<Vec<_>>(),
@@ -564,8 +567,11 @@ fn checkout_spans_are_recorded_exactly() {
 
     let h = span_meta(&s, "GET /health");
     assert_eq!(
-        h.services.iter().collect::<Vec<_>>(),
-        [(&"unknown_service".to_string(), &1)]
+        h.services
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect::<Vec<_>>(),
+        [("unknown_service", 1)]
     );
     assert_eq!(h.resource_keys.keys().collect::<Vec<_>>(), ["host.name"]);
     assert!(h.attribute_keys.is_empty());

@@ -93,7 +93,7 @@ pub(crate) fn apply(
                     let others: Vec<&str> = m
                         .label_keys
                         .keys()
-                        .map(String::as_str)
+                        .map(crate::session::Key::as_str)
                         .filter(|o| *o != k)
                         .collect();
                     fixes.push(fix::for_label(&m.name, k, &others));
@@ -108,7 +108,7 @@ pub(crate) fn apply(
                 ds.push(detail(rules, ItemKind::Metric, ctype, &m.name, d));
             }
             if !ds.is_empty() {
-                let svc = m.services.keys().cloned().collect();
+                let svc = m.services.keys().map(String::from).collect();
                 found.push((ItemKind::Metric, ctype, m.name.clone(), ds, svc, fixes));
             }
         }
@@ -153,7 +153,7 @@ pub(crate) fn apply(
                 }
             }
             if !ds.is_empty() {
-                let svc = s.services.keys().cloned().collect();
+                let svc = s.services.keys().map(String::from).collect();
                 found.push((ItemKind::Span, ctype, name, ds, svc, Vec::new()));
             }
         }
@@ -180,7 +180,7 @@ pub(crate) fn apply(
                 }
             }
             if !ds.is_empty() {
-                let svc = l.services.keys().cloned().collect();
+                let svc = l.services.keys().map(String::from).collect();
                 found.push((
                     ItemKind::Log,
                     ctype,
@@ -320,7 +320,7 @@ fn key_findings(
         };
         out.push(Finding {
             field: format!("{scope}.{k}.verdict"),
-            key: Some(k.clone()),
+            key: Some(k.to_string()),
             from: was.map_or(Value::Null, |w| json!(w.as_str())),
             to: json!({
                 "verdict": ev.verdict.as_str(),
@@ -330,7 +330,7 @@ fn key_findings(
             rule,
             evidence: VerdictEvidence::Unbounded {
                 set,
-                key: k.clone(),
+                key: k.to_string(),
                 was,
                 confidence: ev.confidence,
                 reason: ev.reason.clone(),

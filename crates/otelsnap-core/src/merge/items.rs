@@ -20,14 +20,14 @@ pub(crate) struct ServicesAcc(ServiceCounts);
 impl ServicesAcc {
     fn add(&mut self, mut m: ServiceCounts, keep: Option<&BTreeSet<String>>) {
         if let Some(keep) = keep {
-            m.retain(|k, _| keep.contains(k));
+            m.retain(|k, _| keep.contains(k.as_str()));
         }
         if self.0.is_empty() {
             self.0 = m;
             return;
         }
         for (k, v) in m {
-            *self.0.get_or_default(&k) += v;
+            *self.0.get_or_default_key(&k) += v;
         }
     }
 
@@ -189,7 +189,7 @@ fn finish_one(
     )?;
     let series = series.finish(ctx, &what)?;
     if let Some(keep) = keep {
-        m.services.retain(|s, _| keep.contains(s));
+        m.services.retain(|s, _| keep.contains(s.as_str()));
     }
     // No more series than data points (a sketch's error could say otherwise).
     m.active_series = series.estimate.min(m.data_point_count.max(n));
@@ -666,7 +666,7 @@ mod tests {
             percentage: 12.5,
             estimated_cardinality: est,
             value_samples: samples.iter().map(|s| s.to_string()).collect(),
-            sketch: Some(Box::new(sk)),
+            sketch: Some(std::sync::Arc::new(sk)),
             ..Default::default()
         }
     }

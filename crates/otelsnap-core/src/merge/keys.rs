@@ -381,7 +381,7 @@ impl ManyKey {
             Part {
                 src,
                 estimate: ks.estimated_cardinality,
-                sketch: ks.sketch.map(|b| *b),
+                sketch: ks.sketch.map(std::sync::Arc::unwrap_or_clone),
                 approximate: ks.approximate,
             },
             what,
@@ -443,7 +443,7 @@ impl KeyAcc {
                     // distinct values than occurrences.
                     estimated_cardinality: m.estimate.min(count),
                     value_samples: samples_kept,
-                    sketch: m.sketch.map(Box::new),
+                    sketch: m.sketch.map(std::sync::Arc::new),
                     approximate: m.approximate,
                     occ_hll: None,
                     evidence: ev.finish(m.estimate).map(Box::new),
@@ -457,7 +457,7 @@ impl KeyAcc {
 /// key, as the sources' maps are, so a source folds in by one merge-join pass (a `BTreeMap`
 /// allocates a node of eleven entries even for the two or three keys most items have).
 #[derive(Debug, Default)]
-pub(crate) struct MapAcc(Vec<(String, KeyAcc)>);
+pub(crate) struct MapAcc(Vec<(crate::session::Key, KeyAcc)>);
 
 impl MapAcc {
     /// Folds one source's map in, key by key in key order.

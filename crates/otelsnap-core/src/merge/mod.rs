@@ -345,7 +345,7 @@ impl Merger {
         self.opts
             .services
             .as_ref()
-            .is_none_or(|keep| services.keys().any(|s| keep.contains(s)))
+            .is_none_or(|keep| services.keys().any(|s| keep.contains(s.as_str())))
     }
 
     /// Folds one source in. After an error the merge is unusable (partly folded): drop it.
@@ -578,5 +578,7 @@ fn merge_completeness(mut c: Completeness, data: &SessionData) -> Option<Complet
 
 /// Every attribute key that occurs on an item.
 fn keys_in(d: &SessionData) -> BTreeSet<String> {
-    d.key_maps().flat_map(|m| m.keys().cloned()).collect()
+    d.key_maps()
+        .flat_map(|m| m.keys().map(String::from))
+        .collect()
 }

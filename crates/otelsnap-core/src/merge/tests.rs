@@ -31,7 +31,7 @@ fn ks(count: u64, total: u64, values: &[&str]) -> KeyStats {
         percentage: percentage(count, total),
         estimated_cardinality: est,
         value_samples: values.iter().map(|v| v.to_string()).collect(),
-        sketch: Some(Box::new(sk)),
+        sketch: Some(std::sync::Arc::new(sk)),
         ..Default::default()
     }
 }
@@ -190,8 +190,7 @@ fn span_event_and_link_percentages_use_their_own_totals() {
         ]
         .into(),
     );
-    sp.link_attribute_keys
-        .insert("peer".into(), ks(2, 2, &["p"]));
+    sp.link_attribute_keys.insert("peer", ks(2, 2, &["p"]));
     a.data.spans.push(sp.clone());
     let mut b = session("b");
     sp.sample_count = 50;
@@ -199,8 +198,7 @@ fn span_event_and_link_percentages_use_their_own_totals() {
         "exception".into(),
         [("type".to_string(), ks(2, 2, &["F"]))].into(),
     );
-    sp.link_attribute_keys
-        .insert("peer".into(), ks(1, 2, &["q"]));
+    sp.link_attribute_keys.insert("peer", ks(1, 2, &["q"]));
     b.data.spans.push(sp);
     let out = merged(&[a, b]);
     let sp = &out.session.data.spans[0];
@@ -352,7 +350,7 @@ fn key_sets_events_statuses_bounds_and_scales_are_united() {
     b.data.logs.push(log(&["logout"]));
     let out = merged(&[a, b]);
     let d = &out.session.data;
-    let keys: Vec<&String> = d.metrics[0].label_keys.keys().collect();
+    let keys: Vec<&str> = d.metrics[0].label_keys.keys().map(|k| k.as_str()).collect();
     assert_eq!(keys, ["code", "method", "route"]);
     assert_eq!(d.metrics[0].explicit_bounds, [1.0, 5.0, 10.0, 25.0]);
     assert_eq!(d.metrics[0].scales, [1, 2, 3]);
@@ -483,6 +481,7 @@ fn different_precisions_or_encodings_are_refused() {
         .unwrap()
         .sketch
         .as_mut()
+        .map(std::sync::Arc::make_mut)
         .unwrap();
     sk.precision = 12;
     let err = merge(&[a.clone(), b.clone()], &opts()).unwrap_err();
@@ -501,6 +500,7 @@ fn different_precisions_or_encodings_are_refused() {
         .unwrap()
         .sketch
         .as_mut()
+        .map(std::sync::Arc::make_mut)
         .unwrap();
     sk.precision = 14;
     sk.encoding = "hll-other".into();
@@ -625,12 +625,12 @@ fn merging_a_session_with_itself_changes_no_estimate() {
     let mut big = metric("big", 5000, &[]);
     let (est, sk) = sketch_of((0..3000).map(|i| format!("v{i}")));
     big.label_keys.insert(
-        "id".into(),
+        "id",
         KeyStats {
             count: 5000,
             percentage: 100.0,
             estimated_cardinality: est,
-            sketch: Some(Box::new(sk)),
+            sketch: Some(std::sync::Arc::new(sk)),
             ..Default::default()
         },
     );

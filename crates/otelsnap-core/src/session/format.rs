@@ -591,10 +591,10 @@ mod tests {
         let ks = crate::session::KeyStats {
             count: 1,
             estimated_cardinality: 1,
-            sketch: Some(Box::new(sk.to_data())),
+            sketch: Some(std::sync::Arc::new(sk.to_data())),
             ..Default::default()
         };
-        s.data.metrics[0].label_keys.insert("k".into(), ks);
+        s.data.metrics[0].label_keys.insert("k", ks);
         let gz = to_gzip(&s);
         let lim = ReadLimits::default();
         let lean = crate::session::without_sketch_data(|| decode(&gz, &lim, "t")).unwrap();

@@ -5,12 +5,13 @@
 //! [`Session::canonicalize`], so the same session always serializes to the same bytes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::evidence::KeyEvidence;
-use super::sorted_map::SortedMap;
+use super::sorted_map::{Key, SortedMap};
 
 /// Per-key statistics of one item (labels, resource keys, attributes), in key order.
 pub type KeyStatsMap = SortedMap<KeyStats>;
@@ -412,15 +413,20 @@ pub struct KeyStats {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "samples"
+        deserialize_with = "key_samples"
     )]
     /// A few values as first seen (`--samples`).
     pub value_samples: Vec<String>,
-    /// (+) Mergeable HyperLogLog++ sketch of the values. Boxed, like `occ_hll`, because keys
-    /// live in map nodes of eleven slots each: inline, these two fields doubled the size of
-    /// every node of a loaded session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sketch: Option<Box<SketchData>>,
+    /// (+) Mergeable HyperLogLog++ sketch of the values. Behind a pointer, like `occ_hll`, so
+    /// a key without one costs a word; shared (`Arc`) so that a read-only load, whose sketches
+    /// are all the same empty shape, holds that shape once rather than once per key.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shared_sketch::serialize",
+        deserialize_with = "shared_sketch::deserialize"
+    )]
+    pub sketch: Option<Arc<SketchData>>,
     /// (+) True when the estimate has no mergeable sketch behind it (OCC import, or merged from one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
@@ -435,39 +441,111 @@ pub struct KeyStats {
 
 pub use crate::sketch::SketchData;
 
-// Set while a lean decode leaves value samples out ([`estimates_only`]).
+/// Serde for [`KeyStats::sketch`]: the sketch as itself (serde's `Arc` support needs a feature
+/// we do without); a read-only load's empty sketch of the usual precision is one shared value.
+mod shared_sketch {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::sketch::{PRECISION, SketchData, skipping_data};
+
+    thread_local! {
+        static LEAN: Arc<SketchData> = Arc::new(SketchData {
+            precision: PRECISION,
+            encoding: String::new(),
+            data: String::new(),
+        });
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<Arc<SketchData>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(sk) => SketchData::serialize(sk, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Arc<SketchData>>, D::Error> {
+        let Some(sk) = Option::<SketchData>::deserialize(d)? else {
+            return Ok(None);
+        };
+        // Any other precision is kept as read, for validation to refuse with its value.
+        let lean = skipping_data() && sk.precision == PRECISION && sk.encoding.is_empty();
+        Ok(Some(if lean {
+            LEAN.with(Arc::clone)
+        } else {
+            Arc::new(sk)
+        }))
+    }
+}
+
+// Set while a lean decode leaves value samples out: every one ([`estimates_only`]), or those of
+// per-item keys only ([`without_key_samples`]).
 thread_local! {
     static SKIP_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static SKIP_KEY_SAMPLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with `flag` set, restoring it after (also on unwinding).
+fn with_flag<T>(
+    flag: &'static std::thread::LocalKey<std::cell::Cell<bool>>,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Reset(&'static std::thread::LocalKey<std::cell::Cell<bool>>, bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            self.0.with(|c| c.set(self.1));
+        }
+    }
+    let _reset = Reset(flag, flag.with(|c| c.replace(true)));
+    f()
 }
 
 /// Runs `f` (a session decode) reading sketches' shape but not their bytes: `encoding` and
 /// `data` come back empty. For commands that only read estimates (`show`, `diff`): a large
 /// session holds hundreds of thousands of sketch strings, and not allocating them makes
-/// loading markedly faster and smaller. Such a session must not be merged or saved.
+/// loading markedly faster and smaller. Keys are interned while it runs (one allocation per
+/// distinct key text). Such a session must not be merged or saved.
 pub fn without_sketch_data<T>(f: impl FnOnce() -> T) -> T {
-    crate::sketch::without_data(f)
+    super::key::interning(|| crate::sketch::without_data(f))
+}
+
+/// As [`without_sketch_data`], and the value samples of per-item keys ([`KeyStats`]) come back
+/// empty (their shape is still checked); the attribute catalog keeps its samples. For `show`'s
+/// overview, which shows the catalog's samples and no item's: with many keys per item, the
+/// samples are most of what a lean load holds.
+pub fn without_key_samples<T>(f: impl FnOnce() -> T) -> T {
+    with_flag(&SKIP_KEY_SAMPLES, || without_sketch_data(f))
 }
 
 /// As [`without_sketch_data`], and value samples come back empty too (their shape is still
 /// checked). For `diff`, which compares estimates and counts only.
 pub fn estimates_only<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            SKIP_SAMPLES.with(|c| c.set(self.0));
-        }
-    }
-    let _reset = Reset(SKIP_SAMPLES.with(|c| c.replace(true)));
-    crate::sketch::without_data(f)
+    with_flag(&SKIP_SAMPLES, || without_sketch_data(f))
 }
 
 fn samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     if SKIP_SAMPLES.with(|c| c.get()) {
-        // A Vec of zero-sized values never allocates.
-        Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
+        skip_samples(d)
     } else {
-        null_as_default(d)
+        // Kept as read for the whole session: without the growth slack.
+        null_as_default(d).map(super::sorted_map::exact)
     }
+}
+
+fn key_samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    if SKIP_KEY_SAMPLES.with(|c| c.get()) {
+        skip_samples(d)
+    } else {
+        samples(d)
+    }
+}
+
+fn skip_samples<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    // A Vec of zero-sized values never allocates.
+    Option::<Vec<serde::de::IgnoredAny>>::deserialize(d).map(|_| Vec::new())
 }
 
 /// Metric type.
@@ -995,13 +1073,13 @@ impl Session {
         let d = &self.data;
         let mut services: std::collections::BTreeSet<&str> = Default::default();
         for m in &d.metrics {
-            services.extend(m.services.keys().map(String::as_str));
+            services.extend(m.services.keys().map(Key::as_str));
         }
         for s in &d.spans {
-            services.extend(s.services.keys().map(String::as_str));
+            services.extend(s.services.keys().map(Key::as_str));
         }
         for l in &d.logs {
-            services.extend(l.services.keys().map(String::as_str));
+            services.extend(l.services.keys().map(Key::as_str));
         }
         self.stats = SessionStats {
             metrics_count: d.metrics.len() as u64,
@@ -1061,7 +1139,7 @@ where
     V: Deserialize<'de>,
 {
     Ok(Option::<SortedMap<V>>::deserialize(d)?
-        .map(|m| m.into_iter().collect())
+        .map(|m| m.into_iter().map(|(k, v)| (String::from(k), v)).collect())
         .unwrap_or_default())
 }
 

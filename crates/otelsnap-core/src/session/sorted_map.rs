@@ -5,9 +5,9 @@
 //! node of eleven slots however few keys it holds (about 1.1 KB each for `KeyStats`); a sorted
 //! vector holds exactly its entries, in the same order a `BTreeMap` iterates them, and
 //! deserializes without a search per key when the input is already sorted (ours always is).
-//! The API mirrors the part of `BTreeMap` the project uses.
+//! Keys are [`Key`]s (shared text, interned by read-only loads). The API mirrors the part of
+//! `BTreeMap` the project uses.
 
-use std::borrow::Borrow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -15,9 +15,11 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A map from `String` keys, iterated in key order, stored as a sorted vector.
+pub use super::key::Key;
+
+/// A map from [`Key`]s, iterated in key order, stored as a sorted vector.
 #[derive(Clone, PartialEq)]
-pub struct SortedMap<V>(Vec<(String, V)>);
+pub struct SortedMap<V>(Vec<(Key, V)>);
 
 impl<V> Default for SortedMap<V> {
     fn default() -> Self {
@@ -47,39 +49,29 @@ impl<V> SortedMap<V> {
         self.0.is_empty()
     }
 
-    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
-    where
-        String: Borrow<Q>,
-    {
-        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    fn find<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> Result<usize, usize> {
+        let key = key.as_ref();
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     /// The value for `key`.
-    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
-    where
-        String: Borrow<Q>,
-    {
+    pub fn get<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> Option<&V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
     /// The value for `key`, mutably.
-    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        String: Borrow<Q>,
-    {
+    pub fn get_mut<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<&mut V> {
         self.find(key).ok().map(|i| &mut self.0[i].1)
     }
 
     /// True when `key` is present.
-    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
-    where
-        String: Borrow<Q>,
-    {
+    pub fn contains_key<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> bool {
         self.find(key).is_ok()
     }
 
     /// Sets `key` to `value`; returns the value it replaces.
-    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: V) -> Option<V> {
+        let key = key.into();
         match self.find(key.as_str()) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -90,10 +82,7 @@ impl<V> SortedMap<V> {
     }
 
     /// Removes `key`; returns its value.
-    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
-    where
-        String: Borrow<Q>,
-    {
+    pub fn remove<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<V> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }
 
@@ -105,7 +94,23 @@ impl<V> SortedMap<V> {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
-                self.0.insert(i, (key.to_string(), V::default()));
+                self.0.insert(i, (Key::new(key), V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// As [`SortedMap::get_or_default`] for a key already held elsewhere: an absent key is
+    /// inserted sharing its text.
+    pub fn get_or_default_key(&mut self, key: &Key) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.find(key.as_str()) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key.clone(), V::default()));
                 i
             }
         };
@@ -113,7 +118,7 @@ impl<V> SortedMap<V> {
     }
 
     /// Keeps the entries for which `keep` is true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut V) -> bool) {
         self.0.retain_mut(|(k, v)| keep(k, v));
     }
 
@@ -128,7 +133,7 @@ impl<V> SortedMap<V> {
     }
 
     /// Keys in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
         self.0.iter().map(|(k, _)| k)
     }
 
@@ -150,7 +155,7 @@ impl<V> SortedMap<V> {
         }
         // Stable: equal keys stay in insertion order, so the last of each run is the latest.
         self.0.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, V)> = Vec::with_capacity(self.0.len());
+        let mut out: Vec<(Key, V)> = Vec::with_capacity(self.0.len());
         for e in self.0.drain(..) {
             match out.last_mut() {
                 Some(last) if last.0 == e.0 => *last = e,
@@ -161,20 +166,26 @@ impl<V> SortedMap<V> {
     }
 }
 
+/// `v` in an allocation of exactly its length. `shrink_to_fit` is not enough: an allocator may
+/// shrink in place (mimalloc does down to half a block), keeping the growth slack resident.
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.append(&mut v);
+    out
+}
+
 /// Iterator over `(&key, &value)` in key order.
 pub type Iter<'a, V> =
-    std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a String, &'a V)>;
+    std::iter::Map<std::slice::Iter<'a, (Key, V)>, fn(&'a (Key, V)) -> (&'a Key, &'a V)>;
 
 /// Iterator over `(&key, &mut value)` in key order.
-pub type IterMut<'a, V> = std::iter::Map<
-    std::slice::IterMut<'a, (String, V)>,
-    fn(&'a mut (String, V)) -> (&'a String, &'a mut V),
->;
+pub type IterMut<'a, V> =
+    std::iter::Map<std::slice::IterMut<'a, (Key, V)>, fn(&'a mut (Key, V)) -> (&'a Key, &'a mut V)>;
 
-impl<Q: Ord + ?Sized, V> std::ops::Index<&Q> for SortedMap<V>
-where
-    String: Borrow<Q>,
-{
+impl<Q: AsRef<str> + ?Sized, V> std::ops::Index<&Q> for SortedMap<V> {
     type Output = V;
 
     /// Panics when the key is absent, as `BTreeMap` does; for tests and known keys only.
@@ -186,30 +197,30 @@ where
     }
 }
 
-impl<V> FromIterator<(String, V)> for SortedMap<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut m = SortedMap(iter.into_iter().collect());
+impl<K: Into<Key>, V> FromIterator<(K, V)> for SortedMap<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = SortedMap(iter.into_iter().map(|(k, v)| (k.into(), v)).collect());
         m.normalize();
         m
     }
 }
 
-impl<V> Extend<(String, V)> for SortedMap<V> {
-    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
-        self.0.extend(iter);
+impl<K: Into<Key>, V> Extend<(K, V)> for SortedMap<V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        self.0.extend(iter.into_iter().map(|(k, v)| (k.into(), v)));
         self.normalize();
     }
 }
 
-impl<V, const N: usize> From<[(String, V); N]> for SortedMap<V> {
-    fn from(entries: [(String, V); N]) -> Self {
+impl<K: Into<Key>, V, const N: usize> From<[(K, V); N]> for SortedMap<V> {
+    fn from(entries: [(K, V); N]) -> Self {
         entries.into_iter().collect()
     }
 }
 
 impl<V> IntoIterator for SortedMap<V> {
-    type Item = (String, V);
-    type IntoIter = std::vec::IntoIter<(String, V)>;
+    type Item = (Key, V);
+    type IntoIter = std::vec::IntoIter<(Key, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
@@ -217,7 +228,7 @@ impl<V> IntoIterator for SortedMap<V> {
 }
 
 impl<'a, V> IntoIterator for &'a SortedMap<V> {
-    type Item = (&'a String, &'a V);
+    type Item = (&'a Key, &'a V);
     type IntoIter = Iter<'a, V>;
 
     fn into_iter(self) -> Self::IntoIter {
@@ -226,7 +237,7 @@ impl<'a, V> IntoIterator for &'a SortedMap<V> {
 }
 
 impl<'a, V> IntoIterator for &'a mut SortedMap<V> {
-    type Item = (&'a String, &'a mut V);
+    type Item = (&'a Key, &'a mut V);
     type IntoIter = IterMut<'a, V>;
 
     fn into_iter(self) -> Self::IntoIter {
@@ -257,11 +268,11 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut v = Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
-                while let Some(entry) = access.next_entry::<String, V>()? {
+                while let Some(entry) = access.next_entry::<Key, V>()? {
                     v.push(entry);
                 }
                 // Most maps are read once and kept as they are: give back the growth slack.
-                v.shrink_to_fit();
+                let mut v = exact(v);
                 // Ours are written sorted; anything else is sorted here, and a key given twice
                 // is refused: which of two values is meant cannot be known.
                 if !v.windows(2).all(|w| w[0].0 < w[1].0) {
@@ -286,6 +297,13 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    /// The entries with their keys as `&str`, to compare with a `BTreeMap<String, _>`'s.
+    fn entries<'a, K: AsRef<str> + 'a, V: 'a>(
+        it: impl IntoIterator<Item = (&'a K, &'a V)>,
+    ) -> Vec<(&'a str, &'a V)> {
+        it.into_iter().map(|(k, v)| (k.as_ref(), v)).collect()
+    }
+
     fn both(ops: &[(&str, u32)]) -> (SortedMap<u32>, BTreeMap<String, u32>) {
         let (mut s, mut b) = (SortedMap::new(), BTreeMap::new());
         for (k, v) in ops {
@@ -297,7 +315,7 @@ mod tests {
     #[test]
     fn behaves_like_a_btreemap() {
         let (mut s, mut b) = both(&[("b", 1), ("a", 2), ("c", 3), ("a", 4), ("", 5)]);
-        assert!(s.iter().eq(b.iter()));
+        assert_eq!(entries(s.iter()), entries(b.iter()));
         assert_eq!(s.len(), b.len());
         assert_eq!(s.get("a"), b.get("a"));
         assert_eq!(s.get("zz"), None);
@@ -313,8 +331,8 @@ mod tests {
         *b.entry("d".into()).or_default() += 1;
         s.retain(|k, _| k != "a");
         b.retain(|k, _| k != "a");
-        assert!(s.iter().eq(b.iter()));
-        assert!(s.keys().eq(b.keys()) && s.values().eq(b.values()));
+        assert_eq!(entries(s.iter()), entries(b.iter()));
+        assert!(s.keys().map(Key::as_str).eq(b.keys()) && s.values().eq(b.values()));
     }
 
     #[test]
@@ -322,7 +340,7 @@ mod tests {
         let pairs = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)];
         let s: SortedMap<u32> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         let b: BTreeMap<String, u32> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        assert!(s.iter().eq(b.iter()));
+        assert_eq!(entries(s.iter()), entries(b.iter()));
     }
 
     #[test]
@@ -341,7 +359,7 @@ mod tests {
         let text = r#"{"b": 1, "a": 2, "c": 3}"#;
         let s: SortedMap<u32> = serde_json::from_str(text).unwrap();
         let b: BTreeMap<String, u32> = serde_json::from_str(text).unwrap();
-        assert!(s.iter().eq(b.iter()));
+        assert_eq!(entries(s.iter()), entries(b.iter()));
         let e = serde_json::from_str::<SortedMap<u32>>(r#"{"b": 1, "a": 2, "b": 3}"#).unwrap_err();
         assert!(e.to_string().contains(r#"duplicate key "b""#), "{e}");
         assert!(serde_json::from_str::<SortedMap<u32>>("[1]").is_err());

@@ -521,7 +521,7 @@ mod tests {
                     count: 3,
                     estimated_cardinality: 1,
                     value_samples: vec!["é🚀".into()],
-                    sketch: Some(Box::new(sk.to_data())),
+                    sketch: Some(std::sync::Arc::new(sk.to_data())),
                     ..Default::default()
                 },
             );
@@ -690,5 +690,87 @@ mod tests {
         assert!(read(&tail[..], &lim).is_none());
         let bom = [b"\xef\xbb\xbf".as_slice(), &json].concat();
         assert!(read(&bom[..], &lim).is_none());
+    }
+
+    #[test]
+    fn a_read_only_load_holds_each_key_text_and_the_empty_sketch_once() {
+        let s = sample();
+        let gz = to_gzip(&s);
+        let lim = ReadLimits::default();
+        let lean = crate::session::estimates_only(|| read(&gz[..], &lim)).unwrap();
+        let full = read(&gz[..], &lim).unwrap();
+        // The same session either way (sketch bytes aside): interning changes no value.
+        assert_eq!(lean.data.metrics.len(), full.data.metrics.len());
+        let keys = |s: &Session| -> Vec<(crate::session::Key, Option<u64>)> {
+            s.data
+                .key_maps()
+                .flat_map(|m| {
+                    m.iter()
+                        .map(|(k, ks)| (k.clone(), Some(ks.estimated_cardinality)))
+                })
+                .collect()
+        };
+        assert_eq!(keys(&lean), keys(&full));
+        let (mut shared, mut first) = (0, std::collections::HashMap::new());
+        let mut sketches: Vec<&std::sync::Arc<crate::sketch::SketchData>> = Vec::new();
+        for (k, ks) in lean.data.key_maps().flat_map(|m| m.iter()) {
+            match first.get(k.as_str()) {
+                Some(f) => {
+                    let f: &crate::session::Key = f;
+                    assert!(k.shares_text_with(f), "{k} read twice");
+                    shared += 1;
+                }
+                None => {
+                    first.insert(k.as_str(), k.clone());
+                }
+            }
+            sketches.extend(ks.sketch.as_ref());
+        }
+        assert!(shared > 0, "the sample repeats no key");
+        assert!(sketches.len() > 1);
+        assert!(
+            sketches
+                .windows(2)
+                .all(|w| std::sync::Arc::ptr_eq(w[0], w[1]))
+        );
+        // A full load keeps every sketch's own bytes.
+        let full_sketches: Vec<_> = full
+            .data
+            .key_maps()
+            .flat_map(|m| m.values())
+            .filter_map(|ks| ks.sketch.as_ref())
+            .collect();
+        assert_eq!(full_sketches.len(), sketches.len());
+        assert!(full_sketches.iter().all(|d| !d.data.is_empty()));
+    }
+
+    #[test]
+    fn an_overview_load_drops_the_samples_of_item_keys_and_keeps_the_catalogs() {
+        let mut s = sample();
+        s.data.attributes[0].value_samples = vec!["a".into(), "b".into()];
+        let gz = to_gzip(&s);
+        let lim = ReadLimits::default();
+        let lean = crate::session::without_sketch_data(|| read(&gz[..], &lim)).unwrap();
+        let overview = crate::session::without_key_samples(|| read(&gz[..], &lim)).unwrap();
+        let samples = |s: &Session| -> usize {
+            s.data
+                .key_maps()
+                .flat_map(|m| m.values())
+                .map(|k| k.value_samples.len())
+                .sum()
+        };
+        assert!(samples(&lean) > 0);
+        assert_eq!(samples(&overview), 0);
+        assert_eq!(overview.data.attributes, lean.data.attributes);
+        assert_eq!(overview.data.attributes[0].value_samples, ["a", "b"]);
+        // Everything else reads the same.
+        let mut emptied = lean.clone();
+        for ks in emptied.data.key_maps_mut().flat_map(|m| m.values_mut()) {
+            ks.value_samples.clear();
+        }
+        assert_eq!(overview, emptied);
+        // The flag ends with its call.
+        let after = crate::session::without_sketch_data(|| read(&gz[..], &lim)).unwrap();
+        assert_eq!(after, lean);
     }
 }

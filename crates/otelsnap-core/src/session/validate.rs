@@ -648,7 +648,7 @@ mod tests {
         }
         let mut s = base();
         let k = s.data.metrics[0].label_keys.get_mut("k").unwrap();
-        k.sketch = Some(Box::new(sk.to_data()));
+        k.sketch = Some(std::sync::Arc::new(sk.to_data()));
         k.estimated_cardinality = 5;
         assert_eq!(check_sketches(&s), Ok(()));
         s.data.metrics[0]

@@ -252,7 +252,7 @@ impl Cx<'_> {
                     format!("{prefix}.{k}.estimated_cardinality"),
                     Subject::Key {
                         set: set.clone(),
-                        key: k.clone(),
+                        key: k.to_string(),
                     },
                     (a.estimated_cardinality, b.estimated_cardinality),
                     a.approximate || b.approximate,
@@ -264,7 +264,7 @@ impl Cx<'_> {
                         self.rules,
                         D {
                             field: format!("{prefix}.{k}"),
-                            key: Some(k.clone()),
+                            key: Some(k.to_string()),
                             from: Value::Null,
                             to: json!(card),
                             pct: None,
@@ -275,7 +275,7 @@ impl Cx<'_> {
                             },
                             evidence: Evidence::KeyAdded {
                                 set: set.clone(),
-                                key: k.clone(),
+                                key: k.to_string(),
                                 cardinality: card,
                                 over: high.then_some(self.rules.new_high_cardinality),
                             },
@@ -289,14 +289,14 @@ impl Cx<'_> {
                         self.rules,
                         D {
                             field: format!("{prefix}.{k}"),
-                            key: Some(k.clone()),
+                            key: Some(k.to_string()),
                             from: json!(card),
                             to: Value::Null,
                             pct: None,
                             rule: removed_rule,
                             evidence: Evidence::KeyRemoved {
                                 set: set.clone(),
-                                key: k.clone(),
+                                key: k.to_string(),
                                 cardinality: card,
                             },
                             magnitude: card as f64,

@@ -133,7 +133,7 @@ impl Cx<'_> {
     /// The label key whose growth best explains more series: the largest growth ratio, with
     /// a new key counted as growth from one value; at least the warning ratio.
     fn series_driver(&self, a: &MetricMeta, b: &MetricMeta) -> Option<SeriesDriver> {
-        let mut best: Option<(f64, &String, Option<u64>, u64)> = None;
+        let mut best: Option<(f64, &str, Option<u64>, u64)> = None;
         for (k, y) in &b.label_keys {
             let to = y.estimated_cardinality;
             let old = a.label_keys.get(k).map(|x| x.estimated_cardinality);
@@ -142,12 +142,12 @@ impl Cx<'_> {
                 Some(x) => to as f64 / x as f64,
             };
             if best.is_none_or(|(g, ..)| growth > g) {
-                best = Some((growth, k, old, to));
+                best = Some((growth, k.as_str(), old, to));
             }
         }
         let (growth, k, from, to) = best?;
         (growth >= self.rules.cardinality_warning).then(|| SeriesDriver {
-            key: k.clone(),
+            key: k.to_owned(),
             from,
             to,
         })
@@ -312,7 +312,7 @@ impl Cx<'_> {
         if !at.scope.is_empty() {
             md.insert("scope".into(), json!(at.scope));
         }
-        let none = std::iter::empty::<&String>();
+        let none = std::iter::empty::<&crate::session::Key>();
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(x)) | (Some(x), None) => {

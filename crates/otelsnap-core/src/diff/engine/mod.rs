@@ -304,7 +304,7 @@ impl Item {
 
     fn finish<'a>(
         self,
-        services: impl Iterator<Item = &'a String>,
+        services: impl Iterator<Item = &'a crate::session::Key>,
         mut metadata: BTreeMap<String, Value>,
     ) -> Option<Change> {
         if self.details.is_empty() {
@@ -313,14 +313,14 @@ impl Item {
         if self.approximate {
             metadata.insert("approximate".into(), Value::Bool(true));
         }
-        let services: BTreeSet<&String> = services.collect();
+        let services: BTreeSet<&str> = services.map(|k| k.as_str()).collect();
         let mut c = Change {
             fingerprint: fingerprint(self.kind, self.ctype, &self.name, ""),
             change_type: self.ctype,
             signal_type: self.kind,
             name: self.name,
             severity: super::Severity::Info,
-            services: services.into_iter().cloned().collect(),
+            services: services.into_iter().map(str::to_owned).collect(),
             details: self.details,
             metadata,
             magnitude: 0.0,
@@ -431,10 +431,10 @@ fn pct_of(f: f64, t: f64) -> Option<f64> {
 }
 
 /// Keys only on one side, and on both, of two maps iterated in key order (a merge join).
-fn sides<'a, V: 'a>(
-    a: impl IntoIterator<Item = (&'a String, &'a V)>,
-    b: impl IntoIterator<Item = (&'a String, &'a V)>,
-) -> impl Iterator<Item = (&'a String, Option<&'a V>, Option<&'a V>)> {
+fn sides<'a, K: Ord + ?Sized + 'a, V: 'a>(
+    a: impl IntoIterator<Item = (&'a K, &'a V)>,
+    b: impl IntoIterator<Item = (&'a K, &'a V)>,
+) -> impl Iterator<Item = (&'a K, Option<&'a V>, Option<&'a V>)> {
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     std::iter::from_fn(move || {
         let order = match (a.peek(), b.peek()) {
