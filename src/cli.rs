@@ -169,7 +169,7 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "SIGNAL", value_parser = ["metrics", "traces", "spans", "logs"])]
     pub from_file_signal: Option<String>,
     /// Threads reading --from-file files at once (0 = one per core); the session is the same.
-    /// They decode ahead of the analysis up to about 256 MiB of decoded requests in all
+    /// They decode ahead of the analysis up to about 32 MiB of decoded requests in all (estimated)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub from_file_jobs: usize,
     /// Threads receiving and analyzing requests at once (0 = one per core). The analysis is

@@ -31,7 +31,9 @@ use super::{BadInput, FileError, FileOptions, FileReport, read_path};
 use crate::otlp::{OtlpRequest, Refusal};
 
 /// Bytes of decoded requests in flight across all files before a reading thread waits.
-pub const READ_AHEAD_BYTES: usize = 256 * 1024 * 1024;
+/// 32 MiB, not more: with 256 MiB the reading threads held most of a 1.2 M-point set decoded at
+/// once and a 2-thread read cost 70% more CPU than with this (BENCHMARKS.md, issue #15).
+pub const READ_AHEAD_BYTES: usize = 32 * 1024 * 1024;
 
 /// A decoded request's charge per byte of its protobuf encoding: the prost types hold every
 /// string in its own allocation and every attribute in a struct of several words, so the
