@@ -32,7 +32,8 @@ use crate::otlp::{OtlpRequest, Refusal};
 
 /// Bytes of decoded requests in flight across all files before a reading thread waits.
 /// 32 MiB, not more: with 256 MiB the reading threads held most of a 1.2 M-point set decoded at
-/// once and a 2-thread read cost 70% more CPU than with this (BENCHMARKS.md, issue #15).
+/// once and a 2-thread decode cost 70% more CPU than the former bound of 16 requests per file,
+/// same run (BENCHMARKS.md, issue #15).
 pub const READ_AHEAD_BYTES: usize = 32 * 1024 * 1024;
 
 /// A decoded request's charge per byte of its protobuf encoding: the prost types hold every
