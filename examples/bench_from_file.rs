@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo build --release --bin otelsnap --example bench_from_file &&
 //! target/release/examples/bench_from_file [FILES REQUESTS_PER_FILE ROUNDS]`
-//! (`OTELSNAP_BIN` overrides the binary, default `target/release/otelsnap`).
+//! (`OTELSNAP_BIN` overrides the binary, default `target/release/otelsnap`; `OTELSNAP_BASE_BIN`
+//! adds a baseline binary, its runs interleaved with the others', for a same-run comparison).
 //!
 //! Two dump sets of the same requests (`bench_metrics`: 50 metrics x 20 points x 5 attributes,
 //! 1,000 data points each): `format: proto` with the exporter's per-message zstd, and JSON
@@ -41,6 +42,12 @@ fn main() {
         bin.exists(),
         "build it first: cargo build --release --bin otelsnap"
     );
+    let base = std::env::var_os("OTELSNAP_BASE_BIN").map(PathBuf::from);
+    let mut bins = vec![("", bin)];
+    if let Some(base) = base {
+        assert!(base.exists(), "no baseline binary at {}", base.display());
+        bins.push(("base: ", base));
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tmp = tempfile::tempdir().unwrap();
     let points = (files * per_file * 1000) as f64;
@@ -78,17 +85,23 @@ fn main() {
             "\n{label}: {:.1} MiB on disk",
             bytes as f64 / (1024.0 * 1024.0)
         );
-        let runs = [
-            ("analyze, 1 job", 1, true),
-            ("analyze, all cores", cores, true),
-            ("decode only, 1 job", 1, false),
-            ("decode only, all cores", cores, false),
-        ];
+        let runs: Vec<(String, &Path, usize, bool)> = bins
+            .iter()
+            .flat_map(|(tag, bin)| {
+                [
+                    ("analyze, 1 job", 1, true),
+                    ("analyze, all cores", cores, true),
+                    ("decode only, 1 job", 1, false),
+                    ("decode only, all cores", cores, false),
+                ]
+                .map(|(name, jobs, analyze)| (format!("{tag}{name}"), bin.as_path(), jobs, analyze))
+            })
+            .collect();
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
         let mut cpus: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
         for _ in 0..rounds {
-            for (i, (_, jobs, analyze)) in runs.iter().enumerate() {
-                let (wall, cpu) = run(&bin, tmp.path(), &dir, *jobs, *analyze);
+            for (i, (_, bin, jobs, analyze)) in runs.iter().enumerate() {
+                let (wall, cpu) = run(bin, tmp.path(), &dir, *jobs, *analyze);
                 times[i].push(wall);
                 cpus[i].push(cpu);
             }
@@ -96,18 +109,28 @@ fn main() {
         let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
         println!("| run | median wall | data points/s | median CPU (user+sys) |");
         println!("|---|---:|---:|---:|");
-        for (((name, _, _), m), c) in runs.iter().zip(&medians).zip(cpus.iter_mut()) {
+        for (((name, _, _, _), m), c) in runs.iter().zip(&medians).zip(cpus.iter_mut()) {
             println!(
                 "| {name} | {m:.2} s | {:.0} | {:.2} s |",
                 points / m,
                 median(c)
             );
         }
-        println!(
-            "all cores / 1 job throughput: analyze {:.2}, decode only {:.2}",
-            medians[0] / medians[1],
-            medians[2] / medians[3]
-        );
+        for (b, (tag, _)) in bins.iter().enumerate() {
+            let m = &medians[4 * b..4 * b + 4];
+            println!(
+                "{tag}all cores / 1 job throughput: analyze {:.2}, decode only {:.2}",
+                m[0] / m[1],
+                m[2] / m[3]
+            );
+        }
+        if bins.len() == 2 {
+            println!(
+                "all cores, this binary / base throughput: analyze {:.2}, decode only {:.2}",
+                medians[5] / medians[1],
+                medians[7] / medians[3]
+            );
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Reading many files on several threads with the result of reading them one after another.
 //!
 //! Worker threads decode (decompress, parse, and whatever `prepare` does) whole files, each
-//! into a bounded channel of its own; the calling thread takes the channels in file order, so
-//! the consumer sees exactly the sequence of a sequential read, whichever file finishes first.
+//! into a channel of its own; the calling thread takes the channels in file order, so the
+//! consumer sees exactly the sequence of a sequential read, whichever file finishes first.
 //! That is what keeps a session built from a set of files byte-identical to one built from the
 //! same files read in order: the analysis itself runs on one thread, in one order.
 //!
@@ -10,19 +10,39 @@
 //! request is thousands of small allocations, and freeing them on the allocating thread keeps
 //! the allocator's thread-local fast path.
 //!
-//! Memory stays bounded: a worker claims a file only while it is fewer than `2 × jobs` files
-//! ahead of the consumer, and each file's channel holds at most `CHANNEL_DEPTH` decoded
-//! requests, a worker waiting when its channel is full. No deadlock: files are claimed in
-//! order, so the file the consumer waits on is always claimed by a worker that can proceed.
+//! Memory stays bounded by bytes, not by a count per file: every item in flight is charged to
+//! one budget shared by all files ([`READ_AHEAD_BYTES`], a request charged [`DECODED_FACTOR`]
+//! times its protobuf-encoded size, an estimate of its decoded size), and released when the
+//! consumer has taken it. A worker whose item does not fit waits, so workers decode far ahead
+//! of a slow consumer (a count per file made a worker stop after a few requests of a file the
+//! consumer had not reached yet) without holding more than the budget. Two exceptions keep
+//! every read going, each adding at most one request to the bound: an item of the file the
+//! consumer is waiting on goes through when none of that file's items is in flight, and an
+//! item goes through when nothing at all is in flight (a request larger than the whole budget).
+//! No deadlock: files are claimed in order, so the file the consumer waits on is always claimed
+//! by a worker that can proceed, by the first exception.
 
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use prost::Message as _;
 
 use super::{BadInput, FileError, FileOptions, FileReport, read_path};
 use crate::otlp::{OtlpRequest, Refusal};
 
-/// Decoded requests a file's channel holds before its worker waits.
-const CHANNEL_DEPTH: usize = 16;
+/// Bytes of decoded requests in flight across all files before a reading thread waits.
+/// 32 MiB, not more: with 256 MiB the reading threads held most of a 1.2 M-point set decoded at
+/// once and a 2-thread decode cost 70% more CPU than the former bound of 16 requests per file,
+/// same run (BENCHMARKS.md, issue #15).
+pub const READ_AHEAD_BYTES: usize = 32 * 1024 * 1024;
+
+/// A decoded request's charge per byte of its protobuf encoding: the prost types hold every
+/// string in its own allocation and every attribute in a struct of several words, so the
+/// decoded form takes a few times the encoded one.
+pub const DECODED_FACTOR: usize = 4;
+
+/// What a skipped entry is charged beyond its text: its struct and allocations.
+const BAD_OVERHEAD: usize = 128;
 
 /// One entry of a file, in the file's order.
 #[derive(Debug)]
@@ -34,15 +54,17 @@ pub enum Item<T> {
 }
 
 enum Msg<T> {
-    /// An item, and the worker that decoded it.
-    Item(Item<T>, usize),
+    /// An item, the worker that decoded it, and what it was charged.
+    Item(Item<T>, usize, usize),
     Done(Result<FileReport, FileError>),
 }
 
 /// Reads `files` (`-` is stdin) with up to `jobs` threads, handing `consume` each file's items
-/// (its index, then the item, lent: it is dropped on the thread that decoded it) in file order and then `finished` its report: the same calls in
-/// the same order whatever `jobs` is and whichever file is decoded first. `prepare` runs on
-/// the reading threads. Stops at the first file that cannot be read, with its error.
+/// (its index, then the item, lent: it is dropped on the thread that decoded it) in file order
+/// and then `finished` its report: the same calls in the same order whatever `jobs` is and
+/// whichever file is decoded first. `prepare` runs on the reading threads. Decoded requests
+/// read ahead are bounded by [`READ_AHEAD_BYTES`] (see the module's doc). Stops at the first
+/// file that cannot be read, with its error.
 pub fn read_paths<T: Send>(
     files: &[String],
     opts: &FileOptions,
@@ -51,21 +73,47 @@ pub fn read_paths<T: Send>(
     consume: &mut dyn FnMut(usize, &Item<T>),
     finished: &mut dyn FnMut(usize, &FileReport),
 ) -> Result<(), FileError> {
+    read_paths_within(
+        files,
+        opts,
+        jobs,
+        READ_AHEAD_BYTES,
+        prepare,
+        consume,
+        finished,
+    )
+    .map(|_| ())
+}
+
+/// [`read_paths`] with a budget of `budget` bytes; returns the most that was charged at once.
+pub(super) fn read_paths_within<T: Send>(
+    files: &[String],
+    opts: &FileOptions,
+    jobs: usize,
+    budget: usize,
+    prepare: &(dyn Fn(OtlpRequest) -> T + Sync),
+    consume: &mut dyn FnMut(usize, &Item<T>),
+    finished: &mut dyn FnMut(usize, &FileReport),
+) -> Result<usize, FileError> {
     let jobs = jobs.clamp(1, files.len().max(1));
     if jobs == 1 {
-        return read_sequentially(files, opts, prepare, consume, finished);
+        return read_sequentially(files, opts, prepare, consume, finished).map(|()| 0);
     }
     let mut senders = Vec::with_capacity(files.len());
     let mut receivers = Vec::with_capacity(files.len());
     for _ in files {
-        let (tx, rx) = sync_channel(CHANNEL_DEPTH);
+        // Unbounded: the shared budget bounds what all of them hold.
+        let (tx, rx) = channel();
         senders.push(Mutex::new(Some(tx)));
         receivers.push(rx);
     }
     let shared = Shared {
-        state: Mutex::new(State::default()),
+        state: Mutex::new(State {
+            per_file: vec![0; files.len()],
+            ..State::default()
+        }),
         wake: Condvar::new(),
-        window: 2 * jobs,
+        budget,
         total: files.len(),
     };
     let mut returns = Vec::with_capacity(jobs);
@@ -81,13 +129,13 @@ pub fn read_paths<T: Send>(
             scope.spawn(move || worker(w, back, shared, senders, files, opts, prepare));
         }
         let result = consume_in_order(&shared, &receivers, &returns, files, consume, finished);
-        // Stop the workers: no new file, and a full channel's send fails once its receiver
-        // is gone (that refusal ends the file being read).
+        // Stop the workers: no new file, no wait for the budget, and a send fails once its
+        // receiver is gone (that refusal ends the file being read).
         shared.lock().cancelled = true;
         shared.wake.notify_all();
         drop(receivers);
         drop(returns);
-        result
+        result.map(|()| shared.lock().peak)
     })
 }
 
@@ -119,15 +167,21 @@ fn read_sequentially<T>(
 struct State {
     /// The next file to claim.
     next: usize,
-    /// Files the consumer has taken whole.
-    consumed: usize,
+    /// The file the consumer is taking (files before it are taken whole).
+    head: usize,
+    /// Bytes charged for items handed over and not yet taken, all files.
+    charged: usize,
+    /// Bytes charged per file (only the head's is looked at by `charge`).
+    per_file: Vec<usize>,
+    /// The most `charged` has been.
+    peak: usize,
     cancelled: bool,
 }
 
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
-    window: usize,
+    budget: usize,
     total: usize,
 }
 
@@ -137,28 +191,61 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next file to read, waiting while the reading is `window` files ahead; `None` when
-    /// there is none left or reading was cancelled.
+    /// The next file to read; `None` when there is none left or reading was cancelled.
     fn claim(&self) -> Option<usize> {
         let mut st = self.lock();
+        if st.cancelled || st.next >= self.total {
+            return None;
+        }
+        st.next += 1;
+        Some(st.next - 1)
+    }
+
+    /// Charges `cost` for an item of `file`, waiting until it fits (see the module's doc);
+    /// `false` when reading was cancelled.
+    fn charge(&self, file: usize, cost: usize) -> bool {
+        let mut st = self.lock();
         loop {
-            if st.cancelled || st.next >= self.total {
-                return None;
+            if st.cancelled {
+                return false;
             }
-            if st.next < st.consumed + self.window {
-                st.next += 1;
-                return Some(st.next - 1);
+            let fits = st.charged + cost <= self.budget
+                || st.charged == 0
+                || (file == st.head && st.per_file[file] == 0);
+            if fits {
+                st.charged += cost;
+                st.per_file[file] += cost;
+                st.peak = st.peak.max(st.charged);
+                return true;
             }
             st = self.wake.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
+
+    fn release(&self, file: usize, cost: usize) {
+        let mut st = self.lock();
+        st.charged -= cost;
+        st.per_file[file] -= cost;
+        drop(st);
+        self.wake.notify_all();
+    }
+}
+
+/// What an item is charged against the budget.
+pub(super) fn cost_of(req: &OtlpRequest) -> usize {
+    let encoded = match req {
+        OtlpRequest::Metrics(r) => r.encoded_len(),
+        OtlpRequest::Traces(r) => r.encoded_len(),
+        OtlpRequest::Logs(r) => r.encoded_len(),
+    };
+    encoded.saturating_mul(DECODED_FACTOR).max(1)
 }
 
 fn worker<T: Send>(
     w: usize,
     back: Receiver<Item<T>>,
     shared: &Shared,
-    senders: &[Mutex<Option<SyncSender<Msg<T>>>>],
+    senders: &[Mutex<Option<Sender<Msg<T>>>>],
     files: &[String],
     opts: &FileOptions,
     prepare: &(dyn Fn(OtlpRequest) -> T + Sync),
@@ -173,17 +260,27 @@ fn worker<T: Send>(
         let Some(tx) = tx else { return };
         // Drops what the consumer has handed back (see the module's doc).
         let recycle = || while back.try_recv().is_ok() {};
+        let send = |item: Item<T>, cost: usize| {
+            recycle();
+            if !shared.charge(i, cost) {
+                return Err(Refusal::Stopping);
+            }
+            tx.send(Msg::Item(item, w, cost)).map_err(|_| {
+                shared.release(i, cost);
+                Refusal::Stopping
+            })
+        };
         let result = read_path(
             &files[i],
             opts,
             &mut |req| {
-                recycle();
-                tx.send(Msg::Item(Item::Request(prepare(req)), w))
-                    .map_err(|_| Refusal::Stopping)
+                let cost = cost_of(&req);
+                send(Item::Request(prepare(req)), cost)
             },
             &mut |bad| {
+                let cost = BAD_OVERHEAD + bad.location.len() + bad.reason.len();
                 // A failed send means the consumer has stopped; the request path ends the file.
-                let _ = tx.send(Msg::Item(Item::Bad(bad.clone()), w));
+                let _ = send(Item::Bad(bad.clone()), cost);
             },
         );
         recycle();
@@ -202,10 +299,16 @@ fn consume_in_order<T>(
     finished: &mut dyn FnMut(usize, &FileReport),
 ) -> Result<(), FileError> {
     for (i, rx) in receivers.iter().enumerate() {
+        {
+            shared.lock().head = i;
+            // A worker of this file waiting for the budget may now go ahead.
+            shared.wake.notify_all();
+        }
         loop {
             match rx.recv() {
-                Ok(Msg::Item(item, w)) => {
+                Ok(Msg::Item(item, w, cost)) => {
                     consume(i, &item);
+                    shared.release(i, cost);
                     // A worker that has ended gives the item back; it is dropped here then.
                     let _ = returns[w].send(item);
                 }
@@ -222,8 +325,6 @@ fn consume_in_order<T>(
                 }
             }
         }
-        shared.lock().consumed = i + 1;
-        shared.wake.notify_all();
     }
     Ok(())
 }

@@ -412,18 +412,34 @@ fn an_itemless_message_in_a_stream_takes_the_signal_before_it() {
 
 /// Everything `read_paths` handed over, in order, as comparable text.
 fn read_set(files: &[String], jobs: usize) -> (Result<(), String>, Vec<String>) {
+    let (r, seen) = read_set_within(files, jobs, parallel::READ_AHEAD_BYTES, None);
+    (r.map(|_| ()), seen)
+}
+
+/// `read_set` with a read-ahead budget, the consumer taking `pause` over each request (so the
+/// reading threads run ahead of it); also returns the most that was charged at once.
+fn read_set_within(
+    files: &[String],
+    jobs: usize,
+    budget: usize,
+    pause: Option<std::time::Duration>,
+) -> (Result<usize, String>, Vec<String>) {
     let mut seen = Vec::new();
     let mut consume = |i: usize, item: &Item<OtlpRequest>| {
         seen.push(match item {
             Item::Request(r) => format!("{i} request {r:?}"),
             Item::Bad(b) => format!("{i} bad {b}"),
-        })
+        });
+        if let Some(p) = pause {
+            std::thread::sleep(p);
+        }
     };
     let mut done = Vec::new();
-    let r = read_paths(
+    let r = parallel::read_paths_within(
         files,
         &FileOptions::default(),
         jobs,
+        budget,
         &|r| r,
         &mut consume,
         &mut |i, rep| done.push(format!("{i} done {rep:?}")),
@@ -566,4 +582,83 @@ fn directories_and_patterns_expand_sorted_by_name_each_file_once() {
         expand(&[s("missing.json")]).unwrap().files,
         [s("missing.json")]
     );
+}
+
+/// Files of many requests each, every request a little different; with their largest charge.
+fn many_request_files(
+    dir: &std::path::Path,
+    files: usize,
+    per_file: usize,
+) -> (Vec<String>, usize) {
+    let mut paths = Vec::new();
+    let mut largest = 0;
+    for f in 0..files {
+        let reqs: Vec<Request> = (0..per_file)
+            .map(|i| Request::Metrics(testdata::checkout_metrics_with("svc", f * per_file + i)))
+            .collect();
+        largest = cores(&reqs)
+            .iter()
+            .map(parallel::cost_of)
+            .fold(largest, usize::max);
+        let (format, compress) = if f % 2 == 0 {
+            (Format::Proto, Compress::ZstdPerMessage)
+        } else {
+            (Format::Json, Compress::None)
+        };
+        let path = dir.join(format!("dump-{f:02}"));
+        std::fs::write(&path, dumps::dump(&reqs, format, compress)).unwrap();
+        paths.push(path.to_string_lossy().into_owned());
+    }
+    (paths, largest)
+}
+
+#[test]
+fn read_ahead_stays_within_its_byte_budget_and_keeps_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, largest) = many_request_files(dir.path(), 4, 30);
+    let (r, seq) = read_set(&files, 1);
+    r.unwrap();
+    let budget = 5 * largest;
+    for jobs in [2, 4] {
+        // A slow consumer, so the readers run into the budget.
+        let (r, par) = read_set_within(
+            &files,
+            jobs,
+            budget,
+            Some(std::time::Duration::from_millis(2)),
+        );
+        let peak = r.unwrap();
+        assert!(
+            par == seq,
+            "jobs {jobs}: the sequence differs from the sequential read"
+        );
+        // The budget, plus at most one request of the file being taken (the module's doc).
+        assert!(
+            peak <= budget + largest,
+            "jobs {jobs}: {peak} bytes charged at once, budget {budget}, largest request {largest}"
+        );
+        assert!(peak > 0, "jobs {jobs}: nothing was charged");
+    }
+}
+
+#[test]
+fn a_request_larger_than_the_whole_budget_still_goes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, largest) = many_request_files(dir.path(), 3, 10);
+    let (r, seq) = read_set(&files, 1);
+    r.unwrap();
+    for jobs in [2, 3] {
+        // Every request is over a one-byte budget: each waits until nothing (or nothing of
+        // the file being taken) is in flight, and none waits for ever.
+        let (r, par) = read_set_within(&files, jobs, 1, None);
+        let peak = r.unwrap();
+        assert!(
+            par == seq,
+            "jobs {jobs}: the sequence differs from the sequential read"
+        );
+        assert!(
+            peak <= 2 * largest,
+            "jobs {jobs}: {peak} bytes charged at once with a one-byte budget (largest request {largest})"
+        );
+    }
 }
