@@ -24,25 +24,18 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// mimalloc 3's default for it, in milliseconds.
 const MI_DEFAULT_PURGE_DELAY: std::ffi::c_long = 1000;
 
-/// When freed memory goes back to the system. `capture` gives it back after 10 ms (mimalloc 2's
-/// default) instead of mimalloc 3's 1 s: it holds its peak under `--max-state-bytes` plus a
-/// fixed overhead, and memory freed while a session is finished (the state, consumed as it is
-/// written) would otherwise still count in the peak beside what replaces it. Measured in
-/// BENCHMARKS.md (hostile input: many keys at a 64 MiB budget peaked 149 MiB with 1 s, 115 MiB
-/// with 10 ms). Every other command ends when its work does and reuses what it frees, so it
-/// never gives memory back early: a ten-session merge returned and faulted in again about a
-/// gigabyte, some 10% of its CPU (BENCHMARKS.md, issue #15), for 11% less peak memory.
+/// Gives freed memory back to the system after 10 ms (mimalloc 2's default) instead of
+/// mimalloc 3's 1 s: `capture` holds its peak under `--max-state-bytes` plus a fixed overhead,
+/// and memory freed while a session is finished (the state, consumed as it is written) would
+/// otherwise still count in the peak beside what replaces it. Measured in BENCHMARKS.md
+/// (hostile input: many keys at a 64 MiB budget peaked 149 MiB with 1 s, 115 MiB with 10 ms).
 /// Only when the option still has its default: a `MIMALLOC_PURGE_DELAY` set by the user wins,
 /// and a mimalloc whose option numbers differ is left alone.
-fn purge_policy(command: &otelsnap::cli::Command) {
-    let delay = match command {
-        otelsnap::cli::Command::Capture(_) => 10,
-        _ => -1,
-    };
+fn prompt_purge() {
     // SAFETY: plain calls into the linked allocator's option table, before any thread starts.
     unsafe {
         if mi_option_get(MI_OPTION_PURGE_DELAY) == MI_DEFAULT_PURGE_DELAY {
-            mi_option_set(MI_OPTION_PURGE_DELAY, delay);
+            mi_option_set(MI_OPTION_PURGE_DELAY, 10);
         }
     }
 }
@@ -51,8 +44,8 @@ fn main() -> ExitCode {
     // Before anything reads the command line or writes: a TAB in a shell runs this binary.
     otelsnap::commands::completions::complete_if_asked();
     otelsnap::alloc_meter::installed();
+    prompt_purge();
     otelsnap::error::install_panic_hook();
     let cli = otelsnap::cli::Cli::parse();
-    purge_policy(&cli.command);
     otelsnap::error::exit_code(otelsnap::commands::run(cli))
 }
