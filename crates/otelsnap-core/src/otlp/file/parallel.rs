@@ -63,7 +63,7 @@ enum Msg<T> {
 /// (its index, then the item, lent: it is dropped on the thread that decoded it) in file order
 /// and then `finished` its report: the same calls in the same order whatever `jobs` is and
 /// whichever file is decoded first. `prepare` runs on the reading threads. Decoded requests
-/// read ahead are bounded by [`READ_AHEAD_BYTES`] (see the module's doc). Stops at the first
+/// read ahead are bounded by `READ_AHEAD_BYTES` (see the module's doc). Stops at the first
 /// file that cannot be read, with its error.
 pub fn read_paths<T: Send>(
     files: &[String],
