@@ -44,7 +44,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
     /// Largest session file read or written, in bytes
     ///
-    /// The default, 512 MiB, holds a session of 500,000 metrics (about 950 bytes each
+    /// The default, 640 MiB, holds a session of 500,000 metrics (about 1,050 bytes each
     /// compressed); `diff` and `show` read one without holding its text.
     #[arg(long, global = true, env = "OTELSNAP_MAX_SESSION_SIZE", default_value_t = crate::session::format::DEFAULT_MAX_SESSION_SIZE, value_name = "BYTES", value_parser = parse_bytes, hide_short_help = true)]
     pub max_session_size: u64,

@@ -28,11 +28,11 @@ use libdeflate_sys::{
 
 /// Input bytes per gzip member.
 pub const CHUNK: usize = 1 << 20;
-/// libdeflate's compression level (1 fastest … 12 smallest). 4, its last greedy level: on a
-/// ten-session merge's 314 MiB of JSON, 2.3% more bytes than 6 for 26% less time; 1 would be
-/// 14% more bytes for 43% less (BENCHMARKS.md, issue #15). Saving a fleet's merge is waited
-/// for; a few percent of a file is not.
-pub const LEVEL: i32 = 4;
+/// libdeflate's compression level (1 fastest … 12 smallest). 1, its fastest matcher: on a
+/// ten-session merge's 314 MiB of JSON, 11% more bytes than 4 for about a quarter less time,
+/// and the whole `merge` 0.89× as long (BENCHMARKS.md, issue #15). Compressing was 46% of that
+/// merge's CPU at level 4; saving a fleet's merge is waited for, a tenth of a file is not.
+pub const LEVEL: i32 = 1;
 /// The extra subfield id carrying a member's length.
 pub const MEMBER_SUBFIELD: [u8; 2] = *b"OM";
 /// Largest extra field the caller may pass (the gzip limit, less our own subfield).
