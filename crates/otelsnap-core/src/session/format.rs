@@ -33,12 +33,13 @@ pub struct ReadLimits {
 
 /// Default limit on a session file's size: 640 MiB of gzip, room for a session of 500,000
 /// metrics (about 1,050 bytes each compressed at the store's gzip level, with five label keys
-/// and their sketches: 502 MiB, so a fifth to spare; BENCHMARKS.md). `diff` and `show` read such a file in a few GiB (they never hold its text
-/// whole: [`super::store::read_file`]); what writes or merges sessions holds one whole.
+/// and their sketches: 502 MiB, so a fifth to spare; BENCHMARKS.md). `diff` and `show` read
+/// such a file in a few GiB (they never hold its text whole: [`super::store::read_file`]);
+/// what writes or merges sessions holds one whole.
 pub const DEFAULT_MAX_SESSION_SIZE: u64 = 640 * 1024 * 1024;
 
-/// Default decompression limit: 2 GiB, the JSON of a session at [`DEFAULT_MAX_SESSION_SIZE`]
-/// (about 3.5 KB per metric, so 500,000 metrics are 1.7 GB). The read-only commands (`diff`,
+/// Default decompression limit: 2 GiB, the JSON of the 500,000-metric session
+/// [`DEFAULT_MAX_SESSION_SIZE`] is chosen for (about 3.5 KB per metric, so 1.7 GB). The read-only commands (`diff`,
 /// `show`) parse while they inflate, so neither a large session nor a gzip bomb makes them
 /// hold the text: a bomb costs them time, not memory. Commands that load a session whole
 /// (`merge`, `export`, `import`) hold its text while parsing, so a bomb costs them at most
