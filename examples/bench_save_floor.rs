@@ -1,0 +1,210 @@
+//! Benchmark: how much of `merge`'s time a deflate save alone takes, against loading the
+//! sources (`show` of each, whole processes), interleaved in one run.
+//!
+//! Run: `cargo build --release --bin otelsnap --example bench_merge --example bench_save_floor
+//! && target/release/examples/bench_merge --seeds-only --rounds 0 --dir /tmp/bm
+//! && target/release/examples/bench_save_floor /tmp/bm [ROUNDS]`
+//! (`OTELSNAP_BIN` overrides the binary, default `target/release/otelsnap`).
+//!
+//! DIR holds the ten sessions `bench_merge --dir` leaves (`seed-1.json.gz` … `seed-10.json.gz`).
+//! The ten are merged once to get the result's JSON; then each round times, in turn: `show` of
+//! each of the ten (one process each: the "loading them"), the whole `otelsnap merge`,
+//! and, in this process, gzipping the result's JSON exactly as the store saves it
+//! ([`otelsnap_core::gzip::compress_to`]: libdeflate at the store's level, members compressed on
+//! every core) into a sink. Wall and CPU (user + system, `getrusage`) for each. First, the
+//! encoders at hand on the same JSON, one thread: libdeflate at levels 1 and 2, and zlib-rs
+//! (flate2's backend here) at 1 (its `deflate_quick`) and 2. A merge must at least read its sources and compress its result, so
+//! (compress / show) + (merge's own reading / show) bounds how close to `show` x10 a merge that
+//! writes deflate can get, whatever else is made faster. Medians of ROUNDS (default 5).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: bench_save_floor DIR [ROUNDS]"));
+    let rounds: usize = args
+        .next()
+        .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
+    let bin = std::env::var_os("OTELSNAP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/release/otelsnap"));
+    assert!(
+        bin.exists(),
+        "build it first: cargo build --release --bin otelsnap"
+    );
+    let sources: Vec<PathBuf> = (1..=10)
+        .map(|i| dir.join(format!("seed-{i}.json.gz")))
+        .collect();
+    for s in &sources {
+        assert!(
+            s.exists(),
+            "{} is missing: run bench_merge --seeds-only --rounds 0 --dir {}",
+            s.display(),
+            dir.display()
+        );
+    }
+    let store = tempfile::tempdir().unwrap();
+    let merge = || {
+        let _ = std::fs::remove_file(store.path().join("merged.json.gz"));
+        let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_CHILDREN));
+        let ok = Command::new(&bin)
+            .arg("--dir")
+            .arg(store.path())
+            .args(["merge", "-o", "merged"])
+            .args(&sources)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "otelsnap merge failed");
+        (
+            t.elapsed().as_secs_f64(),
+            cpu_secs(libc::RUSAGE_CHILDREN) - cpu,
+        )
+    };
+    merge();
+    let result = std::fs::read(store.path().join("merged.json.gz")).unwrap();
+    let json = otelsnap_core::gunzip::limited(&result, u64::MAX).unwrap();
+    println!(
+        "{} cores; result {:.1} MiB gzipped, {:.1} MiB of JSON; {rounds} rounds",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        result.len() as f64 / 1048576.0,
+        json.len() as f64 / 1048576.0
+    );
+    drop(result);
+
+    let (mut show, mut whole, mut compress) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        show.push(show_all(&bin, &sources));
+        whole.push(merge());
+        let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_SELF));
+        let (written, ()) = otelsnap_core::gzip::compress_to(&mut std::io::sink(), &[], |w| {
+            w.write_all(&json).unwrap();
+        })
+        .unwrap();
+        compress.push((t.elapsed().as_secs_f64(), cpu_secs(libc::RUSAGE_SELF) - cpu));
+        assert!(written > 0);
+    }
+    codecs(&json, rounds);
+    println!("| run | median wall | / show x10 | median CPU | / show x10 |");
+    println!("|---|---:|---:|---:|---:|");
+    let (show_wall, show_cpu) = medians(&show);
+    for (label, runs) in [
+        ("`show` of each of the ten (whole processes)", &show),
+        ("`merge` of the ten (whole process)", &whole),
+        (
+            "gzip of the result alone (in process, every core)",
+            &compress,
+        ),
+    ] {
+        let (wall, cpu) = medians(runs);
+        println!(
+            "| {label} | {wall:.3} s | {:.2} | {cpu:.3} s | {:.2} |",
+            wall / show_wall,
+            cpu / show_cpu
+        );
+    }
+}
+
+/// The other deflate encoder at hand (zlib-rs, through flate2) against libdeflate, one thread,
+/// each 1 MiB chunk a stream of its own as in the store: time and size, medians of `rounds`.
+fn codecs(json: &[u8], rounds: usize) {
+    use std::io::Write as _;
+    let libdeflate = |level: i32| -> usize {
+        json.chunks(otelsnap_core::gzip::CHUNK)
+            .map(|c| otelsnap_core::gzip::compress_at(level, c, &[]).len())
+            .sum()
+    };
+    let zlib_rs = |level: u32| -> usize {
+        json.chunks(otelsnap_core::gzip::CHUNK)
+            .map(|c| {
+                let mut e = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(c.len()),
+                    flate2::Compression::new(level),
+                );
+                e.write_all(c).unwrap();
+                e.finish().unwrap().len()
+            })
+            .sum()
+    };
+    println!("| one thread, 1 MiB members | median wall | bytes | / libdeflate 1 wall | bytes |");
+    println!("|---|---:|---:|---:|---:|");
+    let runs: [(&str, &dyn Fn() -> usize); 4] = [
+        ("libdeflate 1 (the store's)", &|| libdeflate(1)),
+        ("libdeflate 2", &|| libdeflate(2)),
+        ("zlib-rs 1 (deflate_quick)", &|| zlib_rs(1)),
+        ("zlib-rs 2", &|| zlib_rs(2)),
+    ];
+    let mut rows: Vec<(&str, Vec<f64>, usize)> = runs
+        .iter()
+        .map(|(name, _)| (*name, Vec::new(), 0))
+        .collect();
+    // Interleaved, so a slower moment of the machine falls on every encoder alike.
+    for _ in 0..rounds {
+        for ((_, run), row) in runs.iter().zip(&mut rows) {
+            let t = Instant::now();
+            row.2 = run();
+            row.1.push(t.elapsed().as_secs_f64());
+        }
+    }
+    let (base_wall, base_bytes) = (median(rows[0].1.clone()), rows[0].2);
+    for (name, times, bytes) in rows {
+        let wall = median(times);
+        println!(
+            "| {name} | {wall:.3} s | {bytes} | {:.2} | {:.3} |",
+            wall / base_wall,
+            bytes as f64 / base_bytes as f64
+        );
+    }
+    println!();
+}
+
+/// User + system seconds of `who` (`RUSAGE_SELF`: every thread of this process;
+/// `RUSAGE_CHILDREN`: the children waited for).
+fn cpu_secs(who: libc::c_int) -> f64 {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; both selectors are valid.
+    let ru = unsafe {
+        libc::getrusage(who, ru.as_mut_ptr());
+        ru.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
+}
+
+/// Median wall and median CPU seconds of (wall, CPU) runs.
+fn medians(runs: &[(f64, f64)]) -> (f64, f64) {
+    (
+        median(runs.iter().map(|r| r.0).collect()),
+        median(runs.iter().map(|r| r.1).collect()),
+    )
+}
+
+fn show_all(bin: &Path, sources: &[PathBuf]) -> (f64, f64) {
+    let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_CHILDREN));
+    for s in sources {
+        let ok = Command::new(bin)
+            .arg("show")
+            .arg(s)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "otelsnap show {} failed", s.display());
+    }
+    (
+        t.elapsed().as_secs_f64(),
+        cpu_secs(libc::RUSAGE_CHILDREN) - cpu,
+    )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
