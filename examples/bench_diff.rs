@@ -100,9 +100,7 @@ fn run_process(program: &Path, args: &[&std::ffi::OsStr]) -> (Duration, i64) {
 
 /// Times `bench_diff load` (this example) against `otelsnap diff` as whole processes.
 fn whole_processes(dir: &Path, pa: &Path, pb: &Path) {
-    let bin = std::env::var_os("OTELSNAP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/otelsnap"));
+    let bin = otelsnap_testkit::bench::otelsnap_bin();
     if !bin.exists() {
         println!(
             "(no {} to time as a process: build it first)",
@@ -145,15 +143,6 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn max_rss_kib() -> i64 {
-    // SAFETY: getrusage only writes the struct we pass.
-    unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut u);
-        u.ru_maxrss
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
@@ -170,7 +159,7 @@ fn main() {
                 a.data.metrics.len(),
                 b.data.metrics.len(),
                 t.elapsed(),
-                max_rss_kib()
+                otelsnap_testkit::bench::max_rss_kib()
             );
             // As `otelsnap diff` does: the process exits without freeing them piece by piece.
             std::mem::forget((a, b));
@@ -182,7 +171,7 @@ fn main() {
             println!(
                 "load+diff: {n} changes, {bytes} bytes of JSON in {ready:?} ({:?} with freeing), max RSS {} KiB",
                 t.elapsed(),
-                max_rss_kib()
+                otelsnap_testkit::bench::max_rss_kib()
             );
         }
         [] => {
@@ -250,7 +239,10 @@ fn main() {
                 "ratio (load+diff)/load: {:.2} (target ≤ 2)",
                 d.as_secs_f64() / l.as_secs_f64()
             );
-            println!("max RSS of this process: {} KiB", max_rss_kib());
+            println!(
+                "max RSS of this process: {} KiB",
+                otelsnap_testkit::bench::max_rss_kib()
+            );
         }
         _ => {
             eprintln!("usage: bench_diff [gen DIR | load DIR | diff DIR]");

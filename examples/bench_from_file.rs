@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo build --release --bin otelsnap --example bench_from_file &&
 //! target/release/examples/bench_from_file [FILES REQUESTS_PER_FILE ROUNDS]`
-//! (`OTELSNAP_BIN` overrides the binary, default `target/release/otelsnap`; `OTELSNAP_BASE_BIN`
+//! (`OTELSNAP_BIN` overrides the binary, default the workspace's `target/release/otelsnap`; `OTELSNAP_BASE_BIN`
 //! adds a baseline binary, its runs interleaved with the others', for a same-run comparison).
 //!
 //! Two dump sets of the same requests (`bench_metrics`: 50 metrics x 20 points x 5 attributes,
@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use otelsnap_testkit::bench::{self, Who, cpu_secs};
 use otelsnap_testkit::dumps::{self, Compress, Format, Request};
 use otelsnap_testkit::testdata;
 
@@ -35,9 +36,7 @@ fn main() {
     let files = args.first().copied().unwrap_or(8);
     let per_file = args.get(1).copied().unwrap_or(150);
     let rounds = args.get(2).copied().unwrap_or(3);
-    let bin = std::env::var_os("OTELSNAP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/release/otelsnap"));
+    let bin = bench::otelsnap_bin();
     assert!(
         bin.exists(),
         "build it first: cargo build --release --bin otelsnap"
@@ -134,18 +133,6 @@ fn main() {
     }
 }
 
-/// CPU seconds (user + system) of the waited-for children so far.
-fn children_cpu() -> f64 {
-    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is a valid selector.
-    let ru = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, ru.as_mut_ptr());
-        ru.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(ru.ru_utime) + secs(ru.ru_stime)
-}
-
 /// One whole `capture --from-file` process; its wall time and CPU time in seconds.
 fn run(bin: &Path, tmp: &Path, dir: &Path, jobs: usize, analyze: bool) -> (f64, f64) {
     let mut cmd = Command::new(bin);
@@ -157,11 +144,11 @@ fn run(bin: &Path, tmp: &Path, dir: &Path, jobs: usize, analyze: bool) -> (f64, 
     if !analyze {
         cmd.arg("--no-analyze");
     }
-    let cpu = children_cpu();
+    let cpu = cpu_secs(Who::Children);
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let took = start.elapsed().as_secs_f64();
-    let cpu = children_cpu() - cpu;
+    let cpu = cpu_secs(Who::Children) - cpu;
     assert!(
         out.status.success(),
         "{}",

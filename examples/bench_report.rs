@@ -43,9 +43,7 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = keep.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).expect("create DIR");
-    let bin = std::env::var_os("OTELSNAP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/otelsnap"));
+    let bin = otelsnap_testkit::bench::otelsnap_bin();
     assert!(
         bin.exists(),
         "{} is missing: cargo build --release --bin otelsnap",

@@ -4,7 +4,7 @@
 //! Run: `cargo build --release --bin otelsnap --example bench_merge --example bench_save_floor
 //! && target/release/examples/bench_merge --seeds-only --rounds 0 --dir /tmp/bm
 //! && target/release/examples/bench_save_floor /tmp/bm [ROUNDS]`
-//! (`OTELSNAP_BIN` overrides the binary, default `target/release/otelsnap`).
+//! (`OTELSNAP_BIN` overrides the binary, default the workspace's `target/release/otelsnap`).
 //!
 //! DIR holds the ten sessions `bench_merge --dir` leaves (`seed-1.json.gz` … `seed-10.json.gz`).
 //! The ten are merged once to get the result's JSON; then each round times, in turn: `show` of
@@ -23,15 +23,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use otelsnap_testkit::bench::{self, Who, cpu_secs};
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("usage: bench_save_floor DIR [ROUNDS]"));
     let rounds: usize = args
         .next()
         .map_or(5, |r| r.parse().expect("ROUNDS is a number"));
-    let bin = std::env::var_os("OTELSNAP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/release/otelsnap"));
+    let bin = bench::otelsnap_bin();
     assert!(
         bin.exists(),
         "build it first: cargo build --release --bin otelsnap"
@@ -50,7 +50,7 @@ fn main() {
     let store = tempfile::tempdir().unwrap();
     let merge = || {
         let _ = std::fs::remove_file(store.path().join("merged.json.gz"));
-        let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_CHILDREN));
+        let (t, cpu) = (Instant::now(), cpu_secs(Who::Children));
         let ok = Command::new(&bin)
             .arg("--dir")
             .arg(store.path())
@@ -62,10 +62,7 @@ fn main() {
             .unwrap()
             .success();
         assert!(ok, "otelsnap merge failed");
-        (
-            t.elapsed().as_secs_f64(),
-            cpu_secs(libc::RUSAGE_CHILDREN) - cpu,
-        )
+        (t.elapsed().as_secs_f64(), cpu_secs(Who::Children) - cpu)
     };
     merge();
     let result = std::fs::read(store.path().join("merged.json.gz")).unwrap();
@@ -82,12 +79,12 @@ fn main() {
     for _ in 0..rounds {
         show.push(show_all(&bin, &sources));
         whole.push(merge());
-        let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_SELF));
+        let (t, cpu) = (Instant::now(), cpu_secs(Who::This));
         let (written, ()) = otelsnap_core::gzip::compress_to(&mut std::io::sink(), &[], |w| {
             w.write_all(&json).unwrap();
         })
         .unwrap();
-        compress.push((t.elapsed().as_secs_f64(), cpu_secs(libc::RUSAGE_SELF) - cpu));
+        compress.push((t.elapsed().as_secs_f64(), cpu_secs(Who::This) - cpu));
         assert!(written > 0);
     }
     codecs(&json, rounds);
@@ -164,19 +161,6 @@ fn codecs(json: &[u8], rounds: usize) {
     println!();
 }
 
-/// User + system seconds of `who` (`RUSAGE_SELF`: every thread of this process;
-/// `RUSAGE_CHILDREN`: the children waited for).
-fn cpu_secs(who: libc::c_int) -> f64 {
-    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; both selectors are valid.
-    let ru = unsafe {
-        libc::getrusage(who, ru.as_mut_ptr());
-        ru.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(ru.ru_utime) + secs(ru.ru_stime)
-}
-
 /// Median wall and median CPU seconds of (wall, CPU) runs.
 fn medians(runs: &[(f64, f64)]) -> (f64, f64) {
     (
@@ -186,7 +170,7 @@ fn medians(runs: &[(f64, f64)]) -> (f64, f64) {
 }
 
 fn show_all(bin: &Path, sources: &[PathBuf]) -> (f64, f64) {
-    let (t, cpu) = (Instant::now(), cpu_secs(libc::RUSAGE_CHILDREN));
+    let (t, cpu) = (Instant::now(), cpu_secs(Who::Children));
     for s in sources {
         let ok = Command::new(bin)
             .arg("show")
@@ -198,10 +182,7 @@ fn show_all(bin: &Path, sources: &[PathBuf]) -> (f64, f64) {
             .success();
         assert!(ok, "otelsnap show {} failed", s.display());
     }
-    (
-        t.elapsed().as_secs_f64(),
-        cpu_secs(libc::RUSAGE_CHILDREN) - cpu,
-    )
+    (t.elapsed().as_secs_f64(), cpu_secs(Who::Children) - cpu)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -117,9 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         assert!(entries.len() == LIST_SESSIONS && entries.iter().all(|e| e.header.is_ok()));
     }
     let list_in_process = median(lists);
-    let bin = std::env::var_os("OTELSNAP_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/otelsnap"));
+    let bin = otelsnap_testkit::bench::otelsnap_bin();
     let list_binary = if bin.exists() {
         let mut v = Vec::new();
         for _ in 0..runs.max(5) {
