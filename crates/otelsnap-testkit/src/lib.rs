@@ -2,7 +2,7 @@
 //! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]), Collector
 //! file-exporter dumps ([`dumps`]) and the fixture generator behind `fixtures/` ([`fixtures`]),
 //! damaged session files ([`mutants`]), sessions re-written as OCC exports them ([`occ`]), a gRPC
-//! codec for raw message bytes ([`grpc_raw`]), what the benchmark examples share ([`bench`]). Nothing
+//! codec for raw message bytes ([`grpc_raw`]), what the benchmark examples share ([`mod@bench`]). Nothing
 //! here ships in the binary.
 
 pub mod bench;
