@@ -15,7 +15,9 @@
 //! encoders at hand on the same JSON, one thread: libdeflate at levels 1 and 2, and zlib-rs
 //! (flate2's backend here) at 1 (its `deflate_quick`) and 2. A merge must at least read its sources and compress its result, so
 //! (compress / show) + (merge's own reading / show) bounds how close to `show` x10 a merge that
-//! writes deflate can get, whatever else is made faster. Medians of ROUNDS (default 5).
+//! writes deflate can get, whatever else is made faster. A last row times the same gzip of a
+//! what-if JSON that writes each distinct sketch once (repeats replaced by a reference), the
+//! saving a session format with a sketch table would have. Medians of ROUNDS (default 5).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 
@@ -75,18 +77,23 @@ fn main() {
     );
     drop(result);
 
-    let (mut show, mut whole, mut compress) = (Vec::new(), Vec::new(), Vec::new());
+    let once = sketches_once(&json);
+    let (mut show, mut whole, mut compress, mut compress_once) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut once_bytes = 0;
     for _ in 0..rounds {
         show.push(show_all(&bin, &sources));
         whole.push(merge());
-        let (t, cpu) = (Instant::now(), cpu_secs(Who::This));
-        let (written, ()) = otelsnap_core::gzip::compress_to(&mut std::io::sink(), &[], |w| {
-            w.write_all(&json).unwrap();
-        })
-        .unwrap();
-        compress.push((t.elapsed().as_secs_f64(), cpu_secs(Who::This) - cpu));
-        assert!(written > 0);
+        compress.push(gzip_timed(&json).0);
+        let (took, bytes) = gzip_timed(&once);
+        compress_once.push(took);
+        once_bytes = bytes;
     }
+    println!(
+        "what-if, each distinct sketch written once: {:.1} MiB of JSON, {:.1} MiB gzipped",
+        once.len() as f64 / 1048576.0,
+        once_bytes as f64 / 1048576.0
+    );
     codecs(&json, rounds);
     println!("| run | median wall | / show x10 | median CPU | / show x10 |");
     println!("|---|---:|---:|---:|---:|");
@@ -98,6 +105,10 @@ fn main() {
             "gzip of the result alone (in process, every core)",
             &compress,
         ),
+        (
+            "the same, each distinct sketch written once (what-if)",
+            &compress_once,
+        ),
     ] {
         let (wall, cpu) = medians(runs);
         println!(
@@ -106,6 +117,55 @@ fn main() {
             cpu / show_cpu
         );
     }
+}
+
+/// Gzips `json` as the store does, into a sink: (wall, CPU) seconds and the bytes written.
+fn gzip_timed(json: &[u8]) -> ((f64, f64), u64) {
+    let (t, cpu) = (Instant::now(), cpu_secs(Who::This));
+    let (written, ()) = otelsnap_core::gzip::compress_to(&mut std::io::sink(), &[], |w| {
+        w.write_all(json).unwrap();
+    })
+    .unwrap();
+    (
+        (t.elapsed().as_secs_f64(), cpu_secs(Who::This) - cpu),
+        written,
+    )
+}
+
+/// A what-if of a session format with a sketch table: `json` with every repeat of a sketch's
+/// `"data":"…"` replaced by `"ref":N` (N the distinct sketch's index) and the distinct ones
+/// appended as a list. Not a session any reader takes; only for what compressing it costs.
+fn sketches_once(json: &[u8]) -> Vec<u8> {
+    const KEY: &[u8] = b"\"data\":\"";
+    let mut seen: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut table: Vec<&[u8]> = Vec::new();
+    let mut out = Vec::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        let start = at + KEY.len();
+        let len = rest[start..].iter().position(|&b| b == b'"').unwrap();
+        let data = &rest[start..start + len];
+        out.extend_from_slice(&rest[..at]);
+        let next = table.len();
+        let index = *seen.entry(data).or_insert(next);
+        if index == next {
+            table.push(data);
+        }
+        out.extend_from_slice(format!("\"ref\":{index}").as_bytes());
+        rest = &rest[start + len + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.extend_from_slice(b"\n[");
+    for (i, data) in table.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(data);
+        out.push(b'"');
+    }
+    out.push(b']');
+    out
 }
 
 /// The other deflate encoder at hand (zlib-rs, through flate2) against libdeflate, one thread,
