@@ -11,13 +11,15 @@
 //! each of the ten (one process each: the "loading them"), the whole `otelsnap merge`,
 //! and, in this process, gzipping the result's JSON exactly as the store saves it
 //! ([`otelsnap_core::gzip::compress_to`]: libdeflate at the store's level, members compressed on
-//! every core) into a sink. Wall and CPU (user + system, `getrusage`) for each. First, the
-//! encoders at hand on the same JSON, one thread: libdeflate at levels 1 and 2, and zlib-rs
-//! (flate2's backend here) at 1 (its `deflate_quick`) and 2. A merge must at least read its sources and compress its result, so
+//! every core) into a sink. Wall and CPU (user + system, `getrusage`) for each; medians of
+//! ROUNDS (default 5). A merge must at least read its sources and compress its result, so
 //! (compress / show) + (merge's own reading / show) bounds how close to `show` x10 a merge that
-//! writes deflate can get, whatever else is made faster. A last row times the same gzip of a
-//! what-if JSON that writes each distinct sketch once (repeats replaced by a reference), the
-//! saving a session format with a sketch table would have. Medians of ROUNDS (default 5).
+//! writes deflate can get, whatever else is made faster.
+//!
+//! Also printed: the encoders at hand on the same JSON, one thread (libdeflate at levels 1 and
+//! 2; zlib-rs, flate2's backend here, at 1, its `deflate_quick`, and 2), and the same gzip of a
+//! what-if JSON that writes each distinct sketch once (repeats replaced by a reference): the
+//! saving a session format with a sketch table would have.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or benchmark stops on what it cannot set up
 

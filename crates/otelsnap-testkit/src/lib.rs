@@ -2,8 +2,8 @@
 //! OTLP request builders ([`testdata`]), an OTLP/JSON encoder ([`otlp_json`]), Collector
 //! file-exporter dumps ([`dumps`]) and the fixture generator behind `fixtures/` ([`fixtures`]),
 //! damaged session files ([`mutants`]), sessions re-written as OCC exports them ([`occ`]), a gRPC
-//! codec for raw message bytes ([`grpc_raw`]), what the benchmark examples share ([`mod@bench`]). Nothing
-//! here ships in the binary.
+//! codec for raw message bytes ([`grpc_raw`]), what the benchmark examples share
+//! ([`mod@bench`]). Nothing here ships in the binary.
 
 pub mod bench;
 pub mod ci_fixtures;
