@@ -3,8 +3,9 @@
 //!
 //! Run: `cargo build --release --bin otelsnap --example bench_from_file &&
 //! target/release/examples/bench_from_file [FILES REQUESTS_PER_FILE ROUNDS]`
-//! (`OTELSNAP_BIN` overrides the binary, default the workspace's `target/release/otelsnap`; `OTELSNAP_BASE_BIN`
-//! adds a baseline binary, its runs interleaved with the others', for a same-run comparison).
+//! (`OTELSNAP_BIN` overrides the binary, default the workspace's `target/release/otelsnap`;
+//! `OTELSNAP_BASE_BIN` adds a baseline binary, its runs interleaved with the others', for a
+//! same-run comparison).
 //!
 //! Two dump sets of the same requests (`bench_metrics`: 50 metrics x 20 points x 5 attributes,
 //! 1,000 data points each): `format: proto` with the exporter's per-message zstd, and JSON

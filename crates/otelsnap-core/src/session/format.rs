@@ -39,12 +39,12 @@ pub struct ReadLimits {
 pub const DEFAULT_MAX_SESSION_SIZE: u64 = 640 * 1024 * 1024;
 
 /// Default decompression limit: 2 GiB, the JSON of the 500,000-metric session
-/// [`DEFAULT_MAX_SESSION_SIZE`] is chosen for (about 3.5 KB per metric, so 1.7 GB). The read-only commands (`diff`,
-/// `show`) parse while they inflate, so neither a large session nor a gzip bomb makes them
-/// hold the text: a bomb costs them time, not memory. Commands that load a session whole
-/// (`merge`, `export`, `import`) hold its text while parsing, so a bomb costs them at most
-/// this much before it is refused (decompression never holds more than the limit); lower it
-/// with the flag where memory is tighter than that.
+/// [`DEFAULT_MAX_SESSION_SIZE`] is chosen for (about 3.5 KB per metric, so 1.7 GB). The
+/// read-only commands (`diff`, `show`) parse while they inflate, so neither a large session
+/// nor a gzip bomb makes them hold the text: a bomb costs them time, not memory. Commands that
+/// load a session whole (`merge`, `export`, `import`) hold its text while parsing, so a bomb
+/// costs them at most this much before it is refused (decompression never holds more than the
+/// limit); lower it with the flag where memory is tighter than that.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 2 * 1024 * 1024 * 1024;
 
 impl Default for ReadLimits {
